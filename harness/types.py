@@ -1,0 +1,190 @@
+"""The shared vocabulary that crosses module boundaries.
+
+Internal values are frozen dataclasses; what is read from YAML lives in
+``harness.suites`` / ``harness.config`` as pydantic models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Role = Literal["system", "user", "assistant"]
+CaseStatus = Literal["regression", "improvement", "stable_pass", "stable_fail", "flaky"]
+Verdict = Literal["pass", "warn", "fail"]
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class RenderedPrompt:
+    """A prompt ready for a model: chat messages plus a plain-text form."""
+
+    messages: tuple[Message, ...]
+    text: str
+
+    def as_dicts(self) -> list[dict[str, str]]:
+        return [{"role": m.role, "content": m.content} for m in self.messages]
+
+
+@dataclass(frozen=True)
+class GenParams:
+    """Generation parameters after merging prompt, suite, case and model defaults."""
+
+    max_new_tokens: int = 64
+    temperature: float = 0.0
+    top_p: float = 1.0
+    top_k: int = 0
+    stop: tuple[str, ...] = ()
+    seed: int = 0
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature <= 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"max_new_tokens": self.max_new_tokens, "temperature": self.temperature,
+                "top_p": self.top_p, "top_k": self.top_k, "stop": list(self.stop),
+                "seed": self.seed}
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """One (case, sample) to generate. ``seed`` is already derived per case and sample."""
+
+    case_id: str
+    sample: int
+    prompt: RenderedPrompt
+    params: GenParams
+    seed: int
+    suite_id: str = ""
+    variant: str = "main"  # "main" or "paraphrase-N"
+
+
+@dataclass(frozen=True)
+class Generation:
+    """What a backend returned for one request. ``error`` marks an infrastructure failure."""
+
+    output: str
+    new_tokens: int | None = None
+    latency_s: float = 0.0
+    error: str | None = None
+    cached: bool = False
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Score:
+    """The result of one check on one output."""
+
+    check: str            # the check's display name
+    type: str             # registry name, e.g. "rouge-l"
+    passed: bool
+    value: float | None = None
+    threshold: float | None = None
+    reason: str = ""
+    weight: float = 1.0
+    verdict: str | None = None   # detail verdict, e.g. code-tests: pass/fail/timeout/memory/sandbox-error
+    error: bool = False          # the scorer itself failed (not the model)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"check": self.check, "type": self.type, "passed": self.passed, "value": self.value,
+                "threshold": self.threshold, "reason": self.reason, "weight": self.weight,
+                "verdict": self.verdict, "error": self.error}
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    """One generation of one case, scored."""
+
+    sample: int
+    output: str
+    scores: tuple[Score, ...]
+    passed: bool
+    error: str | None = None
+    new_tokens: int | None = None
+    latency_s: float = 0.0
+    cached: bool = False
+    variant: str = "main"
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """All samples of one case in one run."""
+
+    case_id: str
+    samples: tuple[SampleResult, ...]
+    tags: tuple[str, ...] = ()
+    reference: str | None = None
+    paraphrases: tuple[tuple[SampleResult, ...], ...] = ()
+
+    @property
+    def n(self) -> int:
+        return len(self.samples)
+
+    @property
+    def n_passed(self) -> int:
+        return sum(s.passed for s in self.samples)
+
+    @property
+    def pass_rate(self) -> float:
+        return self.n_passed / self.n if self.n else 0.0
+
+    @property
+    def outputs(self) -> list[str]:
+        return [s.output for s in self.samples]
+
+    @property
+    def errors(self) -> list[str]:
+        return [s.error for s in self.samples if s.error]
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Everything needed to reproduce a run (what the store records)."""
+
+    suite_id: str
+    suite_hash: str
+    prompt_hash: str
+    prompt_version: str
+    model_spec: str
+    model_fingerprint: dict[str, Any]
+    params: dict[str, Any]
+    seed: int
+    samples: int
+    versions: dict[str, str]
+    host: dict[str, Any]
+    started_at: str
+    finished_at: str | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One suite x one variant x K samples."""
+
+    info: RunInfo
+    cases: tuple[CaseResult, ...]
+    complete: bool = True
+    run_id: str | None = None
+
+    @property
+    def pass_rate(self) -> float:
+        return sum(c.pass_rate for c in self.cases) / len(self.cases) if self.cases else 0.0
+
+
+@dataclass(frozen=True)
+class Case:
+    """One suite case after defaults were merged. ``checks`` holds validated check configs."""
+
+    id: str
+    vars: dict[str, Any]
+    reference: str | None = None
+    checks: tuple[Any, ...] = ()
+    tags: tuple[str, ...] = ()
+    paraphrases: tuple[dict[str, Any], ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+    line: int | None = None
