@@ -23,10 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from harness.backends.base import ModelSpec, backend
 from harness.backends.batching import auto_batch_size, plan_batches
-from harness.backends.decoding import RowResult, RowSpec, decode_batch
 from harness.backends.filehash import FileHashCache
 from harness.backends.hf_model import DType, LoadedModel, LoadSettings, load_model, resolve_device
 from harness.backends.hf_source import ModelSource, loadable_path, resolve_source, source_fingerprint
+from harness.backends.rows import RowResult, RowSpec
 from harness.errors import ConfigError, InfrastructureError
 from harness.types import Generation, GenerationRequest
 
@@ -196,6 +196,8 @@ def _prepare(model: LoadedModel, request: GenerationRequest) -> RowSpec | str:
 
 def _decode_splitting_on_oom(model: LoadedModel, rows: list[RowSpec]) -> list[RowResult | str]:
     """Decode a batch; out of memory halves it, and a single row that still fails gets an error."""
+    from harness.backends.decoding import decode_batch
+
     try:
         return list(decode_batch(model.model, rows, model.setup))
     except (RuntimeError, MemoryError) as exc:
