@@ -3,13 +3,15 @@
 ``echo`` returns the rendered user message; ``seeded`` appends a seed-dependent
 token when sampling, so repeated samples differ reproducibly. Every generation is
 counted in ``FakeBackend.generated`` (and appended to the file named by
-``HARNESS_FAKE_COUNTER``, for counting across processes).
+``HARNESS_FAKE_COUNTER``, for counting across processes). ``HARNESS_FAKE_DELAY``
+(seconds) slows each generation, for interruption tests.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
@@ -38,7 +40,10 @@ class FakeBackend:
         if not self._loaded:
             FakeBackend.loads += 1
             self._loaded = True
+        delay = float(os.environ.get("HARNESS_FAKE_DELAY", "0") or 0)
         for index, request in enumerate(requests):
+            if delay:
+                time.sleep(delay)
             FakeBackend.generated += 1
             _count_in_file(request)
             yield index, Generation(output=self._answer(request), new_tokens=None, latency_s=0.0)
