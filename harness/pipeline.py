@@ -137,3 +137,42 @@ class _allow_code:
     def __exit__(self, *exc: object) -> None:
         if self._token is not None:
             self._token.__exit__(*exc)
+
+
+@dataclass(frozen=True)
+class ComparisonOutcome:
+    """Everything a compare produced: per-suite comparisons, the gate, the report dict."""
+
+    comparisons: list[Any]
+    gate: Any
+    report: dict[str, Any]
+    comparison_id: str | None = None
+
+
+def compare_suites(pairs: Sequence[tuple[Suite, Suite]], baseline: ModelSpec, candidate: ModelSpec,
+                   project: ProjectConfig, options: RunOptions, *, policy: Any, alpha: float = 0.05,
+                   variable: str = "model", store: Any = None,
+                   case_ids: dict[str, set[str]] | None = None) -> ComparisonOutcome:
+    """Run each (baseline suite, candidate suite) pair on its model, compare, gate, store."""
+    from harness.compare import compare_runs
+    from harness.gate import evaluate
+    from harness.report import build_report
+
+    for old, new in pairs:
+        ensure_code_allowed(old, options)
+        ensure_code_allowed(new, options)
+    comparisons, run_ids = [], ({}, {})
+    for old, new in pairs:
+        wanted = case_ids.get(new.id) if case_ids is not None else None
+        base_run = run_suite(old, baseline, project, options, case_ids=wanted, store=store)
+        cand_run = run_suite(new, candidate, project, options, case_ids=wanted, store=store)
+        run_ids[0][new.id], run_ids[1][new.id] = base_run.run_id, cand_run.run_id
+        comparisons.append(compare_runs(base_run, cand_run, alpha=alpha, bootstrap_seed=options.seed,
+                                        variable=variable))  # type: ignore[arg-type]
+    gate = evaluate(policy, comparisons)
+    report = build_report(comparisons, gate)
+    comparison_id = None
+    if store is not None:
+        comparison_id = store.save_comparison(report, baseline_run_ids=run_ids[0], candidate_run_ids=run_ids[1])
+        report["comparison_id"] = comparison_id
+    return ComparisonOutcome(comparisons, gate, report, comparison_id)
