@@ -83,6 +83,27 @@ def compare(
         outputs={"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
 
 
+@app.command()
+def calibrate(
+    suites: list[Path] = SuitesArg,
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
+    samples: Optional[int] = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
+    repeats: int = typer.Option(1, "--repeats", "-r", min=1, help="A/A comparisons per suite."),
+    alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
+    target: float = typer.Option(0.05, "--target", min=0.0001, max=1.0, help="Target false-alarm rate."),
+    seed: Optional[int] = typer.Option(None, help="Base seed; each side of each repeat gets its own."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
+    allow_code: bool = typer.Option(False, "--allow-code", help="Allow code-tests checks to execute model output."),
+    json_out: Optional[Path] = JsonOpt,
+) -> None:
+    """A/A calibration: the model against itself; the false-alarm rate and the K that reaches a target."""
+    from harness.commands import calibrate_command
+
+    raise typer.Exit(calibrate_command(suites, model=model, samples=samples, repeats=repeats, alpha=alpha,
+                                       target=target, seed=seed, use_cache=not no_cache,
+                                       allow_code=allow_code, json_out=json_out))
+
+
 @cache_app.command("info")
 def cache_info() -> None:
     """Show where the generation cache is and how big it is."""

@@ -171,3 +171,40 @@ def write_comparison_reports(report: dict[str, Any], outputs: ReportPaths) -> No
         from harness.reporters.html import render_comparison_html
 
         write_text(outputs["html"], render_comparison_html(report))  # type: ignore[arg-type]
+
+
+def calibrate_command(suites: list[Path], *, model: str | None, samples: int | None, repeats: int,
+                      alpha: float, target: float, seed: int | None, use_cache: bool, allow_code: bool,
+                      json_out: Path | None) -> int:
+    """A/A: the model against itself with independent seeds; how often noise alone flags regressions."""
+    from dataclasses import asdict, replace
+
+    from rich.console import Console
+    from rich.markup import escape
+
+    from harness.calibration import calibrate
+    from harness.compare import compare_runs
+    from harness.config import load_project_config, resolve_model
+    from harness.pipeline import options_from_project, run_suite
+
+    project = load_project_config()
+    spec = resolve_model(model or project.default_model, project)
+    options = options_from_project(project, samples=samples, seed=seed, use_cache=use_cache,
+                                   allow_code=allow_code or None)
+    comparisons = []
+    for suite in load_suites(suites):
+        for r in range(repeats):
+            side_a = run_suite(suite, spec, project, replace(options, seed=options.seed + 2 * r))
+            side_b = run_suite(suite, spec, project, replace(options, seed=options.seed + 2 * r + 1))
+            comparisons.append(compare_runs(side_a, side_b, alpha=alpha, bootstrap_seed=options.seed))
+    results = calibrate(comparisons, target=target)
+    console = Console()
+    for result in results:
+        console.print(f"[bold]{escape(result.suite_id)}[/bold]: {result.observed_regressions} regression(s) "
+                      f"observed over {result.repeats} A/A comparison(s)")
+        console.print(escape(result.text))
+    if json_out is not None:
+        from harness.reporters.files import write_json
+
+        write_json(json_out, [asdict(r) for r in results])
+    return EXIT_OK
