@@ -19,6 +19,7 @@ import torch
 
 from harness.backends.rows import DecodeSetup, Finish, RowResult, RowSpec
 
+
 class _Row:
     """Mutable per-row state while a batch is decoding (private to this module)."""
 

@@ -25,7 +25,12 @@ from harness.backends.base import ModelSpec, backend
 from harness.backends.batching import auto_batch_size, plan_batches
 from harness.backends.filehash import FileHashCache
 from harness.backends.hf_model import DType, LoadedModel, LoadSettings, load_model, resolve_device
-from harness.backends.hf_source import ModelSource, loadable_path, resolve_source, source_fingerprint
+from harness.backends.hf_source import (
+    ModelSource,
+    loadable_path,
+    resolve_source,
+    source_fingerprint,
+)
 from harness.backends.rows import RowResult, RowSpec
 from harness.errors import ConfigError, InfrastructureError
 from harness.types import Generation, GenerationRequest

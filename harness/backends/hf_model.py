@@ -79,7 +79,7 @@ def load_model(settings: LoadSettings) -> LoadedModel:
         tokenizer = transformers.AutoTokenizer.from_pretrained(settings.path, revision=settings.revision)
         model = transformers.AutoModelForCausalLM.from_pretrained(
             settings.path, revision=settings.revision, dtype=getattr(torch, settings.dtype))
-    except Exception as exc:  # noqa: BLE001 - missing files, bad weights, hub errors alike
+    except Exception as exc:
         raise InfrastructureError(f"cannot load model '{settings.path}': {exc}") from exc
     model.eval()
     model.to(settings.device)

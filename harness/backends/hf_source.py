@@ -170,5 +170,5 @@ def _download_gguf(source: ModelSource) -> Path:
         from huggingface_hub import hf_hub_download
 
         return Path(hf_hub_download(source.repo or "", source.gguf or "", revision=source.revision))
-    except Exception as exc:  # noqa: BLE001 - network, auth, missing file: all infrastructure
+    except Exception as exc:
         raise InfrastructureError(f"cannot download {source.gguf} from {source.repo}: {exc}") from exc
