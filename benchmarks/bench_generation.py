@@ -48,6 +48,12 @@ OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFL
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def progress(row: Row) -> Row:
+    """Print a row as soon as it is measured (full runs take minutes)."""
+    print(f"  {row.name}: {row.tokens} tokens in {row.seconds:.1f}s = {row.tok_s:.1f} tok/s", flush=True)
+    return row
+
+
 @dataclass
 class Row:
     name: str
@@ -219,12 +225,12 @@ def main(argv: list[str] | None = None) -> None:
           f"({min(map(len, ids))}-{max(map(len, ids))} tokens), {args.max_new_tokens} new tokens, batch {batch}",
           flush=True)
     ceil_row, ceil_out = ceiling(model, ids, batch, args.max_new_tokens)
-    rows.append(ceil_row)
-    rows.append(one_at_a_time(model, ids[:args.single], args.max_new_tokens))
+    rows.append(progress(ceil_row))
+    rows.append(progress(one_at_a_time(model, ids[:args.single], args.max_new_tokens)))
     harness_row, got = harness_backend(backend, requests)
     same = sum(got[i].output == model.setup.decode(ceil_out[i]) for i in range(len(ids)))
     harness_row.note += f"; {same}/{len(ids)} outputs identical to the ceiling"
-    rows.append(harness_row)
+    rows.append(progress(harness_row))
     extra = _end_to_end(args, model_dir, qs, harness_row.tokens, batch, rows) if not args.skip_e2e else {}
     report(rows, extra)
 
@@ -236,12 +242,15 @@ def _end_to_end(args: argparse.Namespace, model_dir: Path, qs: list[str], tokens
         work = Path(tmp)
         data = write_project(work, model_dir, qs, args.max_new_tokens, "bench")
         took, _ = harness_run(work, "bench", work / "run.json")
-        rows.append(Row("harness run (end to end, cold)", tokens, took, "process start + load + generate + score"))
+        rows.append(progress(Row("harness run (end to end, cold)", tokens, took,
+                                 "process start + load + generate + score")))
         if not args.skip_lm_eval:
             lm_took, why = lm_eval_run(work, model_dir, data, args.max_new_tokens, batch, ["<|im_end|>"])
             if lm_took is not None:
-                rows.append(Row("lm-eval hf generate_until (end to end)", tokens, lm_took, "same prompts, same batch"))
+                rows.append(progress(Row("lm-eval hf generate_until (end to end)", tokens, lm_took,
+                                         "same prompts, same batch")))
             extra["lm_eval_error"] = why
+            print(f"  lm-eval: {why or 'ok'}", flush=True)
         many = questions(args.cached_cases)
         write_project(work, model_dir, many, args.cached_max_new_tokens, "many")
         cold, _ = harness_run(work, "many", work / "many.json")

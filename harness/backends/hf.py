@@ -106,7 +106,9 @@ class HFBackend:
         self.spec = spec
         self.options = parse_options(dict(spec.options))
         self.source: ModelSource = resolve_source(spec.target, self.options.gguf, self.options.revision)
-        self.device = resolve_device(self.options.device)
+        # Dynamic int8 kernels are CPU-only, so "auto" means the CPU for the int8 variant.
+        auto_cpu = self.options.quantize == "int8" and self.options.device == "auto"
+        self.device = "cpu" if auto_cpu else resolve_device(self.options.device)
         if self.options.quantize == "int8" and self.device != "cpu":
             raise ConfigError("quantize: int8 (dynamic quantization) runs on the CPU only; set device: cpu",
                               field="quantize")

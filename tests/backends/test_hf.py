@@ -169,6 +169,9 @@ def test_int8_quantization_replaces_linear_layers_and_generates(tiny_llama_dir: 
 def test_int8_on_gpu_or_with_bf16_is_a_config_error(tiny_llama_dir: Path, tmp_path: Path) -> None:  # noqa: F811
     with pytest.raises(ConfigError, match="float32"):
         backend_for(tiny_llama_dir, tmp_path, quantize="int8", dtype="bfloat16")
+    with pytest.raises(ConfigError, match="CPU only"):
+        backend_for(tiny_llama_dir, tmp_path, quantize="int8", device="cuda")
+    assert backend_for(tiny_llama_dir, tmp_path, quantize="int8", device="auto").device == "cpu"
 
 
 def test_bfloat16_generates_and_changes_fingerprint(tiny_llama_dir: Path, tmp_path: Path) -> None:  # noqa: F811
