@@ -106,8 +106,8 @@ def _sample(logits: torch.Tensor, spec: RowSpec, generator: torch.Generator) -> 
         scores = scores.masked_fill(scores < kth, float("-inf"))
     if spec.top_p < 1.0:
         ordered, order = torch.sort(scores, descending=True)
-        cumulative = torch.softmax(ordered, dim=-1).cumsum(dim=-1)
-        drop = cumulative - torch.softmax(ordered, dim=-1) >= spec.top_p  # keep the first token always
+        probs = torch.softmax(ordered, dim=-1)
+        drop = probs.cumsum(dim=-1) - probs >= spec.top_p  # mass before a token; the top one always stays
         scores = scores.masked_fill(torch.zeros_like(drop).scatter(0, order, drop), float("-inf"))
     probs = torch.softmax(scores, dim=-1)
     return int(torch.multinomial(probs, 1, generator=generator).item())

@@ -320,3 +320,15 @@ def test_bundled_model_batch_1_equals_batch_n(bundled_harness_dir: tuple[Path, f
     single = HFBackend(ModelSpec("hf", "bundled-smollm2", {**spec, "batch_size": 1}))
     single._loaded = batched._model()  # same weights, no second load
     assert outputs(batched, requests) == outputs(single, requests)
+
+
+def test_top_k_1_and_tiny_top_p_sample_the_greedy_answer(tiny_llama_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+    backend = backend_for(tiny_llama_dir, tmp_path)
+    greedy = outputs(backend, [request(q, i, max_new_tokens=16) for i, q in enumerate(QUESTIONS[:4])])
+    top_k = outputs(backend, [request(q, i, max_new_tokens=16, temperature=2.0, top_k=1)
+                              for i, q in enumerate(QUESTIONS[:4])])
+    top_p = outputs(backend, [request(q, i, max_new_tokens=16, temperature=2.0, top_p=1e-6)
+                              for i, q in enumerate(QUESTIONS[:4])])
+    free = outputs(backend, [request(q, i, max_new_tokens=16, temperature=2.0) for i, q in enumerate(QUESTIONS[:4])])
+    assert greedy == top_k == top_p
+    assert free != greedy
