@@ -23,7 +23,10 @@ MAX_EXPANDED_NODES = 200_000
 Path_ = tuple[Any, ...]
 
 
-class _StrictLoader(yaml.SafeLoader):
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present: ~10x faster
+
+
+class _StrictLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """SafeLoader that refuses duplicate keys."""
 
     def construct_mapping(self, node: Node, deep: bool = False) -> dict:  # type: ignore[override]
