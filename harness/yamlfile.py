@@ -23,7 +23,21 @@ MAX_EXPANDED_NODES = 200_000
 Path_ = tuple[Any, ...]
 
 
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present: ~10x faster
+def _safe_loader_base() -> type:
+    """libyaml's SafeLoader when present (~10x faster), else the pure-Python one.
+
+    The C binding keeps the node classes of the first ``yaml`` import; if ``yaml`` was
+    imported again since (module reloading, pytester), those no longer match: use pure Python.
+    """
+    try:
+        from yaml import _yaml
+    except ImportError:
+        return yaml.SafeLoader
+    fresh = getattr(_yaml, "ScalarNode", None) is ScalarNode
+    return yaml.CSafeLoader if fresh and hasattr(yaml, "CSafeLoader") else yaml.SafeLoader
+
+
+_SafeLoader = _safe_loader_base()
 
 
 class _StrictLoader(_SafeLoader):  # type: ignore[valid-type,misc]
