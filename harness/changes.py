@@ -8,6 +8,7 @@ input (main vars and paraphrases), generation params, checks or reference change
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -134,11 +135,11 @@ class _Side:
 
 
 def plan_check(base: ProjectFiles, head: ProjectFiles, changes: list[Change],
-               suites_dir: str = "suites") -> CheckPlan:
+               suites_dirs: Sequence[str] = ("suites",)) -> CheckPlan:
     """Decide the affected suites and, in each, the cases to run."""
     changed = {p: c for c in changes for p in c.paths}
-    base_side = _Side(base, list_suite_paths(base, suites_dir))
-    head_side = _Side(head, list_suite_paths(head, suites_dir))
+    base_side = _Side(base, list_suite_paths(base, suites_dirs))
+    head_side = _Side(head, list_suite_paths(head, suites_dirs))
     for side in (base_side, head_side):
         side.deps = {p: suite_deps(side.files, p) for p in side.suite_paths}
     base_of = _base_paths(changes, set(base_side.suite_paths))
@@ -161,17 +162,22 @@ def plan_check(base: ProjectFiles, head: ProjectFiles, changes: list[Change],
     return CheckPlan(changes=tuple(changes), suites=tuple(plans), unused_prompts=unused)
 
 
-def list_suite_paths(files: ProjectFiles, suites_dir: str = "suites") -> list[str]:
-    """Root-relative paths of the suite files under ``suites_dir`` (disk or revision)."""
-    prefix = suites_dir.rstrip("/") + "/"
+def list_suite_paths(files: ProjectFiles, suites_dirs: Sequence[str] = ("suites",)) -> list[str]:
+    """Root-relative paths of the suite files in ``suites_dirs`` (folders or files; disk or revision)."""
     if files.reader is None:
-        folder = files.root / suites_dir
-        found = [p.relative_to(files.root).as_posix() for p in folder.rglob("*")
-                 if p.is_file() and p.suffix in SUITE_SUFFIXES] if folder.is_dir() else []
+        candidates = [p.relative_to(files.root).as_posix() for d in suites_dirs
+                      for p in _disk_files(files.root / d)]
     else:
-        found = [p for p in revision_paths(files) if p.startswith(prefix)
-                 and PurePosixPath(p).suffix in SUITE_SUFFIXES]
-    return sorted(found)
+        candidates = revision_paths(files)
+    prefixes = [d.strip("/") for d in suites_dirs]
+    return sorted({p for p in candidates if PurePosixPath(p).suffix in SUITE_SUFFIXES
+                   and any(p == d or p.startswith(d + "/") for d in prefixes)})
+
+
+def _disk_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    return [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else []
 
 
 def suite_deps(files: ProjectFiles, path: str) -> SuiteDeps:

@@ -219,6 +219,14 @@ def revision_files(root: Path, ref: str) -> ProjectFiles:
     return ProjectFiles(root=root, reader=reader, label=f"{ref}:")
 
 
+def read_at_revision(root: Path, ref: str, rel: str) -> bytes:
+    """One root-relative file as it is at ``ref``; UsageError naming both when it is absent."""
+    try:
+        return revision_files(root, ref).read_bytes(rel)
+    except (FileNotFoundError, IsADirectoryError):
+        raise GitError(f"'{rel}' does not exist at git revision '{ref}'") from None
+
+
 def revision_paths(files: ProjectFiles) -> list[str]:
     """Every file path of a ``revision_files`` project (root-relative)."""
     if not isinstance(files.reader, _RevisionReader):
