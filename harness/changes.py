@@ -78,7 +78,8 @@ class CheckPlan:
     def summary(self) -> str:
         """A human summary: what runs, what is unchanged, what was removed."""
         if not self.suites:
-            extra = f" ({len(self.unused_prompts)} changed prompt(s) used by no suite)" if self.unused_prompts else ""
+            n = len(self.unused_prompts)
+            extra = f" ({n} changed prompt(s) used by no suite)" if n else ""
             return f"Nothing relevant changed: no suite, prompt or data file of a suite was touched{extra}."
         lines = [_suite_line(s) for s in self.suites]
         lines += [f"prompt {p}: changed but used by no suite" for p in self.unused_prompts]

@@ -16,8 +16,13 @@ from typing import Any
 
 from harness.changes import CheckPlan, SuitePlan, plan_check
 from harness.errors import EXIT_GATE_FAILED, EXIT_OK
-from harness.gitfiles import (changed_files, merge_base_with_default_branch, require_git_repo, resolve_ref,
-                              revision_files)
+from harness.gitfiles import (
+    changed_files,
+    merge_base_with_default_branch,
+    require_git_repo,
+    resolve_ref,
+    revision_files,
+)
 from harness.paths import ProjectFiles
 from harness.suites import Suite
 
@@ -151,7 +156,8 @@ def check_section(base: BaseRevision, plan: CheckPlan, model: str | None) -> dic
 
 
 def _report_without_runs(base: BaseRevision, plan: CheckPlan) -> dict[str, Any]:
-    reasons = ["nothing relevant changed" if not plan.suites else "no case changed its input, checks or reference"]
+    reasons = ["nothing relevant changed" if not plan.suites
+               else "no case changed its input, checks or reference"]
     return {"verdict": "pass", "reasons": reasons, "suites": [], "new_cases": [],
             "check": check_section(base, plan, None)}
 
@@ -171,3 +177,19 @@ def write_check_reports(outcome: CheckOutcome, outputs: dict[str, Path | None]) 
         from harness.reporters.html import render_comparison_html
 
         write_text(outputs["html"], render_comparison_html(outcome.report))  # type: ignore[arg-type]
+
+
+def check_command(options: CheckOptions, outputs: dict[str, Path | None], store: Any = None,
+                  start: Path | None = None) -> int:
+    """``harness check``: plan, print what runs, compare, print, write the reports; the exit code."""
+    from harness.reporters.terminal import print_comparison, print_message
+
+    outcome = run_check(options, start=start, store=store)
+    print_message(f"base: {outcome.base.label}")
+    print_message(outcome.plan.summary())
+    if outcome.report.get("suites"):
+        print_comparison(outcome.report)
+    for reason in outcome.report.get("reasons", []) if not outcome.report.get("suites") else []:
+        print_message(f"{outcome.report['verdict']}: {reason}")
+    write_check_reports(outcome, outputs)
+    return outcome.exit_code

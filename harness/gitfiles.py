@@ -187,7 +187,7 @@ class _RevisionReader:
                 if not entry:
                     continue
                 meta, _, path = entry.partition("\t")
-                mode, _, rest = meta.partition(" ")
+                mode = meta.partition(" ")[0]
                 files[path] = mode
             self._files = files
         return self._files

@@ -91,7 +91,8 @@ class SuiteFile(pytest.File):
                 item.extra_keyword_matches.add(tag)
             yield item
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:  # type: ignore[override]
+    def repr_failure(  # type: ignore[override]
+            self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         from harness.errors import HarnessError
 
         if isinstance(excinfo.value, HarnessError):
@@ -141,7 +142,8 @@ class CaseItem(pytest.Item):
         if not case_dict(case)["passed"]:
             raise CaseFailed(case)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:  # type: ignore[override]
+    def repr_failure(  # type: ignore[override]
+            self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         from harness.errors import HarnessError
 
         if isinstance(excinfo.value, CaseFailed):

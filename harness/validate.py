@@ -44,7 +44,7 @@ class Problem:
         return f"{where}: {self.severity}: {field}{self.message}"
 
     @classmethod
-    def from_error(cls, exc: HarnessError, file: str) -> "Problem":
+    def from_error(cls, exc: HarnessError, file: str) -> Problem:
         if isinstance(exc, ConfigError):
             return cls(exc.file or file, exc.bare_message, exc.line, exc.field)
         return cls(file, str(exc))
@@ -94,10 +94,8 @@ def validate_project(root: Path, paths: Sequence[str | Path] | None = None,
         elif kind == "prompt":
             problems += _validate_prompt(files, rel)
         else:
-            found, suite = _validate_suite(files, rel)
-            problems += found
-            if suite is not None and suite.prompt_path:
-                used_prompts.add(suite.prompt_path)
+            problems += _validate_suite(files, rel)
+            used_prompts.add(_prompt_of(files, rel))
     if paths is None:
         problems += [Problem(rel, "prompt is not used by any suite", severity="warning")
                      for rel, kind in kinds.items() if kind == "prompt" and rel not in used_prompts]
@@ -155,14 +153,24 @@ def _validate_prompt(files: ProjectFiles, rel: str) -> list[Problem]:
     return []
 
 
-def _validate_suite(files: ProjectFiles, rel: str) -> tuple[list[Problem], Suite | None]:
+def _validate_suite(files: ProjectFiles, rel: str) -> list[Problem]:
     try:
         suite = load_suite(files.root / rel, files)
     except FileNotFoundError:
-        return [Problem(rel, "file not found")], None
+        return [Problem(rel, "file not found")]
     except HarnessError as exc:
-        return [Problem.from_error(exc, rel)], None
-    return _suite_warnings(suite), suite
+        return [Problem.from_error(exc, rel)]
+    return _suite_warnings(suite)
+
+
+def _prompt_of(files: ProjectFiles, rel: str) -> str:
+    """The prompt file a suite names, even when the suite does not load."""
+    from harness.changes import suite_deps
+
+    try:
+        return suite_deps(files, rel).prompt or ""
+    except HarnessError:
+        return ""
 
 
 def _suite_warnings(suite: Suite) -> list[Problem]:
@@ -256,3 +264,12 @@ def _json_rows(path: Path) -> list[dict[str, Any]]:
     if not all(isinstance(row, dict) for row in data):
         raise ValueError("every row must be a JSON object")
     return data
+
+
+def validate_command(paths: Sequence[Path], start: Path | None = None) -> int:
+    """``harness validate [PATHS]``: print every problem and a summary; 0 when no error, else 2."""
+    from harness.paths import find_project_root
+
+    report = validate_project(find_project_root(start), list(paths) or None)
+    print(report.format())
+    return report.exit_code

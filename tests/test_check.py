@@ -218,3 +218,16 @@ def test_markdown_nothing_to_run(repo: Path, tmp_path: Path) -> None:
     text = (tmp_path / "m.md").read_text()
     assert text.startswith("## ✅ harness check: nothing to run")
     assert "No suite, prompt or data file used by a suite changed." in text
+
+
+def test_check_command_prints_plan_and_writes_reports(repo: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.check import check_command
+
+    write_yaml(repo, "prompts/b.yaml", {**PROMPT_B, "template": "Please answer."})
+    out = tmp_path / "r.json"
+    code = check_command(CheckOptions(base="HEAD", progress=False), {"json": out}, start=repo)
+    assert code == 1
+    import json
+    assert json.loads(out.read_text())["check"]["suites"][0]["id"] == "s3"
+    assert "suite s3 (suites/s3.yaml, changed): 2 case(s) to run" in capsys.readouterr().err

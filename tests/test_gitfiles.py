@@ -7,8 +7,14 @@ from pathlib import Path
 import pytest
 
 from harness.errors import UsageError
-from harness.gitfiles import (Change, changed_files, is_git_repo, merge_base_with_default_branch,
-                              resolve_ref, revision_files)
+from harness.gitfiles import (
+    Change,
+    changed_files,
+    is_git_repo,
+    merge_base_with_default_branch,
+    resolve_ref,
+    revision_files,
+)
 from tests.gitproject import commit, git, make_project
 
 

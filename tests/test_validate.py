@@ -152,3 +152,14 @@ def test_does_not_import_heavy_libraries(project: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[1], check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_validate_command(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.validate import validate_command
+
+    (project / "suites/s3.yaml").write_text("id: s3\nprompt: prompts/b.yaml\ncases: []\nextra: 1\n")
+    assert validate_command([], start=project) == 2
+    out = capsys.readouterr().out
+    assert "suites/s3.yaml:4: error: field 'extra': unknown field 'extra'" in out
+    assert out.strip().endswith("4 file(s) checked: 1 error(s), 0 warning(s)")
+    assert validate_command([project / "suites/s1.yaml"], start=project) == 0
