@@ -13,6 +13,7 @@ id: greet
 prompt: prompts/p.yaml
 cases:
   - id: good
+    tags: [critical]
     vars: {name: Ada}
     reference: Hello Ada
     checks: [{type: icontains, value: ada}]
@@ -88,3 +89,16 @@ def test_broken_suite_is_a_collection_error(project: pytest.Pytester) -> None:
 def test_prompt_files_under_harness_path_are_skipped(project: pytest.Pytester) -> None:
     result = project.runpytest("--harness", ".", "--collect-only", "-q")
     result.stdout.fnmatch_lines(["*3 tests collected*"])
+
+
+def test_suites_outside_testpaths_are_added(project: pytest.Pytester) -> None:
+    project.makeini("[pytest]\ntestpaths = tests\n")
+    (project.path / "tests").mkdir()
+    (project.path / "tests/test_unit.py").write_text("def test_unit():\n    assert True\n")
+    result = project.runpytest("--harness", "suites")
+    result.assert_outcomes(passed=3, failed=1)
+
+
+def test_tags_are_keywords(project: pytest.Pytester) -> None:
+    result = project.runpytest("--harness", "suites", "-k", "critical")
+    result.assert_outcomes(passed=1, deselected=2)
