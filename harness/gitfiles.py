@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -178,6 +178,7 @@ class _RevisionReader:
     commit: str
     prefix: str
     _files: dict[str, str] | None = None
+    _blobs: dict[str, bytes] = field(default_factory=dict)
 
     def _listing(self) -> dict[str, str]:
         if self._files is None:
@@ -203,7 +204,9 @@ class _RevisionReader:
         if mode == "120000":
             raise ConfigError(f"'{rel}' is a symbolic link at {self.commit[:12]}; links are not followed",
                               file=rel)
-        return run_git(self.root, "cat-file", "blob", f"{self.commit}:{full}")
+        if full not in self._blobs:
+            self._blobs[full] = run_git(self.root, "cat-file", "blob", f"{self.commit}:{full}")
+        return self._blobs[full]
 
     def paths(self) -> list[str]:
         """Every file of the commit under the project root, root-relative."""

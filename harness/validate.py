@@ -85,6 +85,7 @@ def validate_project(root: Path, paths: Sequence[str | Path] | None = None,
     targets = _targets(root, paths, [suites_dir, prompts_dir])
     problems: list[Problem] = []
     used_prompts: set[str] = set()
+    suite_ids: dict[str, str] = {}
     checked: list[str] = []
     kinds = {rel: _kind(files, rel, suites_dir, prompts_dir) for rel in targets}
     for rel, kind in kinds.items():
@@ -94,8 +95,14 @@ def validate_project(root: Path, paths: Sequence[str | Path] | None = None,
         elif kind == "prompt":
             problems += _validate_prompt(files, rel)
         else:
-            problems += _validate_suite(files, rel)
+            found, suite = _validate_suite(files, rel)
+            problems += found
             used_prompts.add(_prompt_of(files, rel))
+            if suite is not None and suite.id in suite_ids:
+                problems.append(Problem(rel, f"suite id '{suite.id}' is also used by {suite_ids[suite.id]}",
+                                        None, "id"))
+            elif suite is not None:
+                suite_ids[suite.id] = rel
     if paths is None:
         problems += [Problem(rel, "prompt is not used by any suite", severity="warning")
                      for rel, kind in kinds.items() if kind == "prompt" and rel not in used_prompts]
@@ -153,14 +160,14 @@ def _validate_prompt(files: ProjectFiles, rel: str) -> list[Problem]:
     return []
 
 
-def _validate_suite(files: ProjectFiles, rel: str) -> list[Problem]:
+def _validate_suite(files: ProjectFiles, rel: str) -> tuple[list[Problem], Suite | None]:
     try:
         suite = load_suite(files.root / rel, files)
     except FileNotFoundError:
-        return [Problem(rel, "file not found")]
+        return [Problem(rel, "file not found")], None
     except HarnessError as exc:
-        return [Problem.from_error(exc, rel)]
-    return _suite_warnings(suite)
+        return [Problem.from_error(exc, rel)], None
+    return _suite_warnings(suite), suite
 
 
 def _prompt_of(files: ProjectFiles, rel: str) -> str:

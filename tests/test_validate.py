@@ -163,3 +163,10 @@ def test_validate_command(project: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "suites/s3.yaml:4: error: field 'extra': unknown field 'extra'" in out
     assert out.strip().endswith("4 file(s) checked: 1 error(s), 0 warning(s)")
     assert validate_command([project / "suites/s1.yaml"], start=project) == 0
+
+
+def test_duplicate_suite_ids_across_files(project: Path) -> None:
+    write_yaml(project, "suites/s9.yaml", suite_doc("s1", "prompts/a.yaml"))
+    (problem,) = validate_project(project).errors
+    assert (problem.file, problem.field) == ("suites/s9.yaml", "id")
+    assert "also used by suites/s1.yaml" in problem.message
