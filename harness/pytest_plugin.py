@@ -79,6 +79,7 @@ class SuiteFile(pytest.File):
 
     _suite: Suite | None = None
     _results: dict[str, CaseResult] | None = None
+    _error: BaseException | None = None
 
     def collect(self) -> Iterator[CaseItem]:
         from harness.suites import load_suite
@@ -101,10 +102,16 @@ class SuiteFile(pytest.File):
 
     def results(self) -> dict[str, CaseResult]:
         """Run every selected case of this suite (first call only) and return results by case id."""
+        if self._error is not None:  # the run failed once: every item of the suite reports it
+            raise self._error
         if self._results is None:
             assert self._suite is not None, "collect() runs before any item"
             selected = {i.case_id for i in self.session.items if isinstance(i, CaseItem) and i.parent is self}
-            self._results = _run(self._suite, selected, self.config, self.path)
+            try:
+                self._results = _run(self._suite, selected, self.config, self.path)
+            except Exception as exc:
+                self._error = exc
+                raise
         return self._results
 
 

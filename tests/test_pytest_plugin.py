@@ -102,3 +102,9 @@ def test_suites_outside_testpaths_are_added(project: pytest.Pytester) -> None:
 def test_tags_are_keywords(project: pytest.Pytester) -> None:
     result = project.runpytest("--harness", "suites", "-k", "critical")
     result.assert_outcomes(passed=1, deselected=2)
+
+
+def test_model_failure_is_reported_on_each_item(project: pytest.Pytester) -> None:
+    result = project.runpytest("--harness", "suites", "--harness-model", "replay:missing.jsonl")
+    result.assert_outcomes(failed=3)
+    assert result.stdout.str().count("missing.jsonl") >= 3
