@@ -161,10 +161,8 @@ class CaseItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         suite = self.parent._suite if isinstance(self.parent, SuiteFile) else None
-        line = None
-        if suite is not None:
-            line = suite.case(self.case_id).line
-        return self.path, (line - 1) if line else None, f"{self.parent.name}::{self.case_id}"
+        line = suite.case(self.case_id).line if suite is not None else None
+        return self.path, (line - 1) if line else None, f"{self.path.name}::{self.case_id}"
 
 
 def failure_text(case: CaseResult) -> str:
