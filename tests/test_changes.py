@@ -162,3 +162,14 @@ def test_plan_as_dict_is_json(repo: Path) -> None:
                                         "system": "Be terse."})
     data = json.loads(json.dumps(plan(repo).as_dict()))
     assert data["suites"][0]["run"][0] == {"id": "c0", "reasons": ["input"]}
+
+
+def test_inline_template_change(repo: Path) -> None:
+    doc = {**suite_doc("s4", "x"), "template": "Q: {{ question }}"}
+    del doc["prompt"]
+    write_yaml(repo, "suites/s4.yaml", doc)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "inline")
+    write_yaml(repo, "suites/s4.yaml", {**doc, "template": "Question: {{ question }}"})
+    (s4,) = plan(repo).suites
+    assert s4.run_ids == {"c0", "c1"} and all(c.reasons == ("input",) for c in s4.run)
