@@ -9,7 +9,7 @@ input (main vars and paraphrases), generation params, checks or reference change
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
@@ -126,41 +126,48 @@ class SuiteDeps:
         return (self.path, *([self.prompt] if self.prompt else []), *self.data)
 
 
-@dataclass
-class _Side:
-    """One side (base or head): its files and suite paths."""
-
-    files: ProjectFiles
-    suite_paths: list[str]
-    deps: dict[str, SuiteDeps] = field(default_factory=dict)
-
-
 def plan_check(base: ProjectFiles, head: ProjectFiles, changes: list[Change],
                suites_dirs: Sequence[str] = ("suites",)) -> CheckPlan:
-    """Decide the affected suites and, in each, the cases to run."""
+    """Decide the affected suites and, in each, the cases to run.
+
+    Only suites that changed themselves or whose text names a changed file (by its file
+    name) are parsed; the others cannot depend on the change.
+    """
     changed = {p: c for c in changes for p in c.paths}
-    base_side = _Side(base, list_suite_paths(base, suites_dirs))
-    head_side = _Side(head, list_suite_paths(head, suites_dirs))
-    for side in (base_side, head_side):
-        side.deps = {p: suite_deps(side.files, p) for p in side.suite_paths}
-    base_of = _base_paths(changes, set(base_side.suite_paths))
+    names = {PurePosixPath(p).name for p in changed}
+    base_paths = list_suite_paths(base, suites_dirs)
+    base_set = set(base_paths)
+    base_of = _base_paths(changes, base_set)
     plans: list[SuitePlan] = []
-    matched_base: set[str] = set()
-    for path in head_side.suite_paths:
-        old = base_of.get(path, path if path in base_side.deps else None)
-        deps = [head_side.deps[path]] + ([base_side.deps[old]] if old else [])
-        reasons = _reasons(deps, changed)
+    matched: set[str] = set()
+    used: set[str] = set()
+    for path in list_suite_paths(head, suites_dirs):
+        old = base_of.get(path, path if path in base_set else None)
         if old:
-            matched_base.add(old)
+            matched.add(old)
+        if path not in changed and not _mentions(head, path, names):
+            continue
+        deps = [suite_deps(head, path)] + ([suite_deps(base, old)] if old else [])
+        used |= {d.prompt for d in deps if d.prompt}
+        reasons = _reasons(deps, changed)
         if reasons:
-            _refuse_moved_prompt(head_side, path, changes)
+            _refuse_moved_prompt(head, deps[0], changes)
             plans.append(_plan_suite(base, head, old, path, reasons))
-    for old in base_side.suite_paths:
-        if old not in matched_base and old in changed:
+    for old in base_paths:
+        if old not in matched and old in changed:
+            used |= {suite_deps(base, old).prompt or ""}
             plans.append(_deleted_plan(base, old))
-    used = {d.prompt for side in (base_side, head_side) for d in side.deps.values() if d.prompt}
     unused = tuple(sorted({p for p in changed if _is_prompt(p) and p not in used}))
     return CheckPlan(changes=tuple(changes), suites=tuple(plans), unused_prompts=unused)
+
+
+def _mentions(files: ProjectFiles, path: str, names: set[str]) -> bool:
+    """Whether a suite's text names any of the changed files (cheap pre-filter)."""
+    try:
+        text = files.read_text(path)
+    except (ConfigError, OSError):
+        return True
+    return any(name in text for name in names)
 
 
 def list_suite_paths(files: ProjectFiles, suites_dirs: Sequence[str] = ("suites",)) -> list[str]:
@@ -222,10 +229,10 @@ def _reasons(deps: list[SuiteDeps], changed: dict[str, Change]) -> tuple[str, ..
     return tuple(reasons)
 
 
-def _refuse_moved_prompt(head: _Side, path: str, changes: list[Change]) -> None:
+def _refuse_moved_prompt(head: ProjectFiles, deps: SuiteDeps, changes: list[Change]) -> None:
     """A suite that still names a prompt the change moved or deleted: say where it went."""
-    prompt = head.deps[path].prompt
-    if not prompt or head.files.exists(prompt):
+    prompt, path = deps.prompt, deps.path
+    if not prompt or head.exists(prompt):
         return
     for c in changes:
         if c.kind == "renamed" and c.old_path == prompt:
