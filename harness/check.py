@@ -113,8 +113,7 @@ def _execute(project: Any, base: BaseRevision, plan: CheckPlan, options: CheckOp
     if pairs:
         outcome = compare_suites(pairs, spec, spec, project, run_options,
                                  policy=load_gate_policy(project, options.policy_file), alpha=options.alpha,
-                                 variable="prompt", store=store,
-                                 case_ids={new.id: {c.id for c in new.cases} for _, new in pairs})
+                                 variable="prompt", store=store)
         report = dict(outcome.report)
     else:
         report = {"verdict": "pass", "reasons": [], "suites": []}
