@@ -97,7 +97,7 @@ def validate_project(root: Path, paths: Sequence[str | Path] | None = None,
         else:
             found, suite = _validate_suite(files, rel)
             problems += found
-            used_prompts.add(_prompt_of(files, rel))
+            used_prompts.add((suite.prompt_path or "") if suite is not None else _prompt_of(files, rel))
             if suite is not None and suite.id in suite_ids:
                 problems.append(Problem(rel, f"suite id '{suite.id}' is also used by {suite_ids[suite.id]}",
                                         None, "id"))
