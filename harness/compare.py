@@ -216,7 +216,8 @@ class SuiteComparison:
     baseline_consistency: ConsistencySummary
     candidate_consistency: ConsistencySummary
     drift: DriftSummary
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()         # everything worth knowing, confounders included
+    confounders: tuple[str, ...] = ()      # differences besides the variable under test
     baseline_only: tuple[str, ...] = ()    # case ids missing from the candidate run
     candidate_only: tuple[str, ...] = ()   # case ids new in the candidate run
 
@@ -530,7 +531,8 @@ def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.
     warnings = [w for w in (batch.compute(),) if w]
     cases = tuple(_case(old, new, p, batch, alpha) for (old, new), p in zip(matched, pending))
     old_ids = {c.case_id for c in baseline.cases}
-    warnings += _run_warnings(baseline, candidate, variable)
+    confounders = confounder_warnings(baseline.info, candidate.info, variable)
+    warnings += _run_warnings(baseline, candidate) + confounders
     return SuiteComparison(
         suite_id=baseline.info.suite_id, variable=variable, alpha=alpha,
         baseline=_run_side(baseline, cases, lambda c: c.baseline_pass_rate),
@@ -539,7 +541,7 @@ def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.
         baseline_consistency=_consistency_summary([c.baseline for c in cases]),
         candidate_consistency=_consistency_summary([c.candidate for c in cases]),
         drift=_drift_summary(cases, "similarity" if batch.fn else "rouge-l"),
-        warnings=tuple(warnings),
+        warnings=tuple(warnings), confounders=tuple(confounders),
         baseline_only=tuple(c.case_id for c in baseline.cases if c.case_id not in new_by_id),
         candidate_only=tuple(c.case_id for c in candidate.cases if c.case_id not in old_ids))
 
@@ -563,7 +565,7 @@ def _case(old: CaseResult, new: CaseResult, pending: tuple[_Pending, _Pending, l
         scores=_check_scores(base_p.valid, cand_p.valid))
 
 
-def _run_warnings(baseline: RunResult, candidate: RunResult, variable: Variable) -> list[str]:
+def _run_warnings(baseline: RunResult, candidate: RunResult) -> list[str]:
     warnings = []
     if baseline.info.suite_id != candidate.info.suite_id:
         warnings.append(f"comparing different suites ({baseline.info.suite_id} vs {candidate.info.suite_id})")
@@ -577,4 +579,4 @@ def _run_warnings(baseline: RunResult, candidate: RunResult, variable: Variable)
     if new_ids - old_ids:
         warnings.append(f"{len(new_ids - old_ids)} case(s) only in the candidate run (not compared): "
                         + ", ".join(sorted(new_ids - old_ids)[:10]))
-    return warnings + confounder_warnings(baseline.info, candidate.info, variable)
+    return warnings

@@ -44,6 +44,7 @@ def suite_report(comp: SuiteComparison, verdict: Verdict | None, reasons: Sequen
                         "flaky_share": _r(comp.stats.flaky_share)},
         "drift": _drift_summary(comp.drift),
         "warnings": list(comp.warnings),
+        "confounders": list(comp.confounders),
         "unmatched": {"baseline_only": list(comp.baseline_only), "candidate_only": list(comp.candidate_only)},
         "cases": [_case(c) for c in comp.cases],
     }
