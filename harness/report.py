@@ -12,8 +12,17 @@ from typing import TYPE_CHECKING, Any
 from harness.types import Verdict
 
 if TYPE_CHECKING:
-    from harness.compare import (CaseComparison, Consistency, ConsistencySummary, Drift,
-                                 DriftSummary, ParaphraseResult, RunSide, SuiteComparison, SuiteStats)
+    from harness.compare import (
+        CaseComparison,
+        Consistency,
+        ConsistencySummary,
+        Drift,
+        DriftSummary,
+        ParaphraseResult,
+        RunSide,
+        SuiteComparison,
+        SuiteStats,
+    )
     from harness.gate import GateResult
 
 DIGITS = 6

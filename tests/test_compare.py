@@ -8,8 +8,8 @@ import pytest
 import scipy.stats
 
 from harness.compare import compare_runs, normalise_answer
-from tests.comparison_helpers import case, counts, info, run
 from harness.types import RunResult
+from tests.comparison_helpers import case, counts, info, run
 
 
 def _status(comparison, case_id):
