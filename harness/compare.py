@@ -271,10 +271,15 @@ class _SimilarityBatch:
 
 
 def _default_similarity(model: str) -> SimilarityFn:
-    def similarity(left: list[str], right: list[str]) -> list[float]:
-        from harness.embeddings import cosine_pairs
+    """``cosine_pairs`` semantics, but every distinct text is embedded once."""
 
-        return cosine_pairs(left, right, model)
+    def similarity(left: list[str], right: list[str]) -> list[float]:
+        from harness.embeddings import embed
+
+        texts = list(dict.fromkeys(list(left) + list(right)))
+        row = {text: i for i, text in enumerate(texts)}
+        vectors = embed(texts, model)
+        return [float(vectors[row[a]] @ vectors[row[b]]) for a, b in zip(left, right)]
 
     return similarity
 
