@@ -100,6 +100,8 @@ class CheckScore:
     candidate_pass_rate: float | None
     baseline_value: float | None
     candidate_value: float | None
+    baseline_reason: str = ""      # the first failing sample's reason (else the first sample's)
+    candidate_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -394,8 +396,16 @@ def _drift(base: Sequence[str], cand: Sequence[str], pairs: list[tuple[str, str]
                  refusal_baseline=_share(base, is_refusal), refusal_candidate=_share(cand, is_refusal))
 
 
-def _check_summary(valid: Sequence[SampleResult]) -> dict[str, tuple[str, float, float | None]]:
-    """check name -> (type, pass share, mean numeric value or None)."""
+@dataclass(frozen=True)
+class _CheckSide:
+    type: str
+    pass_rate: float
+    value: float | None
+    reason: str
+
+
+def _check_summary(valid: Sequence[SampleResult]) -> dict[str, _CheckSide]:
+    """Scores of one version grouped by check name."""
     grouped: dict[str, list[Score]] = {}
     for sample in valid:
         for score in sample.scores:
@@ -403,7 +413,9 @@ def _check_summary(valid: Sequence[SampleResult]) -> dict[str, tuple[str, float,
     out = {}
     for name, scores in grouped.items():
         values = [s.value for s in scores if s.value is not None]
-        out[name] = (scores[0].type, fmean(s.passed for s in scores), fmean(values) if values else None)
+        shown = next((s for s in scores if not s.passed), scores[0])
+        out[name] = _CheckSide(scores[0].type, fmean(s.passed for s in scores),
+                               fmean(values) if values else None, shown.reason)
     return out
 
 
@@ -412,9 +424,11 @@ def _check_scores(base: Sequence[SampleResult], cand: Sequence[SampleResult]) ->
     out = []
     for name in list(old) + [n for n in new if n not in old]:
         o, n = old.get(name), new.get(name)
-        out.append(CheckScore(check=name, type=(o or n)[0],  # type: ignore[index]
-                              baseline_pass_rate=o[1] if o else None, candidate_pass_rate=n[1] if n else None,
-                              baseline_value=o[2] if o else None, candidate_value=n[2] if n else None))
+        out.append(CheckScore(
+            check=name, type=(o or n).type,  # type: ignore[union-attr]
+            baseline_pass_rate=o.pass_rate if o else None, candidate_pass_rate=n.pass_rate if n else None,
+            baseline_value=o.value if o else None, candidate_value=n.value if n else None,
+            baseline_reason=o.reason if o else "", candidate_reason=n.reason if n else ""))
     return tuple(out)
 
 

@@ -115,7 +115,8 @@ def _case(c: CaseComparison) -> dict[str, Any]:
         "drift": _r(c.drift.value),
         "scores": {s.check: {"type": s.type, "baseline_pass_rate": _r(s.baseline_pass_rate),
                              "candidate_pass_rate": _r(s.candidate_pass_rate),
-                             "baseline_value": _r(s.baseline_value), "candidate_value": _r(s.candidate_value)}
+                             "baseline_value": _r(s.baseline_value), "candidate_value": _r(s.candidate_value),
+                             "baseline_reason": s.baseline_reason, "candidate_reason": s.candidate_reason}
                    for s in c.scores},
         "baseline_outputs": list(c.baseline.outputs),
         "candidate_outputs": list(c.candidate.outputs),

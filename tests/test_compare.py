@@ -200,6 +200,9 @@ def test_confounder_warnings_for_a_model_comparison():
     assert any("generation params" in w and "temperature" in w for w in found)
     assert any("harness 0.1.0 vs 0.2.0" in w for w in found)
     assert not any("sha" in w for w in found)
+    reseeded = _with_info(cases, model="hf:b", fingerprint={"backend": "hf", "dtype": "float32", "sha": "2"},
+                          params={"temperature": 0.7, "seed": 5})
+    assert compare_runs(base, reseeded, embedding_model=None).confounders == ()
 
 
 def test_confounder_warnings_for_a_prompt_comparison():
@@ -227,6 +230,7 @@ def test_report_dict_has_the_design_shape(k5):
             "baseline_outputs", "candidate_outputs"} <= set(first)
     assert first["status"] == "regression" and first["candidate_outputs"][0] == "I cannot help with that."
     assert first["scores"]["check"]["baseline_pass_rate"] == 1.0
+    assert first["scores"]["check"]["candidate_reason"] == "'paris' not found"
 
 
 def test_alpha_is_validated():
