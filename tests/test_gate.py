@@ -173,3 +173,16 @@ def test_build_report_carries_verdicts_and_reasons():
     assert [s["id"] for s in report["suites"]] == ["ok", "bad"]
     assert any("critical" in r for r in report["reasons"])
     assert report["suites"][1]["reasons"] == [str(r) for r in gate.suites[1].reasons]
+
+
+def test_policy_examples_in_the_docs_are_valid():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "statistics.md").read_text()
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    assert len(blocks) == 3
+    policies = [policy_from_doc(load_yaml_text(block, "docs/statistics.md")) for block in blocks]
+    assert policies[0] == DEFAULT_POLICY
+    assert policies[1].max_regressions == Threshold(value=0) and policies[1].errors == "fail"
+    assert policies[2].for_suite("creative-writing").max_regressions is None
