@@ -180,7 +180,7 @@ def test_policy_examples_in_the_docs_are_valid():
     from pathlib import Path
 
     text = (Path(__file__).parent.parent / "docs" / "statistics.md").read_text()
-    blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)
     assert len(blocks) == 3
     policies = [policy_from_doc(load_yaml_text(block, "docs/statistics.md")) for block in blocks]
     assert policies[0] == DEFAULT_POLICY
