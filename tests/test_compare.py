@@ -237,3 +237,37 @@ def test_alpha_is_validated():
     base = run([case("a", [True])])
     with pytest.raises(ValueError):
         compare_runs(base, base, alpha=0)
+
+
+def test_similarity_is_computed_in_one_batched_call():
+    from harness.textpairs import default_similarity
+
+    calls = []
+    real = default_similarity("all-MiniLM-L6-v2")
+
+    def counting(left, right):
+        calls.append(len(left))
+        return real(left, right)
+
+    base = run([case(f"c{i}", [True, False], outputs=[f"answer {i}", f"other {i}"],
+                     paraphrases=[[True, True]]) for i in range(5)])
+    cand = run([case(f"c{i}", [True, True], outputs=[f"reply {i}", f"answer {i}"]) for i in range(5)])
+    comp = compare_runs(base, cand, similarity=counting)
+    assert len(calls) == 1 and calls[0] > 10
+    assert all(c.drift.similarity is not None for c in comp.cases)
+    assert all(c.baseline.consistency.mean_pairwise_similarity is not None for c in comp.cases)
+
+
+def test_missing_embeddings_fall_back_to_rouge():
+    from harness.errors import ConfigError
+
+    def unavailable(left, right):
+        raise ConfigError("similarity checks need sentence-transformers")
+
+    base = run([case("a", [True], outputs=["Paris is the capital"])])
+    cand = run([case("a", [True], outputs=["The capital is Paris"])])
+    comp = compare_runs(base, cand, similarity=unavailable)
+    assert comp.drift.basis == "rouge-l"
+    assert comp.cases[0].drift.similarity is None
+    assert comp.cases[0].drift.value == pytest.approx(1 - comp.cases[0].drift.rouge_l)
+    assert any("similarity unavailable" in w for w in comp.warnings)
