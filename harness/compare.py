@@ -314,7 +314,7 @@ def _suite_stats(cases: Sequence[CaseComparison], alpha: float, seed: int) -> Su
     diffs = [c.candidate_pass_rate - c.baseline_pass_rate for c in compared]
     b = sum(c.baseline_pass_rate >= 0.5 > c.candidate_pass_rate for c in compared)
     c_ = sum(c.candidate_pass_rate >= 0.5 > c.baseline_pass_rate for c in compared)
-    counts = {s: sum(c.status == s for c in cases) for s in STATUSES}
+    counts: dict[str, int] = {s: sum(c.status == s for c in cases) for s in STATUSES}
     flaky = sum(c.status == "flaky" for c in compared)
     return SuiteStats(cases=len(compared), pass_rate_delta=fmean(diffs) if diffs else 0.0,
                       ci95=stats.bootstrap_mean_ci(diffs, seed=seed), mcnemar_p=stats.mcnemar_exact(b, c_),
