@@ -1,0 +1,381 @@
+"""Run untrusted Python in a separate, limited process: ``run_code(source, limits)``.
+
+The program runs as ``harness/sandbox_child.py`` in a new session and process group
+with limits on CPU time, address space, file size, processes and open files, in a
+fresh working directory that is removed afterwards, with a scrubbed environment and
+``HOME``, without network where the OS allows a network namespace, and, when the
+harness runs as root, as a fresh unprivileged uid inside a pids cgroup and a private
+mount namespace. When the program ends or its time is up, every process it started
+is killed with SIGKILL (process group, cgroup and uid). See docs/code-checks.md.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import random
+import shutil
+import signal
+import stat
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Verdict = Literal["pass", "fail", "timeout", "memory", "sandbox-error"]
+VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "timeout", "memory", "sandbox-error")
+CHILD_SCRIPT = str(Path(__file__).with_name("sandbox_child.py"))
+UID_RANGE = (1_500_000_000, 2_000_000_000)
+TAIL_BYTES = 4096
+CLEAN_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one sandboxed program may use. ``wall_seconds`` defaults to 2 x CPU + 5 s."""
+
+    cpu_seconds: float = 5.0
+    wall_seconds: float | None = None
+    memory_mb: int = 1024
+    file_size_mb: int = 16
+    max_processes: int = 32
+    max_open_files: int = 64
+
+    @property
+    def wall(self) -> float:
+        return self.wall_seconds if self.wall_seconds is not None else 2 * self.cpu_seconds + 5
+
+
+@dataclass(frozen=True)
+class SandboxResult:
+    """The verdict on one program; only ``pass`` passes."""
+
+    verdict: Verdict
+    details: str
+    network_isolated: bool = False
+    isolation: tuple[str, ...] = ()
+    cpu_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    exit_status: int | None = None
+    signal: str | None = None
+    stdout: str = ""
+    stderr: str = ""
+    process_group: int | None = None   # the program's process group (gone when this returns)
+    uid: int | None = None             # the unprivileged uid it ran as (root only)
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "pass"
+
+
+@dataclass
+class _Run:
+    """Per-run resources: folders, files, uid and cgroup; all released by ``cleanup``."""
+
+    private: Path
+    workdir: Path
+    uid: int | None = None
+    uid_lock: int | None = None
+    cgroup: Path | None = None
+    fds: dict[str, int] = field(default_factory=dict)
+
+
+def run_code(source: str, limits: Limits = Limits()) -> SandboxResult:
+    """Run ``source`` as a Python program in the sandbox and classify how it ended."""
+    started = time.monotonic()
+    try:
+        with _prepared(source, limits) as run:
+            pid = _spawn(run, limits)
+            status, cpu, timed_out = _supervise(pid, run, limits)
+            _kill_everything(run, pid)
+            result = _with(_classify(run, limits, status, cpu, timed_out), process_group=pid)
+    except OSError as exc:
+        return SandboxResult("sandbox-error", f"could not start the sandbox: {exc}",
+                             wall_seconds=time.monotonic() - started)
+    return _with(result, wall_seconds=time.monotonic() - started)
+
+
+# --------------------------------------------------------------------------- set-up
+
+
+@contextmanager
+def _prepared(source: str, limits: Limits) -> Iterator[_Run]:
+    private = Path(tempfile.mkdtemp(prefix="harness-sbx-"))
+    run = _Run(private=private, workdir=private / "work")
+    try:
+        os.chmod(private, 0o711)
+        (private / "stage").mkdir(mode=0o700)
+        run.workdir.mkdir(mode=0o700)
+        (run.workdir / "solution.py").write_text(source, encoding="utf-8")
+        if os.geteuid() == 0:
+            run.uid, run.uid_lock = _allocate_uid()
+            for path in (run.workdir, run.workdir / "solution.py"):
+                os.chown(path, run.uid, run.uid)
+            run.cgroup = _make_cgroup(limits.max_processes)
+        for name in ("stdout", "stderr", "result"):
+            run.fds[name] = os.open(private / name, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        yield run
+    finally:
+        _cleanup(run)
+
+
+def _allocate_uid() -> tuple[int, int]:
+    """A uid no other sandbox on this machine holds (an flock per uid), with its lock fd."""
+    folder = Path(tempfile.gettempdir()) / "harness-sandbox-uids"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    for _ in range(100):
+        uid = random.randrange(*UID_RANGE)
+        fd = os.open(folder / str(uid), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return uid, fd
+        except OSError:
+            os.close(fd)
+    raise OSError("no free sandbox uid")
+
+
+def _pids_cgroup_base() -> Path | None:
+    """This process's own pids cgroup folder (v1 controller, or v2 with pids enabled)."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+        mounts = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        for mount in mounts:
+            fields = mount.split()
+            sep = fields.index("-")
+            fstype, options = fields[sep + 1], fields[sep + 3].split(",")
+            v1 = fstype == "cgroup" and "pids" in controllers.split(",") and "pids" in options
+            v2 = fstype == "cgroup2" and controllers == ""
+            if v1 or v2:
+                base = Path(fields[4]) / path.lstrip("/")
+                if v1 or "pids" in _read(base / "cgroup.subtree_control").split():
+                    return base
+    return None
+
+
+def _make_cgroup(max_processes: int) -> Path | None:
+    base = _pids_cgroup_base()
+    if base is None:
+        return None
+    folder = base / f"harness-sbx-{os.getpid()}-{random.randrange(1 << 32):08x}"
+    try:
+        folder.mkdir()
+    except OSError:
+        return None
+    try:
+        (folder / "pids.max").write_text(str(max_processes))
+    except OSError:
+        with suppress(OSError):
+            folder.rmdir()
+        return None
+    return folder
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _child_config(run: _Run, limits: Limits) -> dict[str, object]:
+    return {
+        "workdir": str(run.workdir), "stage": str(run.private / "stage"),
+        "uid": run.uid, "gid": run.uid,
+        "cgroup_procs": str(run.cgroup / "cgroup.procs") if run.cgroup else None,
+        "cpu_seconds": limits.cpu_seconds,
+        "memory_bytes": limits.memory_mb << 20,
+        "file_size_bytes": limits.file_size_mb << 20,
+        "max_open_files": limits.max_open_files,
+        "max_processes": _nproc_limit(run, limits),
+    }
+
+
+def _nproc_limit(run: _Run, limits: Limits) -> int:
+    """RLIMIT_NPROC counts all threads of the real uid: as our own uid, add what already runs."""
+    if run.uid is not None:
+        return limits.max_processes
+    tasks = sum(len(os.listdir(f"/proc/{pid}/task")) for pid in _uid_pids(os.getuid())
+                if os.path.isdir(f"/proc/{pid}/task"))
+    return limits.max_processes + tasks
+
+
+def _spawn(run: _Run, limits: Limits) -> int:
+    env = {"PATH": CLEAN_PATH, "HOME": str(run.workdir), "TMPDIR": str(run.workdir),
+           "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8"}
+    argv = [sys.executable, "-I", CHILD_SCRIPT, json.dumps(_child_config(run, limits))]
+    actions = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+               (os.POSIX_SPAWN_DUP2, run.fds["stdout"], 1),
+               (os.POSIX_SPAWN_DUP2, run.fds["stderr"], 2),
+               (os.POSIX_SPAWN_DUP2, run.fds["result"], 3)]
+    resettable = {s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)}
+    return os.posix_spawn(sys.executable, argv, env, file_actions=actions, setsid=True,
+                          setsigmask=(), setsigdef=resettable)
+
+
+def _supervise(pid: int, run: _Run, limits: Limits) -> tuple[int, float, bool]:
+    """Wait for the program; at the wall-clock backstop kill it. -> (status, cpu s, timed out)."""
+    deadline = time.monotonic() + limits.wall
+    pause = 0.002
+    while True:
+        done, status, usage = os.wait4(pid, os.WNOHANG)
+        if done:
+            return status, usage.ru_utime + usage.ru_stime, False
+        if time.monotonic() >= deadline:
+            _kill_everything(run, pid)
+            _, status, usage = os.wait4(pid, 0)
+            return status, usage.ru_utime + usage.ru_stime, True
+        time.sleep(pause)
+        pause = min(pause * 1.5, 0.05)
+
+
+def _kill_everything(run: _Run, pid: int) -> None:
+    """SIGKILL the process group, then everything left in the cgroup or running as the uid."""
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    if run.cgroup is not None:
+        _kill_until_empty(lambda: _cgroup_pids(run.cgroup))
+    if run.uid is not None:
+        _kill_until_empty(lambda: _uid_pids(run.uid))
+
+
+def _kill_until_empty(list_pids, rounds: int = 200) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(rounds):
+        pids = list_pids()
+        if not pids:
+            return
+        for pid in pids:
+            with suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.005)
+
+
+def _cgroup_pids(cgroup: Path | None) -> list[int]:
+    text = _read(cgroup / "cgroup.procs") if cgroup else ""
+    return [int(p) for p in text.split()]
+
+
+def _uid_pids(uid: int | None) -> list[int]:
+    """Processes whose real uid is ``uid`` (a zombie counts until its parent reaps it)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        status = _read(Path(entry.path) / "status")
+        for line in status.splitlines():
+            if line.startswith("Uid:"):
+                if int(line.split()[1]) == uid and "State:\tZ" not in status:
+                    found.append(int(entry.name))
+                break
+    return found
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+def _classify(run: _Run, limits: Limits, status: int, cpu: float, timed_out: bool) -> SandboxResult:
+    records = _records(run.fds["result"])
+    ready = records[0] if records else {}
+    isolation = tuple(ready.get("isolation", ()))
+    base = SandboxResult(
+        verdict="fail", details="", network_isolated="netns" in isolation, isolation=isolation,
+        cpu_seconds=round(cpu, 3), exit_status=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+        signal=signal.Signals(os.WTERMSIG(status)).name if os.WIFSIGNALED(status) else None,
+        stdout=_tail(run.fds["stdout"]), stderr=_tail(run.fds["stderr"]), uid=run.uid)
+    verdict, details = _verdict(records, base, limits, timed_out)
+    return _with(base, verdict=verdict, details=details)
+
+
+def _verdict(records: list[dict], base: SandboxResult, limits: Limits,
+             timed_out: bool) -> tuple[Verdict, str]:
+    cpu_out = base.signal == "SIGXCPU" or (base.signal == "SIGKILL" and base.cpu_seconds >= limits.cpu_seconds)
+    if cpu_out:
+        return "timeout", f"used its {limits.cpu_seconds:g} s of CPU time"
+    if timed_out:
+        return "timeout", f"still running after the {limits.wall:g} s wall-clock backstop"
+    if not records or not records[0].get("ready"):
+        reason = records[0].get("error") if records else None
+        return "sandbox-error", reason or f"the sandbox did not start ({_ending(base)}): {base.stderr[-500:]}"
+    if len(records) < 2:
+        return "fail", f"the program ended before its tests finished ({_ending(base)})"
+    verdict, details = records[1].get("verdict"), str(records[1].get("details", ""))
+    if verdict == "pass" and base.exit_status != 0:
+        return "fail", f"tests passed but the program ended badly ({_ending(base)})"
+    if verdict not in VERDICTS:
+        return "sandbox-error", f"unreadable result {records[1]!r}"
+    return verdict, details
+
+
+def _ending(result: SandboxResult) -> str:
+    return f"killed by {result.signal}" if result.signal else f"exit status {result.exit_status}"
+
+
+def _records(fd: int) -> list[dict]:
+    os.lseek(fd, 0, os.SEEK_SET)
+    raw = os.read(fd, 1 << 20).decode("utf-8", "replace")
+    records = []
+    for line in raw.splitlines():
+        try:
+            value = json.loads(line)
+        except ValueError:
+            break
+        if isinstance(value, dict):
+            records.append(value)
+    return records
+
+
+def _tail(fd: int) -> str:
+    size = os.fstat(fd).st_size
+    os.lseek(fd, max(0, size - TAIL_BYTES), os.SEEK_SET)
+    return os.read(fd, TAIL_BYTES).decode("utf-8", "replace")
+
+
+def _with(result: SandboxResult, **changes: object) -> SandboxResult:
+    return SandboxResult(**{**result.__dict__, **changes})  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- clean-up
+
+
+def _cleanup(run: _Run) -> None:
+    for fd in run.fds.values():
+        with suppress(OSError):
+            os.close(fd)
+    if run.cgroup is not None:
+        _kill_until_empty(lambda: _cgroup_pids(run.cgroup))
+        for _ in range(100):
+            try:
+                run.cgroup.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.01)
+    shutil.rmtree(run.private, onerror=_force_remove)
+    if run.uid_lock is not None:
+        with suppress(OSError):
+            os.unlink(Path(tempfile.gettempdir()) / "harness-sandbox-uids" / str(run.uid))
+        os.close(run.uid_lock)
+
+
+def _force_remove(func, path: str, _exc) -> None:  # type: ignore[no-untyped-def]
+    """rmtree fallback for folders the program made unreadable."""
+    with suppress(OSError):
+        os.chmod(os.path.dirname(path), stat.S_IRWXU)
+        os.chmod(path, stat.S_IRWXU)
+    with suppress(OSError):
+        (shutil.rmtree if os.path.isdir(path) and not os.path.islink(path) else os.unlink)(path)
+
+
+__all__ = ["Limits", "SandboxResult", "Verdict", "VERDICTS", "run_code"]
