@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -33,6 +34,28 @@ CHILD_SCRIPT = str(Path(__file__).with_name("sandbox_child.py"))
 UID_RANGE = (1_500_000_000, 2_000_000_000)
 TAIL_BYTES = 4096
 CLEAN_PATH = "/usr/local/bin:/usr/bin:/bin"
+GRACE_S = 1.5  # for the supervisor to reap what it started after a kill
+
+
+_ALLOWED: ContextVar[bool] = ContextVar("harness_code_execution_allowed", default=False)
+
+
+@contextmanager
+def code_execution_allowed(allowed: bool = True) -> Iterator[None]:
+    """Within this block (and contexts copied from it), code-tests checks may run model output.
+
+    The pipeline enters it when the suite (``allow_code: true``) or the command line
+    (``--allow-code``) allows code execution; scorers refuse outside it.
+    """
+    token = _ALLOWED.set(allowed)
+    try:
+        yield
+    finally:
+        _ALLOWED.reset(token)
+
+
+def is_code_execution_allowed() -> bool:
+    return _ALLOWED.get()
 
 
 @dataclass(frozen=True)
@@ -91,9 +114,9 @@ def run_code(source: str, limits: Limits = Limits()) -> SandboxResult:
     try:
         with _prepared(source, limits) as run:
             pid = _spawn(run, limits)
-            status, cpu, timed_out = _supervise(pid, run, limits)
+            timed_out = _supervise(pid, run, limits)
             _kill_everything(run, pid)
-            result = _with(_classify(run, limits, status, cpu, timed_out), process_group=pid)
+            result = _with(_classify(run, limits, timed_out), process_group=pid)
     except OSError as exc:
         return SandboxResult("sandbox-error", f"could not start the sandbox: {exc}",
                              wall_seconds=time.monotonic() - started)
@@ -116,7 +139,7 @@ def _prepared(source: str, limits: Limits) -> Iterator[_Run]:
             run.uid, run.uid_lock = _allocate_uid()
             for path in (run.workdir, run.workdir / "solution.py"):
                 os.chown(path, run.uid, run.uid)
-            run.cgroup = _make_cgroup(limits.max_processes)
+            run.cgroup = _make_cgroup(limits.max_processes + 1)  # + the supervisor
         for name in ("stdout", "stderr", "result"):
             run.fds[name] = os.open(private / name, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         yield run
@@ -139,7 +162,7 @@ def _allocate_uid() -> tuple[int, int]:
     raise OSError("no free sandbox uid")
 
 
-def _pids_cgroup_base() -> Path | None:
+def own_pids_cgroup() -> Path | None:
     """This process's own pids cgroup folder (v1 controller, or v2 with pids enabled)."""
     try:
         lines = Path("/proc/self/cgroup").read_text().splitlines()
@@ -162,7 +185,7 @@ def _pids_cgroup_base() -> Path | None:
 
 
 def _make_cgroup(max_processes: int) -> Path | None:
-    base = _pids_cgroup_base()
+    base = own_pids_cgroup()
     if base is None:
         return None
     folder = base / f"harness-sbx-{os.getpid()}-{random.randrange(1 << 32):08x}"
@@ -206,8 +229,10 @@ def _nproc_limit(run: _Run, limits: Limits) -> int:
     """RLIMIT_NPROC counts all threads of the real uid: as our own uid, add what already runs."""
     if run.uid is not None:
         return limits.max_processes
-    tasks = sum(len(os.listdir(f"/proc/{pid}/task")) for pid in _uid_pids(os.getuid())
-                if os.path.isdir(f"/proc/{pid}/task"))
+    tasks = 0
+    for pid in _uid_pids(os.getuid()):
+        with suppress(OSError):
+            tasks += len(os.listdir(f"/proc/{pid}/task"))
     return limits.max_processes + tasks
 
 
@@ -224,20 +249,40 @@ def _spawn(run: _Run, limits: Limits) -> int:
                           setsigmask=(), setsigdef=resettable)
 
 
-def _supervise(pid: int, run: _Run, limits: Limits) -> tuple[int, float, bool]:
-    """Wait for the program; at the wall-clock backstop kill it. -> (status, cpu s, timed out)."""
+def _supervise(pid: int, run: _Run, limits: Limits) -> bool:
+    """Wait for the supervisor process; at the wall-clock backstop kill the program. -> timed out."""
     deadline = time.monotonic() + limits.wall
     pause = 0.002
-    while True:
-        done, status, usage = os.wait4(pid, os.WNOHANG)
-        if done:
-            return status, usage.ru_utime + usage.ru_stime, False
+    while not os.waitpid(pid, os.WNOHANG)[0]:
         if time.monotonic() >= deadline:
-            _kill_everything(run, pid)
-            _, status, usage = os.wait4(pid, 0)
-            return status, usage.ru_utime + usage.ru_stime, True
+            _kill_program(run, pid)
+            if not _wait(pid, GRACE_S):
+                _kill_everything(run, pid)
+                os.waitpid(pid, 0)
+            return True
         time.sleep(pause)
         pause = min(pause * 1.5, 0.05)
+    return False
+
+
+def _wait(pid: int, seconds: float) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if os.waitpid(pid, os.WNOHANG)[0]:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def _kill_program(run: _Run, supervisor: int) -> None:
+    """SIGKILL the program and its descendants but not the supervisor, which then reaps them."""
+    if run.cgroup is not None:
+        _kill_until_empty(lambda: [p for p in _cgroup_pids(run.cgroup) if p != supervisor])
+    if run.uid is not None:
+        _kill_until_empty(lambda: _uid_pids(run.uid))
+    if run.cgroup is None and run.uid is None:
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(supervisor, signal.SIGKILL)
 
 
 def _kill_everything(run: _Run, pid: int) -> None:
@@ -284,36 +329,40 @@ def _uid_pids(uid: int | None) -> list[int]:
 # --------------------------------------------------------------------------- verdicts
 
 
-def _classify(run: _Run, limits: Limits, status: int, cpu: float, timed_out: bool) -> SandboxResult:
+def _classify(run: _Run, limits: Limits, timed_out: bool) -> SandboxResult:
     records = _records(run.fds["result"])
-    ready = records[0] if records else {}
+    ready = next((r for r in records if "ready" in r), {})
+    ended = next((r for r in records if "ended" in r), {})
     isolation = tuple(ready.get("isolation", ()))
+    signum = ended.get("signal")
     base = SandboxResult(
         verdict="fail", details="", network_isolated="netns" in isolation, isolation=isolation,
-        cpu_seconds=round(cpu, 3), exit_status=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-        signal=signal.Signals(os.WTERMSIG(status)).name if os.WIFSIGNALED(status) else None,
+        cpu_seconds=round(float(ended.get("cpu", 0.0)), 3), exit_status=ended.get("exit"),
+        signal=signal.Signals(signum).name if signum else None,
         stdout=_tail(run.fds["stdout"]), stderr=_tail(run.fds["stderr"]), uid=run.uid)
-    verdict, details = _verdict(records, base, limits, timed_out)
+    verdict, details = _verdict(ready, next((r for r in records if "verdict" in r), None),
+                                bool(ended), base, limits, timed_out)
     return _with(base, verdict=verdict, details=details)
 
 
-def _verdict(records: list[dict], base: SandboxResult, limits: Limits,
+def _verdict(ready: dict, outcome: dict | None, ended: bool, base: SandboxResult, limits: Limits,
              timed_out: bool) -> tuple[Verdict, str]:
     cpu_out = base.signal == "SIGXCPU" or (base.signal == "SIGKILL" and base.cpu_seconds >= limits.cpu_seconds)
     if cpu_out:
         return "timeout", f"used its {limits.cpu_seconds:g} s of CPU time"
     if timed_out:
         return "timeout", f"still running after the {limits.wall:g} s wall-clock backstop"
-    if not records or not records[0].get("ready"):
-        reason = records[0].get("error") if records else None
-        return "sandbox-error", reason or f"the sandbox did not start ({_ending(base)}): {base.stderr[-500:]}"
-    if len(records) < 2:
+    if not ready.get("ready"):
+        return "sandbox-error", ready.get("error") or f"the sandbox did not start: {base.stderr[-500:]}"
+    if not ended:
+        return "sandbox-error", "the sandbox supervisor ended without a report"
+    if outcome is None:
         return "fail", f"the program ended before its tests finished ({_ending(base)})"
-    verdict, details = records[1].get("verdict"), str(records[1].get("details", ""))
+    verdict, details = outcome.get("verdict"), str(outcome.get("details", ""))
+    if verdict not in VERDICTS:
+        return "sandbox-error", f"unreadable result {outcome!r}"
     if verdict == "pass" and base.exit_status != 0:
         return "fail", f"tests passed but the program ended badly ({_ending(base)})"
-    if verdict not in VERDICTS:
-        return "sandbox-error", f"unreadable result {records[1]!r}"
     return verdict, details
 
 
@@ -378,4 +427,5 @@ def _force_remove(func, path: str, _exc) -> None:  # type: ignore[no-untyped-def
         (shutil.rmtree if os.path.isdir(path) and not os.path.islink(path) else os.unlink)(path)
 
 
-__all__ = ["Limits", "SandboxResult", "Verdict", "VERDICTS", "run_code"]
+__all__ = ["Limits", "SandboxResult", "Verdict", "VERDICTS", "run_code", "code_execution_allowed",
+           "is_code_execution_allowed", "own_pids_cgroup"]

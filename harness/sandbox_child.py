@@ -11,9 +11,15 @@ unreadable ancestors of the Python installation are replaced by bare directories
 (so that ``/root`` and the like are hidden); resource limits; as root, drop to the
 given unprivileged uid/gid with no supplementary groups; no-new-privileges.
 
-Protocol on fd 3: one JSON line ``{"ready": ..., "isolation": [...]}`` once set-up is
-done, then one JSON line with the program's verdict. A missing ready line means the
-sandbox itself failed.
+Two processes: this one, the supervisor (keeps its uid; a child subreaper), forks the
+program's process, which drops privileges and runs the program. When the program
+ends, the supervisor kills whatever it left and reaps every orphan, so no zombie is
+left to an init that might not reap it.
+
+Protocol on fd 3, one JSON object a line: ``{"ready": ..., "isolation": [...]}`` once
+the program's set-up is done, ``{"verdict": ..., "details": ...}`` when its tests
+finished, ``{"ended": true, "exit"|"signal": ..., "cpu": ...}`` from the supervisor.
+A missing ready line means the sandbox itself failed.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
 MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC = 2, 4, 32, 4096, 8192, 16384
 MS_PRIVATE = 1 << 18
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 38, 36
 SIGKILL = 9
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -185,19 +191,26 @@ def check_python_readable() -> None:
                       "make it world-readable or allow mount namespaces")
 
 
-def setup(cfg: dict[str, Any]) -> list[str]:
+def setup_supervisor(cfg: dict[str, Any]) -> tuple[list[str], str]:
+    """Namespaces and cgroup, shared by the supervisor and the program. -> (notes, workdir inside)."""
     notes: list[str] = []
     os.closerange(RESULT_FD + 1, 65536)
     join_cgroup(cfg, notes)
     isolate_network(notes)
     inside = isolate_files(cfg, notes)
+    _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    _libc.prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)
+    return notes, inside
+
+
+def setup_program(cfg: dict[str, Any], notes: list[str], inside: str) -> None:
+    """In the program's process: limits, unprivileged uid, working directory."""
     set_limits(cfg)
     drop_privileges(cfg, notes)
     check_python_readable()
     os.chdir(inside)
     for var in ("HOME", "TMPDIR"):
         os.environ[var] = inside
-    return notes
 
 
 # --------------------------------------------------------------------------- the program
@@ -234,14 +247,12 @@ def run_program() -> dict[str, Any]:
     return {"verdict": "pass", "details": "all tests passed"}
 
 
-def main() -> None:
-    cfg = json.loads(sys.argv[1])
+def program_main(cfg: dict[str, Any], notes: list[str], inside: str) -> None:
+    """The forked program process: never returns."""
     try:
-        notes = setup(cfg)
+        setup_program(cfg, notes, inside)
     except BaseException as exc:  # noqa: BLE001
-        sys.stderr.write(f"sandbox set-up failed: {exc}\n")
-        _write({"ready": False, "error": f"sandbox set-up failed: {exc}"})
-        os._exit(SETUP_FAILED)
+        _fail_setup(exc)
     _write({"ready": True, "isolation": notes})
     result = run_program()
     for stream in (sys.stdout, sys.stderr):
@@ -250,6 +261,85 @@ def main() -> None:
         except BaseException:  # noqa: BLE001 - e.g. file size limit on stdout
             pass
     _write(result)
+    os._exit(0)
+
+
+def _fail_setup(exc: BaseException) -> None:
+    sys.stderr.write(f"sandbox set-up failed: {exc}\n")
+    _write({"ready": False, "error": f"sandbox set-up failed: {exc}"})
+    os._exit(SETUP_FAILED)
+
+
+def _leftovers(cfg: dict[str, Any]) -> set[int]:
+    """Live processes the program left: in the cgroup, of its uid, or orphans reparented here."""
+    me, uid = os.getpid(), cfg.get("uid")
+    found: set[int] = set()
+    if cfg.get("cgroup_procs"):
+        try:
+            with open(cfg["cgroup_procs"]) as fh:
+                found.update(int(p) for p in fh.read().split())
+        except OSError:
+            pass
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/status") as fh:
+                fields = dict(line.split(":", 1) for line in fh.read().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if fields.get("State", "").strip().startswith("Z"):
+            continue
+        mine = int(fields.get("PPid", "0")) == me
+        same_uid = uid is not None and fields.get("Uid", "").split()[:1] == [str(uid)]
+        if mine or same_uid:
+            found.add(int(name))
+    found.discard(me)
+    return found
+
+
+def supervise(cfg: dict[str, Any], pid: int) -> None:
+    """Wait for the program, kill what it left, reap every orphan (we are their subreaper)."""
+    _, status, usage = os.wait4(pid, 0)
+    for _ in range(500):
+        left = _leftovers(cfg)
+        if not left:
+            break
+        for other in left:
+            try:
+                os.kill(other, SIGKILL)
+            except OSError:
+                pass
+        _reap(block=False)
+    _reap(block=True)
+    ended: dict[str, Any] = {"ended": True, "cpu": usage.ru_utime + usage.ru_stime}
+    if os.WIFSIGNALED(status):
+        ended["signal"] = os.WTERMSIG(status)
+    else:
+        ended["exit"] = os.WEXITSTATUS(status)
+    _write(ended)
+
+
+def _reap(block: bool) -> None:
+    while True:
+        try:
+            done, _ = os.waitpid(-1, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            return
+        if not done and not block:
+            return
+
+
+def main() -> None:
+    cfg = json.loads(sys.argv[1])
+    try:
+        notes, inside = setup_supervisor(cfg)
+        pid = os.fork()
+    except BaseException as exc:  # noqa: BLE001
+        _fail_setup(exc)
+    if pid == 0:
+        program_main(cfg, notes, inside)
+    supervise(cfg, pid)
     os._exit(0)
 
 
