@@ -15,6 +15,7 @@ import fcntl
 import json
 import os
 import random
+import select
 import shutil
 import signal
 import stat
@@ -239,7 +240,7 @@ def _nproc_limit(run: _Run, limits: Limits) -> int:
 def _spawn(run: _Run, limits: Limits) -> int:
     env = {"PATH": CLEAN_PATH, "HOME": str(run.workdir), "TMPDIR": str(run.workdir),
            "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8"}
-    argv = [sys.executable, "-I", CHILD_SCRIPT, json.dumps(_child_config(run, limits))]
+    argv = [sys.executable, "-I", "-S", CHILD_SCRIPT, json.dumps(_child_config(run, limits))]
     actions = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
                (os.POSIX_SPAWN_DUP2, run.fds["stdout"], 1),
                (os.POSIX_SPAWN_DUP2, run.fds["stderr"], 2),
@@ -251,34 +252,44 @@ def _spawn(run: _Run, limits: Limits) -> int:
 
 def _supervise(pid: int, run: _Run, limits: Limits) -> bool:
     """Wait for the supervisor process; at the wall-clock backstop kill the program. -> timed out."""
-    deadline = time.monotonic() + limits.wall
-    pause = 0.002
-    while not os.waitpid(pid, os.WNOHANG)[0]:
-        if time.monotonic() >= deadline:
-            _kill_program(run, pid)
-            if not _wait(pid, GRACE_S):
-                _kill_everything(run, pid)
-                os.waitpid(pid, 0)
-            return True
-        time.sleep(pause)
-        pause = min(pause * 1.5, 0.05)
-    return False
+    if _wait(pid, limits.wall):
+        return False
+    _kill_program(run, pid)
+    if not _wait(pid, GRACE_S):
+        _kill_everything(run, pid)
+        os.waitpid(pid, 0)
+    return True
 
 
 def _wait(pid: int, seconds: float) -> bool:
+    """Reap ``pid`` if it ends within ``seconds`` (woken by a pidfd where the kernel has them)."""
     end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if os.waitpid(pid, os.WNOHANG)[0]:
-            return True
-        time.sleep(0.01)
-    return False
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        fd = None
+    try:
+        pause = 0.002
+        while not os.waitpid(pid, os.WNOHANG)[0]:
+            left = end - time.monotonic()
+            if left <= 0:
+                return False
+            if fd is not None:
+                select.select([fd], [], [], left)
+            else:
+                time.sleep(min(pause, left))
+                pause = min(pause * 1.5, 0.05)
+        return True
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 def _kill_program(run: _Run, supervisor: int) -> None:
     """SIGKILL the program and its descendants but not the supervisor, which then reaps them."""
     if run.cgroup is not None:
         _kill_until_empty(lambda: [p for p in _cgroup_pids(run.cgroup) if p != supervisor])
-    if run.uid is not None:
+    if run.uid is not None and not _joined_cgroup(run):
         _kill_until_empty(lambda: _uid_pids(run.uid))
     if run.cgroup is None and run.uid is None:
         with suppress(ProcessLookupError, PermissionError):
@@ -291,8 +302,19 @@ def _kill_everything(run: _Run, pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
     if run.cgroup is not None:
         _kill_until_empty(lambda: _cgroup_pids(run.cgroup))
-    if run.uid is not None:
+    if run.uid is not None and not _joined_cgroup(run):
         _kill_until_empty(lambda: _uid_pids(run.uid))
+
+
+def _joined_cgroup(run: _Run) -> bool:
+    """Whether the program ran in our cgroup (then the cgroup lists all its processes)."""
+    if run.cgroup is None:
+        return False
+    first = os.pread(run.fds["result"], 65536, 0).split(b"\n", 1)[0]
+    try:
+        return "pids-cgroup" in json.loads(first).get("isolation", [])
+    except (ValueError, AttributeError):
+        return False
 
 
 def _kill_until_empty(list_pids, rounds: int = 200) -> None:  # type: ignore[no-untyped-def]

@@ -1,6 +1,6 @@
 """The sandboxed side of ``harness.sandbox``: isolates itself, then runs ``solution.py``.
 
-Started by ``harness.sandbox`` as ``python -I sandbox_child.py CONFIG_JSON`` in a new
+Started by ``harness.sandbox`` as ``python -I -S sandbox_child.py CONFIG_JSON`` in a new
 session, with stdin on /dev/null, stdout/stderr on size-limited files and a result file
 on fd 3. It uses the standard library only (``harness`` is not importable here).
 
@@ -79,6 +79,7 @@ def join_cgroup(cfg: dict[str, Any], notes: list[str]) -> None:
         with open(path, "w") as fh:
             fh.write(str(os.getpid()))
         notes.append("pids-cgroup")
+        cfg["joined_cgroup"] = True
     except OSError as exc:
         notes.append(f"no-pids-cgroup ({exc.strerror})")
 
@@ -211,6 +212,16 @@ def setup_program(cfg: dict[str, Any], notes: list[str], inside: str) -> None:
     os.chdir(inside)
     for var in ("HOME", "TMPDIR"):
         os.environ[var] = inside
+    add_site_packages()
+
+
+def add_site_packages() -> None:
+    """Make installed packages importable without running their .pth start-up hooks (-S)."""
+    import site
+
+    for folder in site.getsitepackages():
+        if os.path.isdir(folder) and folder not in sys.path:
+            sys.path.append(folder)
 
 
 # --------------------------------------------------------------------------- the program
@@ -274,12 +285,9 @@ def _leftovers(cfg: dict[str, Any]) -> set[int]:
     """Live processes the program left: in the cgroup, of its uid, or orphans reparented here."""
     me, uid = os.getpid(), cfg.get("uid")
     found: set[int] = set()
-    if cfg.get("cgroup_procs"):
-        try:
-            with open(cfg["cgroup_procs"]) as fh:
-                found.update(int(p) for p in fh.read().split())
-        except OSError:
-            pass
+    if cfg.get("joined_cgroup"):  # nothing leaves a cgroup without root: the list is complete
+        with open(cfg["cgroup_procs"]) as fh:
+            return {int(p) for p in fh.read().split()} - {me}
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
