@@ -449,5 +449,13 @@ def _force_remove(func, path: str, _exc) -> None:  # type: ignore[no-untyped-def
         (shutil.rmtree if os.path.isdir(path) and not os.path.islink(path) else os.unlink)(path)
 
 
-__all__ = ["Limits", "SandboxResult", "Verdict", "VERDICTS", "run_code", "code_execution_allowed",
-           "is_code_execution_allowed", "own_pids_cgroup"]
+__all__ = [
+    "VERDICTS",
+    "Limits",
+    "SandboxResult",
+    "Verdict",
+    "code_execution_allowed",
+    "is_code_execution_allowed",
+    "own_pids_cgroup",
+    "run_code",
+]

@@ -25,6 +25,7 @@ A missing ready line means the sandbox itself failed.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import ctypes
 import json
 import linecache
@@ -267,10 +268,8 @@ def program_main(cfg: dict[str, Any], notes: list[str], inside: str) -> None:
     _write({"ready": True, "isolation": notes})
     result = run_program()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(BaseException):  # e.g. the file size limit on stdout
             stream.flush()
-        except BaseException:  # noqa: BLE001 - e.g. file size limit on stdout
-            pass
     _write(result)
     os._exit(0)
 

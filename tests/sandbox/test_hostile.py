@@ -22,28 +22,28 @@ SLACK_S = 2.0
 
 HOSTILE: dict[str, tuple[str, set[str]]] = {
     "os-system": ("import os\nos.system('echo pwned > {canary}/os-system; sleep 30 &')\n", {"pass", "fail"}),
-    "subprocess": ("import subprocess\n"
+    "subprocess": (("import subprocess\n"
                    "subprocess.run(['sh', '-c', 'echo pwned > {canary}/subprocess'])\n"
-                   "subprocess.Popen(['sleep', '30'], start_new_session=True)\n", {"pass", "fail"}),
+                   "subprocess.Popen(['sleep', '30'], start_new_session=True)\n"), {"pass", "fail"}),
     "posix-system": ("import posix\nposix.system('echo pwned > {canary}/posix; (setsid sleep 30 &)')\n",
                      {"pass", "fail"}),
-    "ctypes-system": ("import ctypes\n"
-                      "ctypes.CDLL(None).system(b'echo pwned > {canary}/ctypes; nohup setsid sleep 30 &')\n",
+    "ctypes-system": (("import ctypes\n"
+                      "ctypes.CDLL(None).system(b'echo pwned > {canary}/ctypes; nohup setsid sleep 30 &')\n"),
                       {"pass", "fail"}),
     "fork-bomb": ("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
                   {"timeout"}),
     "allocate-10gb": ("x = bytearray(10 * 1024 ** 3)\n", {"memory"}),
     "busy-loop": ("while True:\n    pass\n", {"timeout"}),
     "huge-power": ("x = 10 ** 10 ** 8\n", {"timeout", "memory"}),
-    "ignore-sigterm": ("import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-                       "while True:\n    time.sleep(0.1)\n", {"timeout"}),
+    "ignore-sigterm": (("import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                       "while True:\n    time.sleep(0.1)\n"), {"timeout"}),
     "stdout-1gb": ("import sys\nchunk = 'x' * (1 << 20)\nfor _ in range(1024):\n    sys.stdout.write(chunk)\n",
                    {"fail"}),
-    "write-home": ("import os\nopen(os.path.join(os.environ['HOME'], '{token}'), 'w').write('x')\n"
-                   "open('/tmp/{token}', 'w').write('x')\nopen('{canary}/{token}', 'w').write('x')\n",
+    "write-home": (("import os\nopen(os.path.join(os.environ['HOME'], '{token}'), 'w').write('x')\n"
+                   "open('/tmp/{token}', 'w').write('x')\nopen('{canary}/{token}', 'w').write('x')\n"),
                    {"fail"}),
-    "socket-connect": ("import socket\ns = socket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
-                       "s.sendall(b'hello')\n", {"fail"}),
+    "socket-connect": (("import socket\ns = socket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
+                       "s.sendall(b'hello')\n"), {"fail"}),
 }
 
 

@@ -12,10 +12,16 @@ from harness import sandbox
 from harness.errors import CodeExecutionNotAllowed
 from harness.sandbox import code_execution_allowed
 from harness.scorers import CHECK_TYPES, ScoreItem
-from harness.scorers.code import (CodeTestsConfig, build_program, extract_code, mean_pass_at_k, pass_at_k,
-                                  set_code_workers)
+from harness.scorers.code import (
+    CodeTestsConfig,
+    build_program,
+    extract_code,
+    mean_pass_at_k,
+    pass_at_k,
+    set_code_workers,
+)
 from harness.scoring import score_generations
-from harness.types import Case, GenerationRequest, GenParams, Generation, RenderedPrompt
+from harness.types import Case, Generation, GenerationRequest, GenParams, RenderedPrompt
 
 PREFIX = 'from typing import List\n\n\ndef add(xs: List[int]) -> int:\n    """Sum of xs."""\n'
 TEST = "def check(candidate):\n    assert candidate([1, 2]) == 3\n    assert candidate([]) == 0\n"
@@ -90,9 +96,8 @@ def test_the_scorer_refuses_to_execute_unless_allowed() -> None:
     scorer = CHECK_TYPES.get("code-tests")(config)
     with pytest.raises(CodeExecutionNotAllowed, match="--allow-code"):
         scorer.score([ScoreItem("    return sum(xs)\n", case)])
-    with code_execution_allowed(False):
-        with pytest.raises(CodeExecutionNotAllowed):
-            scorer.score([ScoreItem("    return sum(xs)\n", case)])
+    with code_execution_allowed(False), pytest.raises(CodeExecutionNotAllowed):
+        scorer.score([ScoreItem("    return sum(xs)\n", case)])
 
 
 def _request(case_id: str) -> GenerationRequest:
