@@ -7,6 +7,8 @@ fresh working directory that is removed afterwards, with a scrubbed environment 
 harness runs as root, as a fresh unprivileged uid inside a pids cgroup and a private
 mount namespace. When the program ends or its time is up, every process it started
 is killed with SIGKILL (process group, cgroup and uid). See docs/code-checks.md.
+
+Standard library only (tests load it under a bare system Python as a normal user).
 """
 
 from __future__ import annotations
@@ -292,8 +294,7 @@ def _kill_program(run: _Run, supervisor: int) -> None:
     if run.uid is not None and not _joined_cgroup(run):
         _kill_until_empty(lambda: _uid_pids(run.uid))
     if run.cgroup is None and run.uid is None:
-        with suppress(ProcessLookupError, PermissionError):
-            os.killpg(supervisor, signal.SIGKILL)
+        _kill_until_empty(lambda: [p for p in _session_pids(supervisor) if p != supervisor])
 
 
 def _kill_everything(run: _Run, pid: int) -> None:
@@ -331,6 +332,17 @@ def _kill_until_empty(list_pids, rounds: int = 200) -> None:  # type: ignore[no-
 def _cgroup_pids(cgroup: Path | None) -> list[int]:
     text = _read(cgroup / "cgroup.procs") if cgroup else ""
     return [int(p) for p in text.split()]
+
+
+def _session_pids(session: int) -> list[int]:
+    """Live processes of a session (the supervisor's; its orphans come back to it anyway)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            fields = _read(Path(entry.path) / "stat").rpartition(")")[2].split()
+            if len(fields) > 3 and fields[3] == str(session) and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
 
 
 def _uid_pids(uid: int | None) -> list[int]:
