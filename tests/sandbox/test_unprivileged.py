@@ -43,7 +43,7 @@ def _usable() -> bool:
     if os.geteuid() != 0 or SYSTEM_PYTHON is None:
         return False
     probe = subprocess.run([SYSTEM_PYTHON, "-c", "import sys; print(sys.version_info >= (3, 10))"],
-                           capture_output=True, text=True, user=USER, group=USER, extra_groups=[])
+                           capture_output=True, text=True, user=USER, group=USER, extra_groups=[], check=False)
     return probe.stdout.strip() == "True"
 
 
@@ -54,12 +54,12 @@ def test_sandbox_as_a_normal_user(outer_pids_guard: Path | None) -> None:
     done = subprocess.run(
         [SYSTEM_PYTHON, "-I", "-c", DRIVER, str(ROOT / "harness" / "sandbox.py"), json.dumps(PROGRAMS)],
         capture_output=True, text=True, user=USER, group=USER, extra_groups=[], timeout=100, cwd="/",
-        env={"PATH": "/usr/bin:/bin"})
+        env={"PATH": "/usr/bin:/bin"}, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     results = json.loads(done.stdout)
     assert [results[n][0] for n in PROGRAMS] == ["pass", "fail", "timeout", "pass", "timeout"]
     assert all("uid" not in " ".join(r[1]) for r in results.values())
-    left = subprocess.run(["ps", "-e", "-o", "pid=,uid=,stat="], capture_output=True, text=True).stdout
+    left = subprocess.run(["ps", "-e", "-o", "pid=,uid=,stat="], capture_output=True, text=True, check=True).stdout
     assert [line for line in left.splitlines() if line.split()[1] == str(USER)] == []
     for _, _, group in results.values():
         with pytest.raises(ProcessLookupError):
