@@ -117,8 +117,12 @@ def run_code(source: str, limits: Limits = Limits()) -> SandboxResult:
     try:
         with _prepared(source, limits) as run:
             pid = _spawn(run, limits)
-            timed_out = _supervise(pid, run, limits)
-            _kill_everything(run, pid)
+            try:
+                timed_out = _supervise(pid, run, limits)
+            finally:  # also when interrupted: nothing outlives the call
+                _kill_everything(run, pid)
+                with suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
             result = _with(_classify(run, limits, timed_out), process_group=pid)
     except OSError as exc:
         return SandboxResult("sandbox-error", f"could not start the sandbox: {exc}",
