@@ -6,7 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#be185d", "#4d7c0f")
-WIDTH, HEIGHT, PAD_L, PAD_R, PAD_T, PAD_B = 640, 220, 44, 16, 12, 28
+WIDTH, HEIGHT, PAD_L, PAD_R, PAD_T, PAD_B = 640, 230, 48, 40, 28, 30
+MAX_BAR, CHAR_PX, MIN_NAMED_SLOT = 64.0, 6.5, 24.0
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ class Bar:
     width: float
     height: float
     value: float
-    label: str
+    label: str     # tooltip
+    name: str      # short text under the bar
     negative: bool
 
 
@@ -70,6 +72,8 @@ class BarChart:
     y_ticks: tuple[Tick, ...]
     plot_left: int
     plot_right: int
+    label_y: float
+    show_names: bool
 
 
 @dataclass(frozen=True)
@@ -106,12 +110,19 @@ def bar_chart(title: str, items: Sequence[tuple[str, float]], *, symmetric: bool
     low = -top if symmetric else 0.0
     y_of = _scale(low, top, HEIGHT - PAD_B, PAD_T)
     slot = (WIDTH - PAD_L - PAD_R) / max(1, len(items))
+    width = min(slot * 0.7, MAX_BAR)
     zero = y_of(0.0)
-    bars = tuple(Bar(PAD_L + i * slot + slot * 0.15, min(zero, y_of(v)), slot * 0.7,
-                     abs(y_of(v) - zero), v, f"{label}: {_fmt(v, percent)}", v < 0)
+    bars = tuple(Bar(round(PAD_L + i * slot + (slot - width) / 2, 2), min(zero, y_of(v)),
+                     round(width, 2), round(abs(y_of(v) - zero), 2), v,
+                     f"{label}: {_fmt(v, percent)}", _short(label, int(slot / CHAR_PX)), v < 0)
                  for i, (label, v) in enumerate(items))
     ticks = tuple(Tick(y_of(v), _fmt(v, percent)) for v in (low, (low + top) / 2, top))
-    return BarChart(title, WIDTH, HEIGHT, bars, zero, ticks, PAD_L, WIDTH - PAD_R)
+    return BarChart(title, WIDTH, HEIGHT, bars, zero, ticks, PAD_L, WIDTH - PAD_R,
+                    HEIGHT - PAD_B + 16, slot >= MIN_NAMED_SLOT)
+
+
+def _short(label: str, chars: int) -> str:
+    return label if len(label) <= chars else label[:max(1, chars - 1)] + "…"
 
 
 def sparkline(values: Sequence[tuple[str, float]], *, width: int = 120,
