@@ -1,1 +1,1 @@
-"""Reporters: turn results and comparisons into files for people and tools."""
+"""Reporters: terminal, JSON, JUnit, Markdown, HTML."""
