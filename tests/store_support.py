@@ -67,7 +67,7 @@ def make_case(case_id: str, passes: Sequence[bool], *, outputs: Sequence[str] | 
                   Score(check="rouge-l", type="rouge-l", passed=ok, value=0.8 if ok else 0.1,
                         threshold=0.3))
         return SampleResult(sample=i, output=text, scores=scores, passed=ok,
-                            error=None if ok else None, new_tokens=7, latency_s=0.25 + i,
+                            error=None, new_tokens=7, latency_s=0.25 + i,
                             cached=i % 2 == 1, variant=variant)
 
     samples = tuple(sample(i, ok, "main", texts[i % len(texts)]) for i, ok in enumerate(passes))

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from harness.errors import InfrastructureError, UsageError
 from harness.store import RunFilter, Store
 from harness.store.migrations import LATEST, current_version, migrate
-from tests.store_support import make_case, make_info, make_report, make_run, store_url  # noqa: F401
+from tests.store_support import make_case, make_info, make_report, make_run
 
 WRITERS, RUNS_PER_WRITER, CASES_PER_RUN, SAMPLES = 8, 4, 40, 3
 
@@ -118,7 +118,7 @@ def test_comparison_is_queryable_and_keeps_the_full_report(store_url: str) -> No
         [suite] = store.comparison_suites("capitals")
         assert (suite.baseline_run_id, suite.candidate_run_id) == (base, cand)
         assert suite.pass_rate_delta == pytest.approx(-0.22)
-        assert suite.mean_drift == pytest.approx((0.41 + 0.02 + 0.12) / 3)
+        assert suite.mean_drift == pytest.approx((0.41 + 0.02 + 0.12) / 3)  # from the cases
         statuses = {s.case_id: s.status for s in
                     (store.case_statuses("capitals", c) for c in ("france", "peru")) for s in s}
         assert statuses == {"france": "regression", "peru": "flaky"}
@@ -127,6 +127,9 @@ def test_comparison_is_queryable_and_keeps_the_full_report(store_url: str) -> No
         assert saved["suites"][0]["cases"][0]["candidate_outputs"] == [
             "The capital of France is Lyon."]
         assert store.latest_comparison_id() == cid
+        report["suites"][0]["drift"] = {"basis": "similarity", "mean": 0.3}
+        store.save_comparison(report, baseline_run_ids={}, candidate_run_ids={})
+        assert store.comparison_suites("capitals")[-1].mean_drift == 0.3  # the suite's summary
 
 
 def test_bad_comparison_report_is_rejected(store_url: str) -> None:
@@ -159,9 +162,12 @@ def test_run_report_shape(store_url: str) -> None:
         [suite] = report["suites"]
         assert suite["id"] == "capitals" and suite["status"] == "complete"
         france = next(c for c in suite["cases"] if c["id"] == "france")
-        assert france["passed"] is False and france["pass_rate"] == pytest.approx(2 / 3)
+        assert france["passed"] is True and france["pass_rate"] == pytest.approx(2 / 3)
+        peru = next(c for c in suite["cases"] if c["id"] == "peru")
+        assert peru["passed"] is False and peru["n_passed"] == 1 and peru["tags"] == ["geo"]
         assert france["outputs"] == ["The capital of France is Paris."] * 3
-        assert france["scores"]["rouge-l"]["mean_value"] == pytest.approx((0.8 + 0.1 + 0.8) / 3)
+        assert france["scores"]["rouge-l"]["mean"] == pytest.approx((0.8 + 0.1 + 0.8) / 3)
+        assert france["scores"]["rouge-l"]["type"] == "rouge-l"
 
 
 def test_resolve_by_id_and_prefix(store_url: str) -> None:

@@ -14,8 +14,12 @@ from starlette.staticfiles import StaticFiles
 
 from harness.dashboard import pages
 from harness.dashboard.report_view import comparison_view, run_view
-from harness.dashboard.security import (LOOPBACK_HOSTS, SecurityMiddleware, check_bind,
-                                        hosts_for_bind)
+from harness.dashboard.security import (
+    LOOPBACK_HOSTS,
+    SecurityMiddleware,
+    check_bind,
+    hosts_for_bind,
+)
 from harness.dashboard.templating import DASHBOARD_LAYOUT, STATIC, render
 from harness.store import RunFilter, Store
 

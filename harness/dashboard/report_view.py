@@ -19,11 +19,29 @@ STATUS_ORDER = ("regression", "improvement", "flaky", "stable_fail", "stable_pas
 
 
 @dataclass(frozen=True)
+class Row:
+    """One line of a key/value table; ``numeric`` right-aligns it."""
+
+    key: str
+    text: str
+    numeric: bool
+
+
+@dataclass(frozen=True)
+class Table:
+    """Per-check scores: one row per check, one column per field."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
 class Side:
     model: str
     prompt_version: str
     pass_rate: float | None
     run_id: str | None
+    complete: bool
 
 
 @dataclass(frozen=True)
@@ -34,7 +52,10 @@ class CaseView:
     baseline_pass_rate: float | None
     candidate_pass_rate: float | None
     drift: float | None
-    scores: tuple[tuple[str, str], ...]
+    scores: Table
+    details: tuple[Row, ...]
+    baseline_errors: tuple[str, ...]
+    candidate_errors: tuple[str, ...]
     pairs: tuple[SideBySide, ...]
 
 
@@ -44,7 +65,10 @@ class SuiteView:
     verdict: str
     baseline: Side
     candidate: Side
-    stats: tuple[tuple[str, str], ...]
+    reasons: tuple[str, ...]
+    warnings: tuple[str, ...]
+    stats: tuple[Row, ...]
+    more: tuple[Row, ...]
     status_counts: tuple[tuple[str, int], ...]
     cases: tuple[CaseView, ...]
     delta_chart: BarChart
@@ -73,6 +97,7 @@ def comparison_view(report: Mapping[str, Any], *, comparison_id: str | None = No
 
 
 def _suite_view(suite: Mapping[str, Any], run_ids: tuple[str | None, str | None]) -> SuiteView:
+    stats = suite.get("stats") or {}
     cases = sorted((_case_view(c) for c in suite.get("cases", [])), key=_case_order)
     deltas = [(c.id, (c.candidate_pass_rate or 0.0) - (c.baseline_pass_rate or 0.0))
               for c in cases]
@@ -81,22 +106,33 @@ def _suite_view(suite: Mapping[str, Any], run_ids: tuple[str | None, str | None]
         id=str(suite.get("id", "")), verdict=str(suite.get("verdict", "")),
         baseline=_side(suite.get("baseline") or {}, run_ids[0]),
         candidate=_side(suite.get("candidate") or {}, run_ids[1]),
-        stats=tuple((str(k), fmt(v)) for k, v in (suite.get("stats") or {}).items()),
+        reasons=tuple(fmt(r) for r in suite.get("reasons", [])),
+        warnings=tuple(fmt(w) for w in suite.get("warnings", [])),
+        stats=flatten(_scalars(stats)),
+        more=flatten({**{k: v for k, v in stats.items() if k not in _scalars(stats)},
+                      **{k: suite[k] for k in _MORE if isinstance(suite.get(k), Mapping)}}),
         status_counts=_status_counts(cases), cases=tuple(cases),
         delta_chart=bar_chart("Pass-rate change per case (candidate - baseline)", deltas),
         drift_chart=bar_chart("Drift per case", drifts, symmetric=False, percent=False)
         if drifts else None)
 
 
+_MORE = ("drift", "consistency", "unmatched")
+_CASE_DETAILS = ("p_value", "drift_detail", "consistency", "samples")
+
+
 def _case_view(case: Mapping[str, Any]) -> CaseView:
-    scores = case.get("scores") or {}
+    errors = case.get("errors")
+    errors = errors if isinstance(errors, Mapping) else {}
     return CaseView(
         id=str(case.get("id", "")), status=str(case.get("status", "")),
         tags=tuple(str(t) for t in case.get("tags", [])),
         baseline_pass_rate=_num(case.get("baseline_pass_rate")),
         candidate_pass_rate=_num(case.get("candidate_pass_rate")), drift=_num(case.get("drift")),
-        scores=tuple((str(k), fmt(v)) for k, v in scores.items()) if isinstance(scores, Mapping)
-        else (("scores", fmt(scores)),),
+        scores=score_table(case.get("scores")),
+        details=flatten({k: case[k] for k in _CASE_DETAILS if case.get(k) is not None}),
+        baseline_errors=tuple(fmt(e) for e in errors.get("baseline", [])),
+        candidate_errors=tuple(fmt(e) for e in errors.get("candidate", [])),
         pairs=tuple(pair_outputs([str(o) for o in case.get("baseline_outputs", [])],
                                  [str(o) for o in case.get("candidate_outputs", [])])))
 
@@ -114,7 +150,8 @@ def _status_counts(cases: list[CaseView]) -> tuple[tuple[str, int], ...]:
 
 def _side(side: Mapping[str, Any], run_id: str | None) -> Side:
     return Side(str(side.get("model", "")), str(side.get("prompt_version", "")),
-                _num(side.get("pass_rate")), run_id or side.get("run_id"))
+                _num(side.get("pass_rate")), run_id or side.get("run_id"),
+                side.get("complete", True) is not False)
 
 
 @dataclass(frozen=True)
@@ -125,7 +162,7 @@ class RunCaseView:
     tags: tuple[str, ...]
     outputs: tuple[str, ...]
     errors: tuple[str, ...]
-    scores: tuple[tuple[str, str], ...]
+    scores: Table
 
 
 @dataclass(frozen=True)
@@ -160,7 +197,7 @@ def _run_suite(suite: Mapping[str, Any]) -> RunSuiteView:
     return RunSuiteView(
         id=str(suite.get("id", "")), model=str(suite.get("model", "")),
         prompt_version=str(suite.get("prompt_version", "")),
-        pass_rate=_num(suite.get("pass_rate")), status=str(suite.get("status", "complete")),
+        pass_rate=_num(suite.get("pass_rate")), status=_run_status(suite),
         run_id=suite.get("run_id"),
         meta=tuple((k, fmt(suite[k])) for k in _RUN_META if suite.get(k) is not None),
         cases=cases,
@@ -169,19 +206,58 @@ def _run_suite(suite: Mapping[str, Any]) -> RunSuiteView:
 
 
 def _run_case(case: Mapping[str, Any]) -> RunCaseView:
-    scores = case.get("scores") or {}
     return RunCaseView(
         id=str(case.get("id", "")), pass_rate=_num(case.get("pass_rate")),
         passed=bool(case.get("passed")), tags=tuple(str(t) for t in case.get("tags", [])),
         outputs=tuple(str(o) for o in case.get("outputs", [])),
         errors=tuple(str(e) for e in case.get("errors", [])),
-        scores=tuple((str(k), fmt(v)) for k, v in scores.items()) if isinstance(scores, Mapping)
-        else (("scores", fmt(scores)),))
+        scores=score_table(case.get("scores")))
+
+
+def _run_status(suite: Mapping[str, Any]) -> str:
+    if suite.get("status"):
+        return str(suite["status"])
+    return "incomplete" if suite.get("complete") is False else "complete"
+
+
+def flatten(values: Mapping[str, Any], prefix: str = "", depth: int = 2) -> tuple[Row, ...]:
+    """Nested mappings as ``a · b`` rows (two levels deep); deeper values as text."""
+    rows: list[Row] = []
+    for key, value in values.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value and depth > 0:
+            rows.extend(flatten(value, f"{name} · ", depth - 1))
+        else:
+            rows.append(Row(name, fmt(value), _is_numeric(value)))
+    return tuple(rows)
+
+
+def score_table(scores: Any) -> Table:
+    """Per-check scores as a table: the union of the checks' fields as columns."""
+    if not isinstance(scores, Mapping) or not scores:
+        return Table((), ())
+    if not all(isinstance(v, Mapping) for v in scores.values()):
+        return Table(("value",), tuple((str(k), (fmt(v),)) for k, v in scores.items()))
+    columns = tuple(dict.fromkeys(str(c) for v in scores.values() for c in v))
+    return Table(columns, tuple((str(k), tuple(fmt(v.get(c)) for c in columns))
+                                for k, v in scores.items()))
+
+
+def _scalars(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries that fit one table cell: numbers, strings, short number lists."""
+    return {k: v for k, v in values.items()
+            if not isinstance(v, Mapping) and not (isinstance(v, str) and len(v) > 80)}
+
+
+def _is_numeric(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_is_numeric(v) for v in value)
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
 def fmt(value: Any) -> str:
     """A short, readable text for any JSON value (numbers to 3 decimals)."""
-    if value is None:
+    if value is None or value == [] or value == {}:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"

@@ -8,13 +8,20 @@ from typing import Any
 import sqlalchemy as sa
 
 from harness.store import schema
-from harness.store.rows import (CaseRunRow, CaseStatusRow, ComparisonRow, ComparisonSuiteRow,
-                                ResultRow, RunFilter, RunRow)
+from harness.store.rows import (
+    CaseRunRow,
+    CaseStatusRow,
+    ComparisonRow,
+    ComparisonSuiteRow,
+    ResultRow,
+    RunFilter,
+    RunRow,
+)
 
 _R, _RC, _CS, _CC = schema.runs, schema.run_cases, schema.comparison_suites, schema.comparison_cases
 
 
-def list_runs(conn: sa.Connection, flt: RunFilter = RunFilter()) -> list[RunRow]:
+def list_runs(conn: sa.Connection, flt: RunFilter) -> list[RunRow]:
     """Runs matching ``flt``, oldest first (the newest ``flt.limit``)."""
     query = sa.select(_R)
     query = _filter_runs(query, flt)

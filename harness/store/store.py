@@ -9,13 +9,21 @@ from datetime import datetime, timezone
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from typing_extensions import Self
 
 from harness.errors import InfrastructureError, UsageError
 from harness.store import queries, schema, writes
 from harness.store.engine import DEFAULT_URL, READ_ONLY, make_engine
 from harness.store.migrations import migrate
-from harness.store.rows import (CaseRunRow, CaseStatusRow, ComparisonRow, ComparisonSuiteRow,
-                                ResultRow, RunFilter, RunRow)
+from harness.store.rows import (
+    CaseRunRow,
+    CaseStatusRow,
+    ComparisonRow,
+    ComparisonSuiteRow,
+    ResultRow,
+    RunFilter,
+    RunRow,
+)
 from harness.store.run_report import build_run_report
 from harness.types import CaseResult, RunInfo, RunResult
 
@@ -39,7 +47,7 @@ class Store:
         """Release pooled connections."""
         self._engine.dispose()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -124,10 +132,10 @@ class Store:
 
     # -- reads -------------------------------------------------------------------------------
 
-    def runs(self, flt: RunFilter = RunFilter()) -> list[RunRow]:
-        """Runs matching ``flt``, oldest first."""
+    def runs(self, flt: RunFilter | None = None) -> list[RunRow]:
+        """Runs matching ``flt`` (all when None), oldest first."""
         with self._read() as conn:
-            return queries.list_runs(conn, flt)
+            return queries.list_runs(conn, flt or RunFilter())
 
     def run(self, run_id: str) -> RunRow | None:
         with self._read() as conn:

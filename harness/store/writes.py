@@ -114,6 +114,10 @@ def comparison_suite_row(comparison_id: str, suite: Mapping[str, Any],
             and _num(base.get("pass_rate")) is not None:
         delta = cand["pass_rate"] - base["pass_rate"]
     drifts = [d for d in (_num(c.get("drift")) for c in suite.get("cases", [])) if d is not None]
+    summary = suite.get("drift")
+    mean_drift = _num(summary.get("mean")) if isinstance(summary, Mapping) else None
+    if mean_drift is None and drifts:
+        mean_drift = sum(drifts) / len(drifts)
     _check_key("suite id", str(suite["id"]))
     return {"comparison_id": comparison_id, "suite_id": str(suite["id"]),
             "verdict": str(suite.get("verdict", "")),
@@ -124,7 +128,7 @@ def comparison_suite_row(comparison_id: str, suite: Mapping[str, Any],
             "baseline_pass_rate": _num(base.get("pass_rate")),
             "candidate_pass_rate": _num(cand.get("pass_rate")),
             "pass_rate_delta": _num(delta),
-            "mean_drift": sum(drifts) / len(drifts) if drifts else None, "stats": stats}
+            "mean_drift": mean_drift, "stats": stats}
 
 
 def comparison_case_rows(comparison_id: str, suite: Mapping[str, Any]) -> list[dict[str, Any]]:

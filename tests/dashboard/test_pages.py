@@ -9,7 +9,6 @@ from starlette.testclient import TestClient
 
 from harness.dashboard import create_app
 from tests.dashboard.conftest import XSS_MODEL, fill_store
-from tests.store_support import store_url  # noqa: F401
 
 PAYLOADS = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
             '<a href="javascript:alert(1)">', "</textarea>", "<script>alert(\"model\")")
@@ -19,10 +18,10 @@ def _assert_escaped(html: str, where: str) -> None:
     for payload in PAYLOADS:
         assert payload not in html, f"{where}: raw {payload!r}"
     assert "<script" not in html.lower() and "<img" not in html.lower(), where
-    assert not re.search(r"href=[\"']?javascript:", html, re.I), where
+    assert not re.search(r"href=[\"']?javascript:", html, re.IGNORECASE), where
 
 
-def test_all_pages_render_and_escape(store_url: str) -> None:  # noqa: F811
+def test_all_pages_render_and_escape(store_url: str) -> None:
     filled = fill_store(store_url)
     with TestClient(create_app(store_url), base_url="http://127.0.0.1:8765") as client:
         overview = client.get("/").text
@@ -45,7 +44,7 @@ def test_all_pages_render_and_escape(store_url: str) -> None:  # noqa: F811
             _assert_escaped(html, name)
 
 
-def test_filters_and_missing_things(store_url: str) -> None:  # noqa: F811
+def test_filters_and_missing_things(store_url: str) -> None:
     fill_store(store_url)
     with TestClient(create_app(store_url), base_url="http://127.0.0.1:8765") as client:
         assert client.get("/?tag=geo").text.count('class="suite-line"') == 2

@@ -88,7 +88,7 @@ def test_comparison_view_orders_cases_and_formats_stats() -> None:
     view = comparison_view(make_report())
     [suite] = view.suites
     assert [c.status for c in suite.cases] == ["regression", "flaky", "stable_pass"]
-    assert dict(suite.stats)["ci95"] == "[-0.510, 0.070]"
+    assert {r.key: r.text for r in suite.stats}["ci95"] == "[-0.510, 0.070]"
     assert suite.status_counts == (("regression", 1), ("flaky", 1), ("stable_pass", 1))
     assert suite.drift_chart is not None and len(suite.delta_chart.bars) == 3
     assert fmt(None) == "—" and fmt(True) == "yes" and fmt({"a": 0.5}) == "a: 0.500"

@@ -50,7 +50,7 @@ def assert_self_contained_and_escaped(html: str) -> None:
     assert "<link rel=\"stylesheet\"" not in lowered
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
     assert csp and "default-src 'none'" in csp.group(1) and "unsafe-inline" not in csp.group(1)
-    style = re.search(r"<style>(.*?)</style>", html, re.S)
+    style = re.search(r"<style>(.*?)</style>", html, re.DOTALL)
     assert style is not None
     digest = base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
     assert f"'sha256-{digest}'" in csp.group(1)  # the inlined CSS is the one the CSP allows
