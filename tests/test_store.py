@@ -35,6 +35,23 @@ def test_migrations_are_numbered_and_idempotent(store_url: str) -> None:
     store.close()
 
 
+def test_pending_migrations_apply_in_order(store_url: str) -> None:
+    from harness.store import schema
+    from harness.store.engine import make_engine
+    from harness.store.migrations import MIGRATIONS
+
+    engine = make_engine(store_url)
+    with engine.begin() as conn:  # a database left at version 1
+        schema.schema_version.create(conn)
+        MIGRATIONS[0](conn)
+        conn.execute(schema.schema_version.insert().values(version=1, applied_at="then"))
+    assert current_version(engine) == 1
+    assert not sa.inspect(engine).get_indexes("runs")
+    assert migrate(engine) == LATEST - 1
+    assert "ix_runs_suite_started" in {ix["name"] for ix in sa.inspect(engine).get_indexes("runs")}
+    engine.dispose()
+
+
 def test_sqlite_parent_folder_created_and_wal(tmp_path) -> None:
     url = f"sqlite:///{tmp_path}/deep/er/history.db"
     with Store(url) as store:
