@@ -122,7 +122,8 @@ def _matches(offered: str, token: str) -> bool:
 def _set_cookie_and_strip(scope: Scope, query: dict[str, str], token: str) -> Response:
     """Move the token from the URL into an HttpOnly cookie, then reload without it."""
     rest = urlencode({k: v for k, v in query.items() if k != "token"})
-    response = RedirectResponse(scope["path"] + (f"?{rest}" if rest else ""), status_code=303)
+    path = "/" + str(scope["path"]).lstrip("/\\")  # never "//host": no open redirect
+    response = RedirectResponse(path + (f"?{rest}" if rest else ""), status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/")
     return response
 

@@ -104,6 +104,15 @@ def test_token_in_url_becomes_a_cookie(guarded: TestClient) -> None:
     assert follow.status_code == 200 and "capitals" in follow.text
 
 
+@pytest.mark.parametrize("path", ["//evil.example/x", "/\\evil.example/x", "///evil.example"])
+def test_token_redirect_stays_on_this_site(guarded: TestClient, path: str) -> None:
+    response = guarded.get(f"{LOCAL}{path}?token={TOKEN}")
+    guarded.cookies.clear()
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert location.startswith("/") and not location.startswith(("//", "/\\"))
+
+
 def test_host_check_comes_before_the_token(guarded: TestClient) -> None:
     response = guarded.get("/", headers={"host": "evil.example", "x-harness-token": TOKEN})
     assert response.status_code == 403
