@@ -124,3 +124,19 @@ def test_stored_html_latest_comparison_run_and_prefix(tmp_path: Path) -> None:
         assert_self_contained_and_escaped(run_html)
         with pytest.raises(UsageError, match="no run or comparison"):
             render_stored_html(store, "ffffffffffffffff")
+
+
+def test_run_html_from_the_real_run_report() -> None:
+    from harness.reporters.run_report import run_report
+    from tests.store_support import make_case
+
+    result = make_run(xss_case=True)
+    crashed = make_run("math")
+    crashed = type(crashed)(info=crashed.info, cases=(make_case("q1", [False, False, True]),),
+                           complete=False)
+    html = render_run_html(run_report([result, crashed]))
+    assert_self_contained_and_escaped(html)
+    assert html.count("<h1>Run of suite") == 2
+    assert "This run did not finish" in html  # the incomplete one, never a pass
+    assert "<th>mean</th>" in html and "<th>icontains paris</th>" in html  # per-check table
+    assert "xss&lt;script&gt;" in html
