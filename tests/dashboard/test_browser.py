@@ -119,7 +119,8 @@ def test_overview_lists_suites(server: LiveServer, watched: Watched) -> None:
     watched.shot("overview")
     page.select_option('select[name="model"]', "smollm2")
     page.click("form.filters button")
-    assert "model=smollm2" in page.url
+    page.wait_for_url(re.compile(r"model=smollm2&"))
+    page.wait_for_load_state("load")
     assert page.locator("tr.suite-line").count() == 1
     assert watched.console_errors == [] and watched.dialogs == []
 
@@ -155,6 +156,7 @@ def test_clicking_a_comparison_shows_statuses_and_side_by_side(server: LiveServe
     assert "critical regression" in page.locator("ul.reasons").inner_text()
     japan = page.locator('details.case[data-case="japan"]')
     japan.locator("summary").click()
+    page.wait_for_selector('details.case[data-case="japan"][open]')
     sides = japan.locator(".side-by-side pre.output")
     assert sides.nth(0).inner_text() == "Tokyo is the capital of Japan."
     assert sides.nth(1).inner_text() == "Tokyo is the capital city of Japan."
