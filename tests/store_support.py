@@ -17,7 +17,7 @@ XSS_OUTPUT = ('Sure! <script>alert(1)</script> <img src=x onerror=alert(1)> '
               '<a href="javascript:alert(1)">click</a> </textarea><b>bold</b>')
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
     """A fresh, empty database URL: a SQLite file, or a new PostgreSQL database."""
     if request.param == "sqlite":
