@@ -74,7 +74,7 @@ def print_comparison(report: dict[str, Any], console: Console | None = None, wor
         stats, cases = suite.get("stats", {}), suite.get("cases", [])
         count = lambda s: sum(1 for c in cases if c.get("status") == s)  # noqa: E731
         ci = stats.get("ci95") or [None, None]
-        median = (suite.get("drift", {}).get("quantiles") or {}).get("0.5")
+        median = (suite.get("drift", {}).get("quantiles") or {}).get("p50")
         table.add_row(escape(str(suite.get("id"))),
                       f"[{_VERDICT_STYLE.get(suite.get('verdict') or '', 'white')}]{suite.get('verdict')}[/]",
                       f"{suite['baseline']['pass_rate']:.1%}", f"{suite['candidate']['pass_rate']:.1%}",

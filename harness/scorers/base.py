@@ -42,6 +42,7 @@ class Scorer:
 
     Config: ClassVar[type[CheckConfig]] = CheckConfig
     type_name: ClassVar[str] = ""
+    concurrent_groups: ClassVar[bool] = False  # batches of different configs may run side by side
 
     def __init__(self, config: CheckConfig) -> None:
         self.config = config
