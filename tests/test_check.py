@@ -202,7 +202,7 @@ def test_markdown_golden(repo: Path, tmp_path: Path) -> None:
     run = check(repo, base="HEAD")
     out = tmp_path / "out"
     write_check_reports(run.outcome, {"markdown": out / "check.md", "json": out / "check.json",
-                                      "junit": out / "check.xml"})
+                                      "junit": out / "check.xml", "html": out / "check.html"})
     text = normalise((out / "check.md").read_text())
     if os.environ.get("HARNESS_UPDATE_GOLDEN") == "1":  # regenerate, review the diff, commit
         GOLDEN.parent.mkdir(exist_ok=True)
@@ -210,6 +210,8 @@ def test_markdown_golden(repo: Path, tmp_path: Path) -> None:
     assert text == GOLDEN.read_text(), "Markdown differs from tests/golden/check.md (HARNESS_UPDATE_GOLDEN=1 rewrites it)"
     junit = (out / "check.xml").read_text()
     assert 'name="s1 (new cases)"' in junit and junit.count("<failure") == 2
+    html = (out / "check.html").read_text()
+    assert html.lower().startswith("<!doctype html>") and "something else" in html
 
 
 def test_markdown_nothing_to_run(repo: Path, tmp_path: Path) -> None:
