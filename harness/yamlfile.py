@@ -19,6 +19,7 @@ from harness.errors import ConfigError, SecurityError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 Path_ = tuple[Any, ...]
 
@@ -30,6 +31,8 @@ class _StrictLoader(yaml.SafeLoader):
         if isinstance(node, MappingNode):
             seen: dict[Any, Node] = {}
             for key_node, _ in node.value:
+                if key_node.tag == _MERGE_TAG:  # `<<: *anchor` is flattened by SafeLoader
+                    continue
                 key = self.construct_object(key_node, deep=True)  # type: ignore[arg-type]
                 if isinstance(key, (list, dict)):
                     continue
@@ -144,8 +147,9 @@ def load_yaml(path: Path | str, display: str | None = None) -> YamlDoc:
 
 
 def _check_expansion(root: Node, path: str) -> None:
-    """Refuse documents whose aliases expand to too many nodes (billion laughs)."""
+    """Refuse documents whose aliases expand to too many nodes (billion laughs) or recurse."""
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # entered, not yet sized: on the current path from the root
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
@@ -153,9 +157,15 @@ def _check_expansion(root: Node, path: str) -> None:
             continue
         children = _children(node)
         if not done:
+            if id(node) in open_nodes:
+                mark = node.start_mark
+                raise SecurityError("YAML alias refers to itself (recursive structure)",
+                                    file=path, line=mark.line + 1, column=mark.column + 1)
+            open_nodes.add(id(node))
             stack.append((node, True))
             stack.extend((c, False) for c in children if id(c) not in sizes)
             continue
+        open_nodes.discard(id(node))
         total = 1 + sum(sizes.get(id(c), 1) for c in children)
         if total > MAX_EXPANDED_NODES:
             mark = node.start_mark
