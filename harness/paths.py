@@ -130,7 +130,7 @@ class ProjectFiles:
             if cand is None:
                 continue
             self._refuse_symlink_escape(cand, doc, loc, ref)
-            if self.exists(cand):
+            if self.exists(cand) or (self.reader is None and (self.root / cand).is_dir()):
                 return cand
         if all(c is None for c in candidates):
             raise SecurityError(f"path '{ref}' escapes the project root", file=doc.path,

@@ -165,7 +165,7 @@ def _inline_case(doc: YamlDoc, m: CaseModel, i: int, defaults: DefaultsModel,
     own = [_check(doc, c, ("cases", i, "checks", j)) for j, c in enumerate(m.checks)]
     return Case(id=str(m.id), vars=dict(m.vars), reference=m.reference,
                 checks=tuple(default_checks + own), tags=tuple(dict.fromkeys(defaults.tags + m.tags)),
-                paraphrases=tuple(m.paraphrases), params={}, line=doc.line_of(("cases", i)))
+                paraphrases=tuple(m.paraphrases), params=m.params.set_fields(), line=doc.line_of(("cases", i)))
 
 
 def _cases_from(doc: YamlDoc, files: ProjectFiles, source: CasesFromModel, loc: tuple[Any, ...],
