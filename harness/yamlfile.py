@@ -72,7 +72,9 @@ class YamlDoc:
 
     def validation_error(self, exc: pydantic.ValidationError, prefix: Path_ = ()) -> ConfigError:
         """Turn the first pydantic error into a ConfigError with file:line and field path."""
-        first = exc.errors()[0]
+        errors = exc.errors()
+        # A misspelt field shows up as missing + unknown: name the unknown one, it has the typo.
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = tuple(prefix) + tuple(p for p in first["loc"] if not _is_union_tag(p))
         message = first["msg"]
         if first["type"] == "extra_forbidden":
