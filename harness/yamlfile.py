@@ -19,13 +19,27 @@ from harness.errors import ConfigError, SecurityError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
+MAX_DEPTH = 100
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 Path_ = tuple[Any, ...]
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys."""
+    """SafeLoader that refuses duplicate keys and deep nesting."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
+        # Checked while composing: a deep document fails early, with a location, not a RecursionError.
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise _TooDeep(mark.line + 1, mark.column + 1)
+            return super().compose_node(parent, index)  # type: ignore[arg-type]
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: Node, deep: bool = False) -> dict:  # type: ignore[override]
         if isinstance(node, MappingNode):
@@ -41,6 +55,12 @@ class _StrictLoader(yaml.SafeLoader):
                     raise _DuplicateKey(key, mark.line + 1, mark.column + 1)
                 seen[key] = key_node
         return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int, column: int) -> None:
+        super().__init__(line)
+        self.line, self.column = line, column
 
 
 class _DuplicateKey(Exception):
@@ -104,6 +124,9 @@ def load_yaml_text(text: str, path: str) -> YamlDoc:
             return YamlDoc(path, None)
         _check_expansion(node, path)
         data = loader.construct_document(node)
+    except _TooDeep as deep:
+        raise SecurityError(f"YAML nests deeper than {MAX_DEPTH} levels", file=path, line=deep.line,
+                            column=deep.column) from None
     except _DuplicateKey as dup:
         raise ConfigError(f"duplicate key '{dup.key}'", file=path, line=dup.line,
                           column=dup.column, field=str(dup.key)) from None
@@ -124,6 +147,8 @@ def load_yaml_text(text: str, path: str) -> YamlDoc:
                           column=col) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"invalid YAML: {exc}", file=path) from None
+    except RecursionError:
+        raise SecurityError("YAML nests too deeply", file=path) from None
     finally:
         loader.dispose()
     doc = YamlDoc(path, data)

@@ -90,6 +90,15 @@ def test_recursive_alias_rejected_quickly() -> None:
     assert time.perf_counter() - start < 1.0
 
 
+def test_deep_nesting_is_a_config_error() -> None:
+    """Before: RecursionError from the composer (after seconds in the scanner), a traceback and exit 3."""
+    with pytest.raises(SecurityError, match=r"deep.yaml:1:\d+: YAML nests deeper than 100 levels"):
+        load_yaml_text("v: " + "[" * 1000 + "]" * 1000 + "\n", "deep.yaml")
+    block = "".join("  " * i + f"k{i}:\n" for i in range(150)) + "  " * 150 + "end\n"
+    with pytest.raises(SecurityError, match="nests deeper"):
+        load_yaml_text(block, "deep.yaml")
+
+
 def test_oversized_file_refused(tmp_path: Path) -> None:
     big = tmp_path / "big.yaml"
     big.write_bytes(b"#" * (MAX_FILE_BYTES + 1))
