@@ -131,3 +131,22 @@ def test_ssti_inline_template_via_cli(project, tmp_path: Path) -> None:
     assert result.code == 2 and "security" not in result.out
     assert "suites/evil.yaml:2: field 'template'" in result.text and "private attribute" in result.text
     assert not canary.exists()
+
+
+def test_run_records_prompt_hash_and_version(capitals) -> None:
+    """A new version label alone is reported but reuses every generation; new content regenerates."""
+    from harness.backends.fake import FakeBackend
+
+    prompt = capitals.root / "prompts" / "short_answer.yaml"
+    runs = []
+    for edit in (None, ("version: v1", "version: v2"), ("Answer in one word.", "Answer in two words.")):
+        if edit:
+            prompt.write_text(prompt.read_text().replace(*edit))
+        before = FakeBackend.generated
+        assert capitals.cli("run", "suites/capitals.yaml", "-m", "fake:echo", "--no-store", "--json", "o.json").code == 0
+        suite = capitals.read_json("o.json")["suites"][0]
+        runs.append((suite["prompt_hash"], suite["prompt_version"], FakeBackend.generated - before))
+    (h1, v1, n1), (h2, v2, n2), (h3, v3, n3) = runs
+    assert (v1, v2, v3) == ("v1", "v2", "v2")
+    assert h1 == h2 != h3
+    assert (n1, n2, n3) == (3, 0, 3)
