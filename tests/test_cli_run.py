@@ -191,3 +191,13 @@ def test_help_wall_time(project: Project) -> None:
         assert proc.returncode == 0
     print(f"harness --help wall time: median {statistics.median(times):.2f}s of {[round(t, 2) for t in times]}")
     assert statistics.median(times) < 10
+
+
+def test_config_error_in_any_suite_stops_before_generating(capitals: Project) -> None:
+    from harness.backends.fake import FakeBackend
+
+    capitals.suite("z_bad", "id: z\ntemplate: '{{ q }}'\ncases: [{id: a, vars: {q: x}, checks: [{type: icontain}]}]\n")
+    before = FakeBackend.generated
+    result = capitals.cli("run", "suites", "--model", "fake:echo", "--no-store")
+    assert result.code == 2 and "did you mean 'icontains'" in result.text
+    assert FakeBackend.generated == before

@@ -118,3 +118,11 @@ def test_sampled_outputs_reproducible(capitals: Project) -> None:
     a, b = (capitals.read_json(f)["suites"][0]["cases"] for f in ("a.json", "b.json"))
     assert [c["outputs"] for c in a] == [c["outputs"] for c in b]
     assert all(len(c["outputs"]) == 6 and len(set(c["outputs"])) > 1 for c in a)
+
+
+def test_run_suite_on_selected_cases(capitals: Project) -> None:
+    suite = load_suite(capitals.root / "suites/capitals.yaml")
+    result = run_suite(suite, FAKE, load_project_config(), RunOptions(progress=False), case_ids={"peru"})
+    assert [c.case_id for c in result.cases] == ["peru"]
+    assert result.cases[0].outputs == ["Q: What is the capital of Peru?"]
+    assert result.info.prompt_version == "v1" and result.info.model_fingerprint == {"backend": "fake", "mode": "echo"}
