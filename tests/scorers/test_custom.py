@@ -143,3 +143,19 @@ def test_decorator_scorer_in_a_run(project) -> None:
     result = project.cli("run", "suites/p.yaml", "--no-store", "--json", "out.json")
     assert result.code == 0, result.text
     assert [c["passed"] for c in project.read_json("out.json")["suites"][0]["cases"]] == [True, False]
+
+
+def test_broken_plugin_named_exit_2(project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: the plugin's ImportError escaped as a traceback with exit 3."""
+    info = tmp_path / "site" / "harness_t_broken-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: harness-t-broken\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[harness.scorers]\nt-broken = harness_t_missing_module:fn\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.setattr(CUSTOM_SCORERS, "_plugins_loaded", False)
+    project.suite("p", "id: p\ntemplate: hi\ncases:\n  - id: a\n    checks: [{type: python, scorer: t-other}]\n")
+    result = project.cli("run", "suites/p.yaml", "--no-store")
+    assert result.code == 2
+    assert "suites/p.yaml:4:" in result.text
+    assert "python scorer plugin 't-broken' (harness_t_missing_module:fn, entry point group 'harness.scorers') " \
+           "failed to load: ModuleNotFoundError" in result.text
