@@ -156,6 +156,6 @@ def test_broken_plugin_named_exit_2(project, tmp_path: Path, monkeypatch: pytest
     project.suite("p", "id: p\ntemplate: hi\ncases:\n  - id: a\n    checks: [{type: python, scorer: t-other}]\n")
     result = project.cli("run", "suites/p.yaml", "--no-store")
     assert result.code == 2
-    assert "suites/p.yaml:4:" in result.text
+    assert "suites/p.yaml:5: field 'cases[0].checks[0]'" in result.text
     assert "python scorer plugin 't-broken' (harness_t_missing_module:fn, entry point group 'harness.scorers') " \
            "failed to load: ModuleNotFoundError" in result.text
