@@ -201,3 +201,11 @@ def test_config_error_in_any_suite_stops_before_generating(capitals: Project) ->
     result = capitals.cli("run", "suites", "--model", "fake:echo", "--no-store")
     assert result.code == 2 and "did you mean 'icontains'" in result.text
     assert FakeBackend.generated == before
+
+
+def test_unwritable_report_path_exit_2(capitals: Project) -> None:
+    """Before: IsADirectoryError traceback and exit 3 after the whole run."""
+    (capitals.root / "reports").mkdir()
+    result = capitals.cli("run", "suites/capitals.yaml", "-m", "replay:replay.jsonl", "--no-store", "--json", "reports")
+    assert result.code == 2 and "cannot write report reports: is a directory" in result.text
+    assert list((capitals.root / "reports").iterdir()) == []  # no temp file left behind
