@@ -104,8 +104,11 @@ class YamlDoc:
         return self.error(message, loc)
 
 
+_SCALAR_TAGS = ("str", "int", "float", "bool")  # pydantic names union members by type: value.str
+
+
 def _is_union_tag(part: Any) -> bool:
-    return isinstance(part, str) and ("[" in part or part.startswith("function-"))
+    return isinstance(part, str) and ("[" in part or part.startswith("function-") or part in _SCALAR_TAGS)
 
 
 def format_loc(loc: Path_) -> str:

@@ -364,3 +364,14 @@ def test_json_report_has_no_case_lost_on_reload(project: Project) -> None:
     cases = project.read_json("out.json")["suites"][0]["cases"]
     assert [(c["id"], c["outputs"]) for c in cases] == [(r["qid"], [r["question"]]) for r in ROWS]
     assert json.dumps(cases)  # serialisable
+
+
+def test_cases_from_bad_check_value_names_row(project: Project) -> None:
+    """Before: no row number, and pydantic's union tag leaked into the field ('value.str')."""
+    project.jsonl("data/rows.jsonl", [{"q": "a", "ans": "x"}, {"q": "b", "ans": None}])
+    project.suite("s", "id: s\ntemplate: '{{ q }}'\n"
+                       "cases_from: {path: data/rows.jsonl, vars: [q], checks: [{type: contains, from: {value: ans}}]}\n")
+    result = project.cli("run", "suites/s.yaml", "--no-store")
+    assert result.code == 2
+    assert "suites/s.yaml:3: field 'cases_from.checks[0].value': row 2 of data/rows.jsonl: " \
+           "Input should be a valid string" in result.text
