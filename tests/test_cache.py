@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from conftest import Project, subprocess_env
+
 from harness.backends.fake import FakeBackend
 from harness.cache import GenerationCache, cache_key
 from harness.types import Generation, GenerationRequest, GenParams, Message, RenderedPrompt

@@ -10,8 +10,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import pytest
-
 from conftest import Project, subprocess_env
+
 from harness.backends import ModelSpec, backend
 from harness.cache import GenerationCache
 from harness.types import Generation, GenerationRequest

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-
 from conftest import Project
+
 from harness.backends import ModelSpec
 from harness.cache import GenerationCache
 from harness.config import load_project_config

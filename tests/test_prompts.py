@@ -143,7 +143,8 @@ def test_run_records_prompt_hash_and_version(capitals) -> None:
         if edit:
             prompt.write_text(prompt.read_text().replace(*edit))
         before = FakeBackend.generated
-        assert capitals.cli("run", "suites/capitals.yaml", "-m", "fake:echo", "--no-store", "--json", "o.json").code == 0
+        result = capitals.cli("run", "suites/capitals.yaml", "-m", "fake:echo", "--no-store", "--json", "o.json")
+        assert result.code == 0
         suite = capitals.read_json("o.json")["suites"][0]
         runs.append((suite["prompt_hash"], suite["prompt_version"], FakeBackend.generated - before))
     (h1, v1, n1), (h2, v2, n2), (h3, v3, n3) = runs

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import Project, subprocess_env
+
 from harness.cache import GenerationCache
 
 CASES = 8
@@ -102,7 +102,7 @@ def test_killed_runs_resume_without_loss_or_duplicates(project: Project, tmp_pat
     resumed = project.read_json("out.json")["suites"][0]["cases"]
     uninterrupted = json_cases(clean / "out.json")
     assert [c["id"] for c in resumed] == [c["id"] for c in uninterrupted] == [f"c{i}" for i in range(CASES)]
-    for got, want in zip(resumed, uninterrupted):
+    for got, want in zip(resumed, uninterrupted, strict=True):
         assert len(got["outputs"]) == SAMPLES
         assert (got["outputs"], got["pass_rate"], got["scores"]) == (want["outputs"], want["pass_rate"], want["scores"])
 

@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import Project, subprocess_env
+
 from harness.errors import ConfigError, SecurityError
 from harness.suites import load_suite
 
@@ -69,7 +69,7 @@ def test_cases_from_every_format_with_mapping(project: Project, fmt: str) -> Non
     assert q1.vars == {"q": "What is 2+2?"}
     assert q1.reference == "4"
     assert q1.tags == ("all", "critical")
-    assert [(c.type, getattr(c, "value")) for c in q1.checks] == [
+    assert [(c.type, c.value) for c in q1.checks] == [
         ("max-length", 500), ("contains", "4"), ("max-length", 5)]
 
 
@@ -358,7 +358,8 @@ def test_inside_symlink_allowed(project: Project) -> None:
 def test_json_report_has_no_case_lost_on_reload(project: Project) -> None:
     """Round trip: every case of a cases_from file appears once in the run JSON."""
     project.jsonl("data/rows.jsonl", ROWS)
-    project.suite("s", "id: s\ntemplate: '{{ q }}'\ncases_from: {path: data/rows.jsonl, id: qid, vars: {q: question}}\n")
+    project.suite("s", "id: s\ntemplate: '{{ q }}'\n"
+                       "cases_from: {path: data/rows.jsonl, id: qid, vars: {q: question}}\n")
     result = project.cli("run", "suites/s.yaml", "--no-store", "--json", "out.json")
     assert result.code == 0, result.text
     cases = project.read_json("out.json")["suites"][0]["cases"]
@@ -369,8 +370,8 @@ def test_json_report_has_no_case_lost_on_reload(project: Project) -> None:
 def test_cases_from_bad_check_value_names_row(project: Project) -> None:
     """Before: no row number, and pydantic's union tag leaked into the field ('value.str')."""
     project.jsonl("data/rows.jsonl", [{"q": "a", "ans": "x"}, {"q": "b", "ans": None}])
-    project.suite("s", "id: s\ntemplate: '{{ q }}'\n"
-                       "cases_from: {path: data/rows.jsonl, vars: [q], checks: [{type: contains, from: {value: ans}}]}\n")
+    project.suite("s", "id: s\ntemplate: '{{ q }}'\ncases_from: {path: data/rows.jsonl, vars: [q], "
+                       "checks: [{type: contains, from: {value: ans}}]}\n")
     result = project.cli("run", "suites/s.yaml", "--no-store")
     assert result.code == 2
     assert "suites/s.yaml:3: field 'cases_from.checks[0].value': row 2 of data/rows.jsonl: " \

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import Project
+
 from harness.backends.replay import parse_replay
 from harness.errors import ConfigError
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pydantic
 import pytest
-
 from check_helpers import run_check, verdicts
+
 from harness.scorers import scorer
 from harness.scorers.custom import CUSTOM_SCORERS
 from harness.types import Case, Score

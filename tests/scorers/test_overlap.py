@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from check_helpers import run_check
 
 

@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from check_helpers import run_check
+
 from harness.embeddings import DEFAULT_EMBEDDING_MODEL, resolve_embedding_model
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("sentence_transformers") is None,
