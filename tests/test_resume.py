@@ -21,7 +21,7 @@ from conftest import Project, subprocess_env
 
 from harness.cache import GenerationCache
 
-CASES = 8
+CASES = 10
 SAMPLES = 2
 TOTAL = CASES * SAMPLES
 DELAY = 0.05
