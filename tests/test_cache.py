@@ -8,7 +8,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from conftest import Project, subprocess_env
+from harness_project import Project, subprocess_env
 
 from harness.backends.fake import FakeBackend
 from harness.cache import GenerationCache, cache_key

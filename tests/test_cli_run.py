@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import pytest
-from conftest import Project, subprocess_env
+from harness_project import Project, subprocess_env
 
 from harness.backends import ModelSpec, backend
 from harness.cache import GenerationCache

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Project
+from harness_project import Project
 
 from harness.config import load_project_config, resolve_model
 from harness.errors import ConfigError, UsageError

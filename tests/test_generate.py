@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import Project
+from harness_project import Project
 
 from harness.backends import ModelSpec
 from harness.cache import GenerationCache

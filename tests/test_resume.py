@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Project, subprocess_env
+from harness_project import Project, subprocess_env
 
 from harness.cache import GenerationCache
 

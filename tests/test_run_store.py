@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
-from conftest import Project
+from harness_project import Project
 
 from harness.backends import ModelSpec, backend
 from harness.config import load_project_config

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import Project, subprocess_env
+from harness_project import Project, subprocess_env
 
 from harness.errors import ConfigError, SecurityError
 from harness.suites import load_suite

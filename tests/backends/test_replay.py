@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Project
+from harness_project import Project
 
 from harness.backends.replay import parse_replay
 from harness.errors import ConfigError
