@@ -376,3 +376,32 @@ def test_cases_from_bad_check_value_names_row(project: Project) -> None:
     assert result.code == 2
     assert "suites/s.yaml:3: field 'cases_from.checks[0].value': row 2 of data/rows.jsonl: " \
            "Input should be a valid string" in result.text
+
+
+def data_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An importable package `harness_t_data` shipping rows.jsonl."""
+    package = tmp_path / "site" / "harness_t_data"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS))
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+
+
+def test_cases_from_package_data(project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data_package(tmp_path, monkeypatch)
+    suite = load_suite(from_suite(project, "s", "pkg://harness_t_data/rows.jsonl"))
+    assert [c.id for c in suite.cases] == ["q1", "q2", "q3"]
+
+
+@pytest.mark.parametrize("ref, message", [
+    ("pkg://harness_t_data/../../../etc/passwd", "pkg:// path escapes package 'harness_t_data'"),
+    ("pkg://harness_t_nothing/rows.jsonl", "package 'harness_t_nothing' is not installed"),
+])
+def test_package_data_errors_located(project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     ref: str, message: str) -> None:
+    """Before: the message had no file, line or field."""
+    data_package(tmp_path, monkeypatch)
+    escape_suite(project, ref)
+    result = project.cli("run", "suites/esc.yaml", "--no-store")
+    assert result.code == 2
+    assert f"suites/esc.yaml:3: field 'cases_from.path': {message}" in result.text
