@@ -111,3 +111,25 @@ def json_cases(path: Path) -> list[dict]:
     import json
 
     return json.loads(path.read_text())["suites"][0]["cases"]
+
+
+def test_ctrl_c_exits_130_and_keeps_finished_work(project: Project, tmp_path: Path) -> None:
+    from harness.backends.fake import FakeBackend
+
+    write_suite(project)
+    counter = tmp_path / "generations.tsv"
+    proc = start(project, counter)
+    deadline = time.monotonic() + 90
+    while len(counted(counter)) < 4 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.002)
+    time.sleep(DELAY / 2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    cached = GenerationCache(project.root / ".harness" / "cache").stats().entries
+    assert cached >= 4
+    before = FakeBackend.generated
+    result = project.cli("run", "suites/many.yaml", "--model", "fake:echo", "--samples", str(SAMPLES), "--no-store")
+    assert result.code == 0
+    assert FakeBackend.generated - before == TOTAL - cached
