@@ -129,7 +129,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     try:  # typer >= 0.2x ships its own copy of click; older typer uses click itself
         from typer._click.exceptions import ClickException
     except ImportError:
-        from click import ClickException
+        from click import ClickException  # type: ignore[assignment]
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     try:

@@ -30,7 +30,7 @@ class _StrictLoader(yaml.SafeLoader):
 
     _depth = 0
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
         # Checked while composing: a deep document fails early, with a location, not a RecursionError.
         self._depth += 1
         try:
