@@ -128,7 +128,7 @@ def test_ssti_inline_template_via_cli(project, tmp_path: Path) -> None:
     canary = tmp_path / "canary"
     project.suite("evil", f'id: evil\ntemplate: "{ssti(canary)}"\ncases: [{{id: a}}]\n')
     result = project.cli("run", "suites/evil.yaml", "--no-store")
-    assert result.code == 2 and "security" not in result.out
+    assert result.code == 2
     assert "suites/evil.yaml:2: field 'template'" in result.text and "private attribute" in result.text
     assert not canary.exists()
 
