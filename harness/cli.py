@@ -155,7 +155,10 @@ def cache_clear(yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.
 
 def main(argv: Optional[list[str]] = None) -> None:
     """Console entry point: maps errors to exit codes (2 usage/config, 3 infrastructure)."""
-    import click
+    try:  # typer >= 0.2x ships its own copy of click; older typer uses click itself
+        from typer._click.exceptions import ClickException
+    except ImportError:
+        from click import ClickException  # type: ignore[assignment]
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     try:
@@ -167,12 +170,12 @@ def main(argv: Optional[list[str]] = None) -> None:
         kind = "infrastructure error" if exc.exit_code == EXIT_INFRA else "error"
         Console(stderr=True).print(f"[red]{kind}:[/red] {escape(str(exc))}")
         sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
+    except ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE if exc.exit_code == 2 else exc.exit_code)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         sys.exit(130)
     except Exception:  # a bug or an unexpected failure: the run could not complete, never "gate failed"
         import traceback

@@ -19,17 +19,34 @@ from harness.errors import ConfigError, SecurityError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
+MAX_DEPTH = 100
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 Path_ = tuple[Any, ...]
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys."""
+    """SafeLoader that refuses duplicate keys and deep nesting."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+        # Checked while composing: a deep document fails early, with a location, not a RecursionError.
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise _TooDeep(mark.line + 1, mark.column + 1)
+            return super().compose_node(parent, index)  # type: ignore[arg-type]
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: Node, deep: bool = False) -> dict:  # type: ignore[override]
         if isinstance(node, MappingNode):
             seen: dict[Any, Node] = {}
             for key_node, _ in node.value:
+                if key_node.tag == _MERGE_TAG:  # `<<: *anchor` is flattened by SafeLoader
+                    continue
                 key = self.construct_object(key_node, deep=True)  # type: ignore[arg-type]
                 if isinstance(key, (list, dict)):
                     continue
@@ -38,6 +55,12 @@ class _StrictLoader(yaml.SafeLoader):
                     raise _DuplicateKey(key, mark.line + 1, mark.column + 1)
                 seen[key] = key_node
         return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int, column: int) -> None:
+        super().__init__(line)
+        self.line, self.column = line, column
 
 
 class _DuplicateKey(Exception):
@@ -69,7 +92,9 @@ class YamlDoc:
 
     def validation_error(self, exc: pydantic.ValidationError, prefix: Path_ = ()) -> ConfigError:
         """Turn the first pydantic error into a ConfigError with file:line and field path."""
-        first = exc.errors()[0]
+        errors = exc.errors()
+        # A misspelt field shows up as missing + unknown: name the unknown one, it has the typo.
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = tuple(prefix) + tuple(p for p in first["loc"] if not _is_union_tag(p))
         message = first["msg"]
         if first["type"] == "extra_forbidden":
@@ -79,8 +104,11 @@ class YamlDoc:
         return self.error(message, loc)
 
 
+_SCALAR_TAGS = ("str", "int", "float", "bool")  # pydantic names union members by type: value.str
+
+
 def _is_union_tag(part: Any) -> bool:
-    return isinstance(part, str) and ("[" in part or part.startswith("function-"))
+    return isinstance(part, str) and ("[" in part or part.startswith("function-") or part in _SCALAR_TAGS)
 
 
 def format_loc(loc: Path_) -> str:
@@ -99,6 +127,9 @@ def load_yaml_text(text: str, path: str) -> YamlDoc:
             return YamlDoc(path, None)
         _check_expansion(node, path)
         data = loader.construct_document(node)
+    except _TooDeep as deep:
+        raise SecurityError(f"YAML nests deeper than {MAX_DEPTH} levels", file=path, line=deep.line,
+                            column=deep.column) from None
     except _DuplicateKey as dup:
         raise ConfigError(f"duplicate key '{dup.key}'", file=path, line=dup.line,
                           column=dup.column, field=str(dup.key)) from None
@@ -119,6 +150,8 @@ def load_yaml_text(text: str, path: str) -> YamlDoc:
                           column=col) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"invalid YAML: {exc}", file=path) from None
+    except RecursionError:
+        raise SecurityError("YAML nests too deeply", file=path) from None
     finally:
         loader.dispose()
     doc = YamlDoc(path, data)
@@ -144,8 +177,9 @@ def load_yaml(path: Path | str, display: str | None = None) -> YamlDoc:
 
 
 def _check_expansion(root: Node, path: str) -> None:
-    """Refuse documents whose aliases expand to too many nodes (billion laughs)."""
+    """Refuse documents whose aliases expand to too many nodes (billion laughs) or recurse."""
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # entered, not yet sized: on the current path from the root
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
@@ -153,9 +187,15 @@ def _check_expansion(root: Node, path: str) -> None:
             continue
         children = _children(node)
         if not done:
+            if id(node) in open_nodes:
+                mark = node.start_mark
+                raise SecurityError("YAML alias refers to itself (recursive structure)",
+                                    file=path, line=mark.line + 1, column=mark.column + 1)
+            open_nodes.add(id(node))
             stack.append((node, True))
             stack.extend((c, False) for c in children if id(c) not in sizes)
             continue
+        open_nodes.discard(id(node))
         total = 1 + sum(sizes.get(id(c), 1) for c in children)
         if total > MAX_EXPANDED_NODES:
             mark = node.start_mark
