@@ -47,7 +47,13 @@ class Scorer:
         self.config = config
 
     def score(self, items: Sequence[ScoreItem]) -> list[Score]:
-        return [self.score_one(item) for item in items]
+        return [self._safe_score_one(item) for item in items]
+
+    def _safe_score_one(self, item: ScoreItem) -> Score:
+        try:
+            return self.score_one(item)
+        except Exception as exc:  # a crash on one output is an error on that score only
+            return self.make(False, f"scorer error: {type(exc).__name__}: {exc}", error=True)
 
     def score_one(self, item: ScoreItem) -> Score:  # pragma: no cover - overridden
         raise NotImplementedError

@@ -1,0 +1,157 @@
+"""The ``harness`` command line: parse arguments -> one pipeline call -> exit code.
+
+Heavy libraries (torch, transformers) are imported only inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from harness.errors import EXIT_INFRA, EXIT_USAGE, HarnessError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Tells whether it is safe to roll out a new LLM version or a changed prompt.")
+cache_app = typer.Typer(no_args_is_help=True, help="Show or clear the generation cache.")
+app.add_typer(cache_app, name="cache")
+
+SuitesArg = typer.Argument(..., help="Suite files or folders of suites.")
+JsonOpt = typer.Option(None, "--json", help="Write the JSON report here.")
+JunitOpt = typer.Option(None, "--junit", help="Write a JUnit XML report here.")
+MarkdownOpt = typer.Option(None, "--markdown", help="Write a Markdown report (for a PR comment) here.")
+HtmlOpt = typer.Option(None, "--html", help="Write a self-contained HTML report here.")
+
+
+def _project():
+    from harness.config import load_project_config
+
+    return load_project_config()
+
+
+@app.command()
+def run(
+    suites: list[Path] = SuitesArg,
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
+    samples: Optional[int] = typer.Option(None, "--samples", "-k", min=1, help="Generations per case."),
+    seed: Optional[int] = typer.Option(None, help="Run seed (per-case seeds derive from it)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
+    allow_code: bool = typer.Option(False, "--allow-code", help="Allow code-tests checks to execute model output."),
+    executor: Optional[str] = typer.Option(None, help="local (default) or ray."),
+    db: Optional[str] = typer.Option(None, "--db", help="History database URL (default from harness.yaml)."),
+    no_store: bool = typer.Option(False, "--no-store", help="Do not record the run in the history database."),
+    json_out: Optional[Path] = JsonOpt, junit: Optional[Path] = JunitOpt,
+    markdown: Optional[Path] = MarkdownOpt, html: Optional[Path] = HtmlOpt,
+) -> None:
+    """Run suites against one model: a benchmark run, stored in the history."""
+    from harness.commands import run_command
+
+    raise typer.Exit(run_command(suites, model=model, samples=samples, seed=seed, use_cache=not no_cache,
+                                 allow_code=allow_code, executor=executor, db=db, store=not no_store,
+                                 outputs={"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
+
+
+@app.command()
+def compare(
+    suites: list[Path] = SuitesArg,
+    baseline: Optional[str] = typer.Option(None, "--baseline", "-b", help="Baseline model spec or name."),
+    candidate: Optional[str] = typer.Option(None, "--candidate", "-c", help="Candidate model spec or name."),
+    baseline_prompt: Optional[str] = typer.Option(
+        None, "--baseline-prompt", help="Baseline prompt: a prompt file, or a git revision to read the suite's prompt from."),
+    samples: Optional[int] = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
+    seed: Optional[int] = typer.Option(None, help="Run seed."),
+    policy: Optional[Path] = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
+    alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
+    allow_code: bool = typer.Option(False, "--allow-code", help="Allow code-tests checks to execute model output."),
+    executor: Optional[str] = typer.Option(None, help="local (default) or ray."),
+    db: Optional[str] = typer.Option(None, "--db", help="History database URL."),
+    no_store: bool = typer.Option(False, "--no-store", help="Do not record runs and the comparison."),
+    json_out: Optional[Path] = JsonOpt, junit: Optional[Path] = JunitOpt,
+    markdown: Optional[Path] = MarkdownOpt, html: Optional[Path] = HtmlOpt,
+) -> None:
+    """The rollout gate: baseline vs candidate, case by case; exit 1 when the gate fails."""
+    from harness.commands import compare_command
+
+    raise typer.Exit(compare_command(
+        suites, baseline=baseline, candidate=candidate, baseline_prompt=baseline_prompt, samples=samples,
+        seed=seed, policy_file=policy, alpha=alpha, use_cache=not no_cache, allow_code=allow_code,
+        executor=executor, db=db, store=not no_store,
+        outputs={"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
+
+
+@app.command()
+def calibrate(
+    suites: list[Path] = SuitesArg,
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
+    samples: Optional[int] = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
+    repeats: int = typer.Option(1, "--repeats", "-r", min=1, help="A/A comparisons per suite."),
+    alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
+    target: float = typer.Option(0.05, "--target", min=0.0001, max=1.0, help="Target false-alarm rate."),
+    seed: Optional[int] = typer.Option(None, help="Base seed; each side of each repeat gets its own."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
+    allow_code: bool = typer.Option(False, "--allow-code", help="Allow code-tests checks to execute model output."),
+    json_out: Optional[Path] = JsonOpt,
+) -> None:
+    """A/A calibration: the model against itself; the false-alarm rate and the K that reaches a target."""
+    from harness.commands import calibrate_command
+
+    raise typer.Exit(calibrate_command(suites, model=model, samples=samples, repeats=repeats, alpha=alpha,
+                                       target=target, seed=seed, use_cache=not no_cache,
+                                       allow_code=allow_code, json_out=json_out))
+
+
+@cache_app.command("info")
+def cache_info() -> None:
+    """Show where the generation cache is and how big it is."""
+    from harness.cache import GenerationCache
+
+    stats = GenerationCache(_project().cache_dir).stats()
+    typer.echo(f"{stats.path}\n{stats.entries} generations, {stats.bytes / 1e6:.1f} MB")
+
+
+@cache_app.command("clear")
+def cache_clear(yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.")) -> None:
+    """Delete every cached generation."""
+    from harness.cache import GenerationCache
+
+    cache = GenerationCache(_project().cache_dir)
+    if not yes and not typer.confirm(f"Clear {cache.stats().entries} cached generations?"):
+        raise typer.Exit(1)
+    typer.echo(f"cleared {cache.clear()} generations")
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Console entry point: maps errors to exit codes (2 usage/config, 3 infrastructure)."""
+    import click
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    try:
+        code = app(args=argv, prog_name="harness", standalone_mode=False)
+    except HarnessError as exc:
+        from rich.console import Console
+        from rich.markup import escape
+
+        kind = "infrastructure error" if exc.exit_code == EXIT_INFRA else "error"
+        Console(stderr=True).print(f"[red]{kind}:[/red] {escape(str(exc))}")
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE if exc.exit_code == 2 else exc.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        sys.exit(130)
+    except Exception:  # a bug or an unexpected failure: the run could not complete, never "gate failed"
+        import traceback
+
+        traceback.print_exc()
+        sys.exit(EXIT_INFRA)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()
