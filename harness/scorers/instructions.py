@@ -82,9 +82,9 @@ class _Count(Scorer):
         cfg: RangeConfig = self.config  # type: ignore[assignment]
         n = self.count(item.output)
         ok = cfg.admits(n)
-        relation = "within" if ok else "not"
+        reason = f"{n} {self.unit} ({cfg.describe()})" if ok else f"{n} {self.unit}, expected {cfg.describe()}"
         threshold = cfg.min if cfg.min is not None else cfg.max
-        return self.make(ok, f"{n} {self.unit}, {relation} {cfg.describe()}", float(n),
+        return self.make(ok, reason, float(n),
                          None if threshold is None else float(threshold))
 
 
