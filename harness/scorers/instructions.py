@@ -18,7 +18,9 @@ from harness.types import Score
 
 _WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")
 _SENTENCE_END = re.compile(r"[.!?\u2026]+(?=[\s\"')\]]|$)")
-_BULLET = re.compile(r"^\s*(?:[-*\u2022\u2023\u25e6+]|\d{1,3}[.)])\s+\S")
+_MARKER = r"^\s*(?:[-*\u2022\u2023\u25e6+]|\d{1,3}[.)])\s+"
+_BULLET = re.compile(_MARKER + r"\S")
+_LIST_MARKER = re.compile(_MARKER)
 
 
 def count_words(text: str) -> int:
@@ -29,10 +31,11 @@ def count_words(text: str) -> int:
 def count_sentences(text: str) -> int:
     """Sentences end with ., !, ? or an ellipsis; a trailing fragment without one counts too.
 
-    Bullet lines count as one sentence each when they do not end with punctuation.
+    A list marker ("1.", "-") is not a sentence; an unpunctuated list item counts as one.
     """
     total = 0
     for line in text.splitlines():
+        line = _LIST_MARKER.sub("", line, count=1)
         pieces = [p for p in _SENTENCE_END.split(line) if _WORD.search(p)]
         total += len(pieces)
     return total
@@ -50,7 +53,7 @@ class RangeConfig(CheckConfig):
     max: int | None = None
 
     @model_validator(mode="after")
-    def _bounds(self) -> "RangeConfig":
+    def _bounds(self) -> RangeConfig:
         if self.min is None and self.max is None:
             raise ValueError("give `min`, `max` or both")
         for bound in (self.min, self.max):

@@ -130,3 +130,8 @@ def test_not_refusal_is_the_opposite() -> None:
 def test_name_and_weight_carry_into_the_score() -> None:
     score = run_check({"type": "not-refusal", "name": "helpful", "weight": 2}, ANSWER)
     assert score.check == "helpful" and score.type == "not-refusal" and score.weight == 2.0
+
+
+def test_numbered_list_markers_are_not_sentences() -> None:
+    assert count_sentences("1. Rain falls from clouds.\n2. Rain is a form of precipitation") == 2
+    assert count_sentences("10) First point. Second point.") == 2
