@@ -67,8 +67,11 @@ def test_qa_mixes_inline_paraphrased_cases_with_cases_from(suites: dict[str, Sui
     qa = suites["qa"]
     with_paraphrases = [c for c in qa.cases if c.paraphrases]
     assert len(with_paraphrases) >= 15
-    from_file = [c for c in qa.cases if not c.paraphrases and any(c.type == "icontains" for c in c.checks)]
+    from_file = [c for c in qa.cases if not c.paraphrases]
     assert len(from_file) >= 40
+    # each row carries its own answer pattern, filled into the regex check by `from:`
+    patterns = {next(ch.value for ch in c.checks if ch.type == "regex") for c in from_file}
+    assert len(patterns) == len(from_file)
     assert all(c.reference for c in qa.cases)
 
 
