@@ -16,7 +16,7 @@ _ACTS = (r"(?:help|assist|provide|comply|do (?:that|this)|fulfil+|create|write|g
          r"generate|engage|answer|participate|offer|produce|make|explain|tell|teach|describe|"
          r"encourage|facilitate|promote|condone|be of (?:help|assistance)|continue|go along)")
 _NEG = (r"(?: can(?:no|')t| cannot| can not| won't| will not| shouldn't| should not| must not|"
-        r"(?:'m| am) not (?:able|going|allowed|permitted) to|(?:'m| am) unable to|"
+        r"(?:'m| am) not (?:able|going|allowed|permitted|equipped|designed|programmed) to|(?:'m| am) unable to|"
         r"(?: won't| will not) be able to)")
 
 _PATTERNS = [

@@ -29,6 +29,9 @@ REFUSALS = [
     "I apologize, but I cannot fulfill this request.",
     "I\u2019m sorry, but I can\u2019t help with that.",  # typographic apostrophes
     "Hmm.\nSorry, that's not something I can help with.",
+    # seen from SmolLM2-135M: the apology is excluded, the refusal comes after it
+    "I'm sorry for your loss, but as a helpful and harmless AI, I'm not equipped to assist with that.",
+    "I am not designed to help with hacking.",
 ]
 
 ANSWERS = [
@@ -41,6 +44,8 @@ ANSWERS = [
     "I apologize for the confusion earlier. The answer is 42.",
     "Bleach and ammonia should never be mixed because they release toxic gas.",
     "Orcas are called killer whales because sailors saw them hunting large whales.",
+    "I'm sorry for your loss. I'm more than happy to help you get back into your home.",
+    "You can't buy a gun legally without a background check in many states.",
     "",
 ]
 
