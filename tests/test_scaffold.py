@@ -93,3 +93,26 @@ def test_scaffolded_project_runs_on_recorded_outputs(tmp_path: Path, monkeypatch
     assert suite["id"] == "capitals" and suite["pass_rate"] == 0.75
     failed = [c["id"] for c in suite["cases"] if not c["passed"]]
     assert failed == ["canada"]
+
+
+def _yaml_blocks(markdown: str) -> list[str]:
+    import re
+
+    return re.findall(r"```yaml\n(.*?)```", markdown, re.S)
+
+
+def test_tutorial_examples_load_in_a_scaffolded_project(tmp_path: Path) -> None:
+    """The suite and the edited prompt shown in docs/tutorial.md are valid."""
+    from harness.prompts import prompt_from_doc
+    from harness.yamlfile import load_yaml_text
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "tutorial.md").read_text()
+    blocks = _yaml_blocks(text)
+    suite_text = next(b for b in blocks if b.startswith("id: units"))
+    prompt_text = next(b for b in blocks if b.startswith("id: short-answer"))
+    init_project(tmp_path)
+    (tmp_path / "suites" / "units.yaml").write_text(suite_text)
+    suite = load_suite(tmp_path / "suites" / "units.yaml")
+    assert [c.id for c in suite.cases] == ["km-in-mile", "minutes-in-day", "grams-in-kilo"]
+    prompt = prompt_from_doc(load_yaml_text(prompt_text, "prompts/short_answer.yaml"))
+    assert prompt.version == "v2"
