@@ -98,7 +98,7 @@ def test_scaffolded_project_runs_on_recorded_outputs(tmp_path: Path, monkeypatch
 def _yaml_blocks(markdown: str) -> list[str]:
     import re
 
-    return re.findall(r"```yaml\n(.*?)```", markdown, re.S)
+    return re.findall(r"```yaml\n(.*?)```", markdown, re.DOTALL)
 
 
 def test_tutorial_examples_load_in_a_scaffolded_project(tmp_path: Path) -> None:
