@@ -147,7 +147,8 @@ def _check_depth(text: str) -> None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise _TooDeep(event.start_mark.line + 1, event.start_mark.column + 1)
+                    mark = event.start_mark
+                    raise _TooDeep(mark.line + 1 if mark else 0, mark.column + 1 if mark else 0)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:  # libyaml's own limit (1000) can trip first, while scanning ahead
