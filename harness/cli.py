@@ -104,6 +104,35 @@ def calibrate(
                                        allow_code=allow_code, json_out=json_out))
 
 
+@app.command()
+def dashboard(
+    db: Optional[str] = typer.Option(None, "--db", help="History database URL (default from harness.yaml)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind; non-loopback needs --token."),
+    port: int = typer.Option(8765, "--port", help="Port to listen on."),
+    token: Optional[str] = typer.Option(None, "--token", envvar="HARNESS_DASHBOARD_TOKEN",
+                                        help="Access token (required off loopback)."),
+) -> None:
+    """Serve the regression dashboard over the run history (127.0.0.1 by default)."""
+    from harness.dashboard import serve
+
+    serve(db or _project().database, host=host, port=port, token=token)
+
+
+@app.command()
+def report(
+    ref: Optional[str] = typer.Argument(None, help="A run or comparison id (or prefix); default: the latest comparison."),
+    html: Path = typer.Option(..., "--html", help="Write the self-contained HTML file here."),
+    db: Optional[str] = typer.Option(None, "--db", help="History database URL."),
+) -> None:
+    """Render a stored run or comparison as one self-contained HTML file."""
+    from harness.reporters.files import write_text
+    from harness.reporters.html import render_stored_html
+    from harness.store import Store
+
+    write_text(html, render_stored_html(Store(db or _project().database), ref))
+    typer.echo(f"wrote {html}")
+
+
 @cache_app.command("info")
 def cache_info() -> None:
     """Show where the generation cache is and how big it is."""
@@ -126,7 +155,10 @@ def cache_clear(yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.
 
 def main(argv: Optional[list[str]] = None) -> None:
     """Console entry point: maps errors to exit codes (2 usage/config, 3 infrastructure)."""
-    import click
+    try:  # typer >= 0.2x ships its own copy of click; older typer uses click itself
+        from typer._click.exceptions import ClickException
+    except ImportError:
+        from click import ClickException  # type: ignore[assignment]
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     try:
@@ -138,12 +170,12 @@ def main(argv: Optional[list[str]] = None) -> None:
         kind = "infrastructure error" if exc.exit_code == EXIT_INFRA else "error"
         Console(stderr=True).print(f"[red]{kind}:[/red] {escape(str(exc))}")
         sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
+    except ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE if exc.exit_code == 2 else exc.exit_code)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         sys.exit(130)
     except Exception:  # a bug or an unexpected failure: the run could not complete, never "gate failed"
         import traceback

@@ -6,6 +6,7 @@ values are inserted literally (a value of ``{{7*7}}`` stays text).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -138,7 +139,7 @@ def render(prompt: Prompt, variables: dict[str, Any], case_id: str) -> RenderedP
 
 def _render_text(template: str, variables: dict[str, Any], prompt: Prompt, case_id: str) -> str:
     try:
-        return _ENV.from_string(template).render(**variables)
+        return _compiled(template).render(**variables)
     except jinja2.UndefinedError as exc:
         raise ConfigError(f"case '{case_id}': template variable missing: {exc.message}",
                           file=prompt.source, field="vars") from None
@@ -147,3 +148,9 @@ def _render_text(template: str, variables: dict[str, Any], prompt: Prompt, case_
                             file=prompt.source) from None
     except jinja2.TemplateError as exc:
         raise ConfigError(f"case '{case_id}': template error: {exc}", file=prompt.source) from None
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(template: str) -> jinja2.Template:
+    """Compile each template text once (rendering a suite renders one template many times)."""
+    return _ENV.from_string(template)
