@@ -22,6 +22,8 @@ from tests.support.serve import free_port, transformers_serve
 from tests.support.tiny_model import build_tiny_chat_model
 
 pytestmark = pytest.mark.slow
+pytest.importorskip("fastapi", reason="transformers serve needs the transformers[serving] extra")
+pytest.importorskip("openai", reason="transformers serve needs the transformers[serving] extra")
 
 QUESTIONS = ["What is the capital of France?", "hi", "2+2=", "Name a colour.", "Tell me a story."]
 SECRET = "sk-test-Zq81-very-secret-key"

@@ -41,9 +41,16 @@ def convert_bundled_smollm2(folder: Path) -> Path:
     """The bundled SmolLM2-135M-Instruct GGUF, dequantized to a safetensors checkpoint in ``folder``."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    if (folder / "config.json").exists():
+    if (folder / "model.safetensors").exists():
         return folder
     source = str(bundled_gguf_dir())
+    loaded = AutoModelForCausalLM.from_pretrained(source, gguf_file=GGUF_NAME)
+    config = loaded.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config  # dequantized on load; a GGUF-flagged model refuses to save
+    plain = AutoModelForCausalLM.from_config(config)
+    plain.load_state_dict(loaded.state_dict())
+    plain.generation_config = loaded.generation_config
     AutoTokenizer.from_pretrained(source, gguf_file=GGUF_NAME).save_pretrained(folder)
-    AutoModelForCausalLM.from_pretrained(source, gguf_file=GGUF_NAME).save_pretrained(folder)
+    plain.save_pretrained(folder)
     return folder
