@@ -32,14 +32,6 @@ def _project():
     return load_project_config()
 
 
-def _store(project, db: Optional[str], enabled: bool = True):
-    if not enabled:
-        return None
-    from harness.store import Store
-
-    return Store(db or project.database)
-
-
 @app.command()
 def run(
     suites: list[Path] = SuitesArg,
@@ -60,6 +52,56 @@ def run(
     raise typer.Exit(run_command(suites, model=model, samples=samples, seed=seed, use_cache=not no_cache,
                                  allow_code=allow_code, executor=executor, db=db, store=not no_store,
                                  outputs={"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
+
+
+@app.command()
+def compare(
+    suites: list[Path] = SuitesArg,
+    baseline: Optional[str] = typer.Option(None, "--baseline", "-b", help="Baseline model spec or name."),
+    candidate: Optional[str] = typer.Option(None, "--candidate", "-c", help="Candidate model spec or name."),
+    baseline_prompt: Optional[str] = typer.Option(
+        None, "--baseline-prompt", help="Baseline prompt: a prompt file, or a git revision to read the suite's prompt from."),
+    samples: Optional[int] = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
+    seed: Optional[int] = typer.Option(None, help="Run seed."),
+    policy: Optional[Path] = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
+    alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
+    allow_code: bool = typer.Option(False, "--allow-code", help="Allow code-tests checks to execute model output."),
+    executor: Optional[str] = typer.Option(None, help="local (default) or ray."),
+    db: Optional[str] = typer.Option(None, "--db", help="History database URL."),
+    no_store: bool = typer.Option(False, "--no-store", help="Do not record runs and the comparison."),
+    json_out: Optional[Path] = JsonOpt, junit: Optional[Path] = JunitOpt,
+    markdown: Optional[Path] = MarkdownOpt, html: Optional[Path] = HtmlOpt,
+) -> None:
+    """The rollout gate: baseline vs candidate, case by case; exit 1 when the gate fails."""
+    from harness.commands import compare_command
+
+    raise typer.Exit(compare_command(
+        suites, baseline=baseline, candidate=candidate, baseline_prompt=baseline_prompt, samples=samples,
+        seed=seed, policy_file=policy, alpha=alpha, use_cache=not no_cache, allow_code=allow_code,
+        executor=executor, db=db, store=not no_store,
+        outputs={"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
+
+
+@app.command()
+def calibrate(
+    suites: list[Path] = SuitesArg,
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
+    samples: Optional[int] = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
+    repeats: int = typer.Option(1, "--repeats", "-r", min=1, help="A/A comparisons per suite."),
+    alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
+    target: float = typer.Option(0.05, "--target", min=0.0001, max=1.0, help="Target false-alarm rate."),
+    seed: Optional[int] = typer.Option(None, help="Base seed; each side of each repeat gets its own."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
+    allow_code: bool = typer.Option(False, "--allow-code", help="Allow code-tests checks to execute model output."),
+    json_out: Optional[Path] = JsonOpt,
+) -> None:
+    """A/A calibration: the model against itself; the false-alarm rate and the K that reaches a target."""
+    from harness.commands import calibrate_command
+
+    raise typer.Exit(calibrate_command(suites, model=model, samples=samples, repeats=repeats, alpha=alpha,
+                                       target=target, seed=seed, use_cache=not no_cache,
+                                       allow_code=allow_code, json_out=json_out))
 
 
 @cache_app.command("info")
@@ -101,8 +143,13 @@ def main(argv: Optional[list[str]] = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE if exc.exit_code == 2 else exc.exit_code)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         sys.exit(130)
+    except Exception:  # a bug or an unexpected failure: the run could not complete, never "gate failed"
+        import traceback
+
+        traceback.print_exc()
+        sys.exit(EXIT_INFRA)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from harness.errors import EXIT_INFRA, EXIT_OK, ConfigError, InfrastructureError, UsageError
+from harness.errors import EXIT_GATE_FAILED, EXIT_INFRA, EXIT_OK, ConfigError, InfrastructureError, UsageError
 
 ReportPaths = dict[str, Path | None]
 
@@ -88,3 +88,123 @@ def write_run_reports(results: list[Any], outputs: ReportPaths) -> None:
         from harness.reporters.html import render_run_html
 
         write_text(outputs["html"], render_run_html(report))  # type: ignore[arg-type]
+
+
+def compare_command(suites: list[Path], *, baseline: str | None, candidate: str | None,
+                    baseline_prompt: str | None, samples: int | None, seed: int | None,
+                    policy_file: Path | None, alpha: float, use_cache: bool, allow_code: bool,
+                    executor: str | None, db: str | None, store: bool, outputs: ReportPaths) -> int:
+    """Baseline vs candidate (models, or prompts on one model) -> verdict -> exit code."""
+    from harness.config import load_project_config, resolve_model
+    from harness.pipeline import compare_suites, options_from_project
+    from harness.reporters.terminal import print_comparison
+
+    project = load_project_config()
+    loaded = load_suites(suites)
+    if baseline is None and candidate is None and baseline_prompt is None:
+        raise UsageError("give --baseline and --candidate models, or --baseline-prompt to compare prompts")
+    base_spec = resolve_model(baseline or project.default_model, project)
+    cand_spec = resolve_model(candidate or baseline or project.default_model, project)
+    pairs = [(baseline_suite(s, baseline_prompt, project.root), s) for s in loaded]
+    variable = "prompt" if baseline_prompt and base_spec == cand_spec else "model"
+    options = options_from_project(project, samples=samples, seed=seed, use_cache=use_cache,
+                                   allow_code=allow_code or None, executor=executor)
+    outcome = compare_suites(pairs, base_spec, cand_spec, project, options, policy=load_gate_policy(project, policy_file),
+                             alpha=alpha, variable=variable, store=_open_store(project, db, store))
+    print_comparison(outcome.report)
+    write_comparison_reports(outcome.report, outputs)
+    return EXIT_GATE_FAILED if outcome.gate.verdict == "fail" else EXIT_OK
+
+
+def load_gate_policy(project: Any, policy_file: Path | None) -> Any:
+    """--policy FILE, else `policy:` in harness.yaml, else the default policy."""
+    from harness.gate import DEFAULT_POLICY, load_policy, parse_policy
+    from harness.yamlfile import load_yaml
+
+    if policy_file is not None:
+        return load_policy(policy_file)
+    if project.policy is not None and project.config_file is not None:
+        doc = load_yaml(project.config_file)
+        return parse_policy(doc.data["policy"], doc, ("policy",))
+    return DEFAULT_POLICY
+
+
+def baseline_suite(suite: Any, baseline_prompt: str | None, root: Path) -> Any:
+    """The suite with its prompt replaced by the baseline prompt (a file, or the suite's prompt at a git revision)."""
+    from dataclasses import replace
+
+    from harness.prompts import prompt_from_doc
+    from harness.yamlfile import load_yaml, load_yaml_text
+
+    if baseline_prompt is None:
+        return suite
+    if Path(baseline_prompt).is_file():
+        return replace(suite, prompt=prompt_from_doc(load_yaml(baseline_prompt)))
+    from harness.gitfiles import read_at_revision
+
+    if suite.prompt_path is None:
+        from harness.paths import ProjectFiles
+        from harness.suites import suite_from_doc
+
+        rel = ProjectFiles(root).relative(Path(suite.path))
+        text = read_at_revision(root, baseline_prompt, rel).decode("utf-8")
+        old = suite_from_doc(load_yaml_text(text, f"{baseline_prompt}:{rel}"), ProjectFiles(root))
+        return replace(suite, prompt=old.prompt)
+    text = read_at_revision(root, baseline_prompt, suite.prompt_path).decode("utf-8")
+    return replace(suite, prompt=prompt_from_doc(load_yaml_text(text, f"{baseline_prompt}:{suite.prompt_path}")))
+
+
+def write_comparison_reports(report: dict[str, Any], outputs: ReportPaths) -> None:
+    from harness.reporters.files import write_json, write_text
+
+    if outputs.get("json"):
+        write_json(outputs["json"], report)  # type: ignore[arg-type]
+    if outputs.get("junit"):
+        from harness.reporters.junit import comparison_junit
+
+        write_text(outputs["junit"], comparison_junit(report))  # type: ignore[arg-type]
+    if outputs.get("markdown"):
+        from harness.reporters.markdown import comparison_markdown
+
+        write_text(outputs["markdown"], comparison_markdown(report))  # type: ignore[arg-type]
+    if outputs.get("html"):
+        from harness.reporters.html import render_comparison_html
+
+        write_text(outputs["html"], render_comparison_html(report))  # type: ignore[arg-type]
+
+
+def calibrate_command(suites: list[Path], *, model: str | None, samples: int | None, repeats: int,
+                      alpha: float, target: float, seed: int | None, use_cache: bool, allow_code: bool,
+                      json_out: Path | None) -> int:
+    """A/A: the model against itself with independent seeds; how often noise alone flags regressions."""
+    from dataclasses import asdict, replace
+
+    from rich.console import Console
+    from rich.markup import escape
+
+    from harness.calibration import calibrate
+    from harness.compare import compare_runs
+    from harness.config import load_project_config, resolve_model
+    from harness.pipeline import options_from_project, run_suite
+
+    project = load_project_config()
+    spec = resolve_model(model or project.default_model, project)
+    options = options_from_project(project, samples=samples, seed=seed, use_cache=use_cache,
+                                   allow_code=allow_code or None)
+    comparisons = []
+    for suite in load_suites(suites):
+        for r in range(repeats):
+            side_a = run_suite(suite, spec, project, replace(options, seed=options.seed + 2 * r))
+            side_b = run_suite(suite, spec, project, replace(options, seed=options.seed + 2 * r + 1))
+            comparisons.append(compare_runs(side_a, side_b, alpha=alpha, bootstrap_seed=options.seed))
+    results = calibrate(comparisons, target=target)
+    console = Console()
+    for result in results:
+        console.print(f"[bold]{escape(result.suite_id)}[/bold]: {result.observed_regressions} regression(s) "
+                      f"observed over {result.repeats} A/A comparison(s)")
+        console.print(escape(result.text))
+    if json_out is not None:
+        from harness.reporters.files import write_json
+
+        write_json(json_out, [asdict(r) for r in results])
+    return EXIT_OK

@@ -84,9 +84,9 @@ class GenerationOutcome:
 
 
 def generate(requests: Sequence[GenerationRequest], spec: ModelSpec, cache: GenerationCache | None,
-             options: GenerateOptions) -> GenerationOutcome:
+             options: GenerateOptions, backend: Any = None) -> GenerationOutcome:
     """Serve requests from the cache, generate the rest, cache each as it arrives."""
-    backend = create_backend(spec)
+    backend = backend if backend is not None else create_backend(spec)
     fingerprint = backend.fingerprint()
     use_cache = cache is not None and options.use_cache and getattr(backend, "cacheable", True)
     keys = [cache_key(fingerprint, r) for r in requests]

@@ -53,43 +53,55 @@ def ensure_code_allowed(suite: Suite, options: RunOptions) -> None:
 
 def run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: RunOptions,
               case_ids: set[str] | None = None, store: Any = None) -> RunResult:
-    """Generate (cached) and score one suite on one model; record it in the store."""
+    """Generate (cached) and score one suite on one model; record it in the store.
+
+    The run is registered as incomplete before anything is generated and marked
+    complete only at the end, so an interrupted run is never taken for a finished one.
+    """
+    from harness.backends import create_backend
+
     ensure_code_allowed(suite, options)
     cases = [c for c in suite.cases if case_ids is None or c.id in case_ids]
+    backend = create_backend(spec)
     requests = build_requests(suite, cases, spec, options.samples, options.seed, options.paraphrases)
-    requests = _drop_unrecorded_paraphrases(spec, requests)
-    started = now_iso()
+    requests = _drop_unrecorded_paraphrases(backend, requests)
     _warn_identical_samples(suite, cases, spec, options)
+    info = _run_info(suite, cases, spec, options, backend.fingerprint())
+    run_id = store.start_run(info) if store is not None else None
     cache = GenerationCache(project.cache_dir) if options.use_cache else None
     try:
         outcome = generate(requests, spec, cache, GenerateOptions(
             use_cache=options.use_cache, progress=options.progress, executor=options.executor,
             executor_address=options.executor_address, workers=options.workers,
-            description=f"{suite.id} · {spec.label}"))
+            description=f"{suite.id} · {spec.label}"), backend=backend)
     finally:
         if cache is not None:
             cache.close()
     with _allow_code(suite.allow_code or options.allow_code):
         case_results = score_generations(cases, requests, outcome.generations)
-    params = case_params(suite, cases[0], spec).as_dict() if cases else {}
-    info = RunInfo(suite_id=suite.id, suite_hash=suite.content_hash, prompt_hash=suite.prompt.content_hash,
-                   prompt_version=suite.prompt.version, model_spec=spec.label, model_fingerprint=outcome.fingerprint,
-                   params=params, seed=options.seed, samples=options.samples, versions=library_versions(),
-                   host=host_info(), started_at=started, finished_at=now_iso())
     complete = outcome.failure is None and not any(c.errors for c in case_results)
-    result = RunResult(info=info, cases=tuple(case_results), complete=complete)
-    result = _record(store, result)
+    result = RunResult(info=replace(info, finished_at=now_iso()), cases=tuple(case_results),
+                       complete=complete, run_id=run_id)
+    if store is not None:
+        store.add_case_results(run_id, result.cases)
+        store.finish_run(run_id, complete=complete, pass_rate=result.pass_rate)
     if outcome.failure is not None:
         raise InfrastructureError(f"{spec.label} failed on suite '{suite.id}': {outcome.failure} "
                                   f"({outcome.cached + outcome.generated} of {len(requests)} generations kept)")
     return result
 
 
-def _drop_unrecorded_paraphrases(spec: ModelSpec, requests: list[Any]) -> list[Any]:
-    """Recorded outputs (replay) may lack paraphrase answers: those are skipped, not errors."""
-    from harness.backends import create_backend
+def _run_info(suite: Suite, cases: Sequence[Any], spec: ModelSpec, options: RunOptions,
+              fingerprint: dict[str, Any]) -> RunInfo:
+    params = case_params(suite, cases[0], spec).as_dict() if cases else {}
+    return RunInfo(suite_id=suite.id, suite_hash=suite.content_hash, prompt_hash=suite.prompt.content_hash,
+                   prompt_version=suite.prompt.version, model_spec=spec.label, model_fingerprint=fingerprint,
+                   params=params, seed=options.seed, samples=options.samples, versions=library_versions(),
+                   host=host_info(), started_at=now_iso())
 
-    backend = create_backend(spec)
+
+def _drop_unrecorded_paraphrases(backend: Any, requests: list[Any]) -> list[Any]:
+    """Recorded outputs (replay) may lack paraphrase answers: those are skipped, not errors."""
     has = getattr(backend, "has", None)
     if has is None:
         return requests
@@ -101,15 +113,6 @@ def run_suites(suites: Sequence[Suite], spec: ModelSpec, project: ProjectConfig,
     for suite in suites:
         ensure_code_allowed(suite, options)
     return [run_suite(s, spec, project, options, store=store) for s in suites]
-
-
-def _record(store: Any, result: RunResult) -> RunResult:
-    if store is None:
-        return result
-    run_id = store.start_run(result.info)
-    store.add_case_results(run_id, result.cases)
-    store.finish_run(run_id, complete=result.complete, pass_rate=result.pass_rate)
-    return replace(result, run_id=run_id)
 
 
 def _warn_identical_samples(suite: Suite, cases: Sequence[Any], spec: ModelSpec, options: RunOptions) -> None:
@@ -137,3 +140,42 @@ class _allow_code:
     def __exit__(self, *exc: object) -> None:
         if self._token is not None:
             self._token.__exit__(*exc)
+
+
+@dataclass(frozen=True)
+class ComparisonOutcome:
+    """Everything a compare produced: per-suite comparisons, the gate, the report dict."""
+
+    comparisons: list[Any]
+    gate: Any
+    report: dict[str, Any]
+    comparison_id: str | None = None
+
+
+def compare_suites(pairs: Sequence[tuple[Suite, Suite]], baseline: ModelSpec, candidate: ModelSpec,
+                   project: ProjectConfig, options: RunOptions, *, policy: Any, alpha: float = 0.05,
+                   variable: str = "model", store: Any = None,
+                   case_ids: dict[str, set[str]] | None = None) -> ComparisonOutcome:
+    """Run each (baseline suite, candidate suite) pair on its model, compare, gate, store."""
+    from harness.compare import compare_runs
+    from harness.gate import evaluate
+    from harness.report import build_report
+
+    for old, new in pairs:
+        ensure_code_allowed(old, options)
+        ensure_code_allowed(new, options)
+    comparisons, run_ids = [], ({}, {})
+    for old, new in pairs:
+        wanted = case_ids.get(new.id) if case_ids is not None else None
+        base_run = run_suite(old, baseline, project, options, case_ids=wanted, store=store)
+        cand_run = run_suite(new, candidate, project, options, case_ids=wanted, store=store)
+        run_ids[0][new.id], run_ids[1][new.id] = base_run.run_id, cand_run.run_id
+        comparisons.append(compare_runs(base_run, cand_run, alpha=alpha, bootstrap_seed=options.seed,
+                                        variable=variable))  # type: ignore[arg-type]
+    gate = evaluate(policy, comparisons)
+    report = build_report(comparisons, gate)
+    comparison_id = None
+    if store is not None:
+        comparison_id = store.save_comparison(report, baseline_run_ids=run_ids[0], candidate_run_ids=run_ids[1])
+        report["comparison_id"] = comparison_id
+    return ComparisonOutcome(comparisons, gate, report, comparison_id)

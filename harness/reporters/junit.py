@@ -20,10 +20,10 @@ def comparison_junit(report: dict[str, Any]) -> str:
         for case in cases:
             item = ET.SubElement(node, "testcase", classname=_clean(str(suite.get("id"))),
                                  name=_clean(str(case.get("id"))))
-            if case.get("errors"):
+            case_errors = _case_errors(case)
+            if case_errors:
                 errors += 1
-                ET.SubElement(item, "error", message="infrastructure error").text = _clean("\n".join(
-                    map(str, case["errors"])))
+                ET.SubElement(item, "error", message="infrastructure error").text = _clean("\n".join(case_errors))
             elif case.get("status") == "regression":
                 failures += 1
                 failure = ET.SubElement(item, "failure", message=(
@@ -35,6 +35,13 @@ def comparison_junit(report: dict[str, Any]) -> str:
         node.set("failures", str(failures))
         node.set("errors", str(errors))
     return _serialize(root)
+
+
+def _case_errors(case: dict[str, Any]) -> list[str]:
+    errors = case.get("errors") or []
+    if isinstance(errors, dict):
+        return [f"{side}: {e}" for side, items in errors.items() for e in items]
+    return [str(e) for e in errors]
 
 
 def run_junit(report: dict[str, Any]) -> str:

@@ -90,12 +90,11 @@ def _suite_regressions(suite: dict[str, Any]) -> str:
 
 
 def _failing_checks(case: dict[str, Any]) -> list[str]:
-    scores = case.get("scores", {})
-    side = scores.get("candidate", scores) if isinstance(scores, dict) else {}
     found = []
-    for name, score in side.items():
-        if isinstance(score, dict) and score.get("pass_rate", 1) < 1:
-            found.append(f"{name}: {score.get('reason', '')}")
+    for name, score in (case.get("scores") or {}).items():
+        rate = score.get("candidate_pass_rate", score.get("pass_rate", 1)) if isinstance(score, dict) else 1
+        if rate is not None and rate < 1:
+            found.append(f"{name} ({rate:.0%} pass)")
     return found[:5]
 
 

@@ -52,3 +52,60 @@ def print_runs(results: list[RunResult], console: Console | None = None, max_fai
 
 def print_message(text: str, style: str = "", console: Any = None) -> None:
     (console or Console(stderr=True)).print(escape(text), style=style or None)
+
+
+def _pp(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:+.1f} pp"
+
+
+_VERDICT_STYLE = {"pass": "green", "warn": "yellow", "fail": "red"}
+
+
+def print_comparison(report: dict[str, Any], console: Console | None = None, worst: int = 3) -> None:
+    """Verdict and reasons, per-suite statistics, the worst regressions with both outputs."""
+    console = console or Console()
+    verdict = report.get("verdict", "fail")
+    style = _VERDICT_STYLE.get(verdict, "red")
+    table = Table(title="baseline vs candidate", show_lines=False)
+    for column in ("suite", "verdict", "baseline", "candidate", "Δ pass rate", "95% CI", "McNemar p",
+                   "regr.", "impr.", "flaky", "drift p50"):
+        table.add_column(column, justify="left" if column in ("suite", "verdict") else "right")
+    for suite in report.get("suites", []):
+        stats, cases = suite.get("stats", {}), suite.get("cases", [])
+        count = lambda s: sum(1 for c in cases if c.get("status") == s)  # noqa: E731
+        ci = stats.get("ci95") or [None, None]
+        median = (suite.get("drift", {}).get("quantiles") or {}).get("0.5")
+        table.add_row(escape(str(suite.get("id"))),
+                      f"[{_VERDICT_STYLE.get(suite.get('verdict') or '', 'white')}]{suite.get('verdict')}[/]",
+                      f"{suite['baseline']['pass_rate']:.1%}", f"{suite['candidate']['pass_rate']:.1%}",
+                      _pp(stats.get("pass_rate_delta")), f"{_pp(ci[0])} … {_pp(ci[1])}",
+                      f"{stats.get('mcnemar_p', float('nan')):.3g}", str(count("regression")),
+                      str(count("improvement")), str(count("flaky")),
+                      "–" if median is None else f"{median:.2f}")
+    console.print(table)
+    for suite in report.get("suites", []):
+        _print_regressions(console, suite, worst)
+        for warning in suite.get("warnings", []):
+            console.print(f"[yellow]warning[/yellow] {escape(str(suite.get('id')))}: {escape(str(warning))}")
+        if suite.get("stats", {}).get("power"):
+            power = suite["stats"]["power"]
+            text = power.get("statement") if isinstance(power, dict) else str(power)
+            if text:
+                console.print(f"[dim]{escape(str(suite.get('id')))}: {escape(str(text))}[/dim]")
+    console.print(f"\n[bold {style}]verdict: {verdict.upper()}[/bold {style}]")
+    for reason in report.get("reasons", []):
+        console.print(f"  • {escape(str(reason))}")
+
+
+def _print_regressions(console: Console, suite: dict[str, Any], worst: int) -> None:
+    regressions = [c for c in suite.get("cases", []) if c.get("status") == "regression"]
+    if not regressions:
+        return
+    regressions.sort(key=lambda c: ("critical" not in c.get("tags", []),
+                                    c.get("candidate_pass_rate", 0) - c.get("baseline_pass_rate", 0)))
+    console.print(f"\n[bold]{escape(str(suite.get('id')))}: {len(regressions)} regression(s), worst first[/bold]")
+    for case in regressions[:worst]:
+        tags = f" [{escape(', '.join(case.get('tags', [])))}]" if case.get("tags") else ""
+        console.print(f"  [red]✗[/red] {escape(str(case.get('id')))}{tags}")
+        console.print(f"    baseline : {_preview((case.get('baseline_outputs') or [''])[0], 100)}")
+        console.print(f"    candidate: {_preview((case.get('candidate_outputs') or [''])[0], 100)}")
