@@ -236,3 +236,33 @@ def test_api_key_is_sent_but_never_shown(proxy, tiny_model, monkeypatch, caplog)
              caplog.text, str(got[0].meta)]
     assert all(SECRET not in text for text in shown)
     assert "HARNESS_TEST_KEY" in repr(spec)  # the spec names the variable, not the key
+
+
+def test_cli_run_exits_3_keeps_what_finished_and_resumes(proxy, tiny_model, tmp_path):
+    """End to end: a request that fails for good makes `harness run` exit 3; the rerun sends only that one."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "harness.yaml").write_text(
+        "models:\n"
+        f"  tiny: {{backend: openai, url: '{proxy.url}/v1', model: '{tiny_model}', concurrency: 1,"
+        " max_attempts: 1}\n")
+    (tmp_path / "suites").mkdir()
+    cases = "".join(f"  - {{id: c{i}, vars: {{q: 'question {i}'}}}}\n" for i in range(4))
+    (tmp_path / "suites" / "s.yaml").write_text(
+        "id: s\ntemplate: '{{ q }}'\ndefaults: {params: {max_new_tokens: 3}}\ncases:\n" + cases)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "HF_HUB_OFFLINE": "1"}
+
+    def harness_run() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "harness", "run", "suites/s.yaml", "--model", "tiny"],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+
+    proxy.push(Status(503))
+    first = harness_run()
+    assert first.returncode == 3, first.stdout + first.stderr
+    assert len(proxy.posts()) == 4
+    proxy.reset()
+    second = harness_run()
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert len(proxy.posts()) == 1  # the three that finished came from the cache
