@@ -271,17 +271,20 @@ class _AsyncRun:
     async def _run_all(self) -> None:
         opts = self.backend.options
         limits = httpx.Limits(max_connections=opts.concurrency, max_keepalive_connections=opts.concurrency)
-        async with httpx.AsyncClient(timeout=httpx.Timeout(opts.timeout), limits=limits,
-                                     headers=self.backend.headers()) as client:
-            semaphore = asyncio.Semaphore(opts.concurrency)
-            tasks = [asyncio.create_task(self._one(client, semaphore, i, r)) for i, r in enumerate(self.requests)]
-            stopper = asyncio.create_task(asyncio.to_thread(self._stop.wait))
-            everything = asyncio.gather(*tasks)
-            await asyncio.wait({everything, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            if not everything.done():
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(everything, return_exceptions=True)
+        stopper = asyncio.create_task(asyncio.to_thread(self._stop.wait))
+        try:
+            async with httpx.AsyncClient(timeout=httpx.Timeout(opts.timeout), limits=limits,
+                                         headers=self.backend.headers()) as client:
+                semaphore = asyncio.Semaphore(opts.concurrency)
+                tasks = [asyncio.create_task(self._one(client, semaphore, i, r))
+                         for i, r in enumerate(self.requests)]
+                everything = asyncio.gather(*tasks)
+                await asyncio.wait({everything, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                if not everything.done():  # the consumer stopped early
+                    everything.cancel()
+                    await asyncio.gather(everything, return_exceptions=True)
+        finally:
+            self._stop.set()  # also frees the thread that waits on it, however this ends
             await stopper
 
     async def _one(self, client: httpx.AsyncClient, semaphore: asyncio.Semaphore, index: int,

@@ -23,6 +23,7 @@ from typing import Any
 import ray
 
 from harness.backends.base import BACKENDS, ModelSpec
+from harness.errors import InfrastructureError
 from harness.types import Generation, GenerationRequest
 
 IN_FLIGHT_PER_WORKER = 2
@@ -68,12 +69,16 @@ class RayExecutor:
     def _connect(self) -> None:
         if ray.is_initialized():
             return
-        if self.address is None and not os.environ.get("RAY_ADDRESS"):
-            cpus = max(os.cpu_count() or 1, math.ceil(self.workers * self.num_cpus))
-            ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False,
-                     runtime_env=self.runtime_env or local_runtime_env())
-        else:
-            ray.init(address=self.address, runtime_env=self.runtime_env, log_to_driver=False)
+        try:
+            if self.address is None and not os.environ.get("RAY_ADDRESS"):
+                cpus = max(os.cpu_count() or 1, math.ceil(self.workers * self.num_cpus))
+                ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False,
+                         runtime_env=self.runtime_env or local_runtime_env())
+            else:
+                ray.init(address=self.address, runtime_env=self.runtime_env, log_to_driver=False)
+        except (ConnectionError, RuntimeError, TimeoutError) as exc:
+            where = self.address or os.environ.get("RAY_ADDRESS") or "a local instance"
+            raise InfrastructureError(f"ray: could not start or join {where}: {exc}") from exc
 
     def run(self, spec: ModelSpec, requests: Sequence[GenerationRequest]) -> Iterator[tuple[int, Generation]]:
         if not requests:
