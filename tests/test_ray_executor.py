@@ -84,3 +84,19 @@ def test_make_executor_names():
     assert isinstance(made, RayExecutor) and (made.address, made.workers) == ("ray://head:10001", 3)
     with pytest.raises(UsageError, match="did you mean|use one of"):
         make_executor("dask", None, None)
+
+
+def test_hf_backend_on_a_tiny_model_matches_local(executor, tmp_path):
+    """Each actor loads a real (tiny) checkpoint; greedy outputs equal the in-process run."""
+    import importlib.util
+
+    if importlib.util.find_spec("harness.backends.hf") is None:
+        pytest.skip("the hf backend is not in this tree yet")
+    from tests.support.tiny_model import build_tiny_chat_model
+
+    model = build_tiny_chat_model(tmp_path / "tiny")
+    spec = ModelSpec(backend="hf", target=str(model), options={"device": "cpu"})
+    reqs = requests(8, temperature=0.0)
+    local = by_index(LocalExecutor().run(spec, reqs))
+    assert by_index(executor.run(spec, reqs)) == local
+    assert all(err is None for _, _, err in local.values()) and len({o for o, _, _ in local.values()}) > 1
