@@ -67,6 +67,16 @@ def test_a_failing_chunk_becomes_errors_and_the_rest_completes(executor):
     assert all("model exploded on case boom" in results[i].error and results[i].output == "" for i in failed)
 
 
+def test_a_dead_worker_fails_its_chunks_and_the_other_finishes_the_rest(executor):
+    reqs = requests()
+    expected = by_index(LocalExecutor().run(ModelSpec(backend="test-pid", target="echo"), reqs))
+    results = by_index(executor.run(ModelSpec(backend="test-pid", target="die"), reqs))
+    failed = {i for i, (_, _, err) in results.items() if err}
+    assert len(results) == 24 and 13 in failed
+    assert len(failed) <= 2 * len(chunk_bounds(24, 2)[0])  # at most the two chunks it held
+    assert all(results[i] == expected[i] for i in results if i not in failed)
+
+
 def test_generate_through_ray_uses_the_same_cache_keys(executor, tmp_path):
     spec, reqs = ModelSpec(backend="fake", target="seeded"), requests(12)
     local_cache, ray_cache = GenerationCache(tmp_path / "local"), GenerationCache(tmp_path / "ray")

@@ -2,7 +2,7 @@
 
 ``test-pid:echo`` answers with the prompt plus a seed-derived digit and records in ``meta`` the
 process and how many times this process built the backend. ``test-pid:crash`` raises on a
-case named ``boom``.
+case named ``boom``; ``test-pid:die`` kills its process there.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ class PidBackend:
         for index, request in enumerate(requests):
             if self.spec.target == "crash" and request.case_id == "boom":
                 raise RuntimeError("model exploded on case boom")
+            if self.spec.target == "die" and request.case_id == "boom":
+                os._exit(1)  # the whole worker process dies, as on an out-of-memory kill
             text = f"{request.prompt.text} #{request.seed % 10}"
             yield index, Generation(output=text, new_tokens=len(text.split()),
                                     meta={"pid": os.getpid(), "built": PidBackend.built})
