@@ -84,6 +84,36 @@ def compare(
 
 
 @app.command()
+def check(
+    base: Optional[str] = typer.Option(None, "--base", help="Git ref to compare with (default: merge base with the default branch)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
+    policy: Optional[Path] = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
+    samples: Optional[int] = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
+    seed: Optional[int] = typer.Option(None, help="Run seed."),
+    alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
+    allow_code: bool = typer.Option(False, "--allow-code", help="Allow code-tests checks to execute model output."),
+    json_out: Optional[Path] = JsonOpt, junit: Optional[Path] = JunitOpt,
+    markdown: Optional[Path] = MarkdownOpt, html: Optional[Path] = HtmlOpt,
+) -> None:
+    """Pre-merge check: run only the cases a change touched, base revision vs working tree."""
+    from harness.check import CheckOptions, check_command
+
+    raise typer.Exit(check_command(
+        CheckOptions(base=base, model=model, policy_file=policy, samples=samples, seed=seed, alpha=alpha,
+                     use_cache=not no_cache, allow_code=allow_code),
+        {"json": json_out, "junit": junit, "markdown": markdown, "html": html}, store=None))
+
+
+@app.command()
+def validate(paths: list[Path] = typer.Argument(None, help="Suite or prompt files or folders (default: the project's).")) -> None:
+    """Check every suite and prompt without a model (schema, variables, files, check types)."""
+    from harness.validate import validate_command
+
+    raise typer.Exit(validate_command(paths or []))
+
+
+@app.command()
 def calibrate(
     suites: list[Path] = SuitesArg,
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
@@ -102,6 +132,35 @@ def calibrate(
     raise typer.Exit(calibrate_command(suites, model=model, samples=samples, repeats=repeats, alpha=alpha,
                                        target=target, seed=seed, use_cache=not no_cache,
                                        allow_code=allow_code, json_out=json_out))
+
+
+@app.command()
+def dashboard(
+    db: Optional[str] = typer.Option(None, "--db", help="History database URL (default from harness.yaml)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind; non-loopback needs --token."),
+    port: int = typer.Option(8765, "--port", help="Port to listen on."),
+    token: Optional[str] = typer.Option(None, "--token", envvar="HARNESS_DASHBOARD_TOKEN",
+                                        help="Access token (required off loopback)."),
+) -> None:
+    """Serve the regression dashboard over the run history (127.0.0.1 by default)."""
+    from harness.dashboard import serve
+
+    serve(db or _project().database, host=host, port=port, token=token)
+
+
+@app.command()
+def report(
+    ref: Optional[str] = typer.Argument(None, help="A run or comparison id (or prefix); default: the latest comparison."),
+    html: Path = typer.Option(..., "--html", help="Write the self-contained HTML file here."),
+    db: Optional[str] = typer.Option(None, "--db", help="History database URL."),
+) -> None:
+    """Render a stored run or comparison as one self-contained HTML file."""
+    from harness.reporters.files import write_text
+    from harness.reporters.html import render_stored_html
+    from harness.store import Store
+
+    write_text(html, render_stored_html(Store(db or _project().database), ref))
+    typer.echo(f"wrote {html}")
 
 
 @cache_app.command("info")
@@ -126,7 +185,10 @@ def cache_clear(yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.
 
 def main(argv: Optional[list[str]] = None) -> None:
     """Console entry point: maps errors to exit codes (2 usage/config, 3 infrastructure)."""
-    import click
+    try:  # typer >= 0.2x ships its own copy of click; older typer uses click itself
+        from typer._click.exceptions import ClickException
+    except ImportError:
+        from click import ClickException  # type: ignore[assignment]
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     try:
@@ -138,12 +200,12 @@ def main(argv: Optional[list[str]] = None) -> None:
         kind = "infrastructure error" if exc.exit_code == EXIT_INFRA else "error"
         Console(stderr=True).print(f"[red]{kind}:[/red] {escape(str(exc))}")
         sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
+    except ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE if exc.exit_code == 2 else exc.exit_code)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         sys.exit(130)
     except Exception:  # a bug or an unexpected failure: the run could not complete, never "gate failed"
         import traceback

@@ -7,56 +7,33 @@ names are stable. ``SuiteComparison.to_report_dict`` gives the DESIGN JSON suite
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from statistics import fmean
-from typing import Any, Literal
+from typing import Any
 
 from harness import stats
 from harness.confounders import Variable, confounder_warnings
+from harness.consistency import (
+    Consistency,
+    ConsistencySummary,
+    ParaphraseResult,
+    measure_consistency,
+    normalise_answer,
+    summarize_consistency,
+)
+from harness.drift import Drift, DriftSummary, measure_drift, summarize_drift
 from harness.embeddings import DEFAULT_EMBEDDING_MODEL
-from harness.errors import ConfigError
-from harness.refusal import is_refusal
-from harness.scorers.overlap import rouge_f
-from harness.scorers.structured import parse_json_output
+from harness.textpairs import SimilarityBatch, SimilarityFn, default_similarity
 from harness.types import CaseResult, CaseStatus, RunResult, SampleResult, Score, Verdict
 
 STATUSES: tuple[CaseStatus, ...] = ("regression", "improvement", "stable_pass", "stable_fail", "flaky")
-DRIFT_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
-MOST_DRIFTED = 5
-SimilarityFn = Callable[[list[str], list[str]], list[float]]
+__all__ = ["CaseComparison", "CaseSide", "CheckDelta", "CheckScore", "Consistency", "ConsistencySummary",
+           "Drift", "DriftSummary", "ParaphraseResult", "Power", "RunSide", "SuiteComparison", "SuiteStats",
+           "compare_runs", "is_errored", "normalise_answer"]
 
 
 # ---------------------------------------------------------------- dataclasses
-
-
-@dataclass(frozen=True)
-class Consistency:
-    """Agreement among one version's samples of one case."""
-
-    agreement: float                       # share of the most common (normalised) answer
-    distinct_answers: int
-    mean_pairwise_similarity: float | None  # None with fewer than two samples
-    pass_at_k: dict[int, float]             # unbiased pass@k
-    pass_hat_k: dict[int, float]            # pass^k: all k pass
-
-
-@dataclass(frozen=True)
-class ParaphraseResult:
-    """One paraphrase of a case, scored like the case and compared with the main answer."""
-
-    index: int
-    n: int
-    passed: int
-    pass_agreement: float | None   # share of its samples whose pass/fail matches the main answer's
-    similarity: float | None       # mean cosine to the main outputs, paired by sample
-    outputs: tuple[str, ...]
-
-    @property
-    def pass_rate(self) -> float:
-        return self.passed / self.n if self.n else 0.0
 
 
 @dataclass(frozen=True)
@@ -76,21 +53,6 @@ class CaseSide:
 
 
 @dataclass(frozen=True)
-class Drift:
-    """How far the candidate's answers moved from the baseline's, pass or fail."""
-
-    value: float | None            # 1 - similarity (1 - rouge_l without embeddings)
-    similarity: float | None       # mean cosine of paired samples
-    rouge_l: float | None          # mean ROUGE-L F of paired samples (baseline as reference)
-    length_delta: float            # mean characters, candidate minus baseline
-    length_ratio: float | None
-    json_valid_baseline: float     # share of samples that parse as JSON
-    json_valid_candidate: float
-    refusal_baseline: float        # share of samples that read as refusals
-    refusal_candidate: float
-
-
-@dataclass(frozen=True)
 class CheckScore:
     """One check on one case: pass share and mean value per version."""
 
@@ -100,6 +62,8 @@ class CheckScore:
     candidate_pass_rate: float | None
     baseline_value: float | None
     candidate_value: float | None
+    baseline_reason: str = ""      # the first failing sample's reason (else the first sample's)
+    candidate_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,30 +134,6 @@ class SuiteStats:
 
 
 @dataclass(frozen=True)
-class ConsistencySummary:
-    """One version's consistency over a suite."""
-
-    mean_agreement: float | None
-    mean_pairwise_similarity: float | None
-    pass_at_k: dict[int, float]
-    pass_hat_k: dict[int, float]
-    paraphrase_pass_agreement: float | None
-    paraphrase_similarity: float | None
-
-
-@dataclass(frozen=True)
-class DriftSummary:
-    basis: Literal["similarity", "rouge-l"]
-    mean: float | None
-    quantiles: dict[str, float]
-    most_drifted: tuple[tuple[str, float], ...]
-    refusal_increases: tuple[str, ...]
-    refusal_decreases: tuple[str, ...]
-    json_validity_losses: tuple[str, ...]
-    json_validity_gains: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class RunSide:
     model: str
     prompt_version: str
@@ -216,7 +156,8 @@ class SuiteComparison:
     baseline_consistency: ConsistencySummary
     candidate_consistency: ConsistencySummary
     drift: DriftSummary
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()         # everything worth knowing, confounders included
+    confounders: tuple[str, ...] = ()      # differences besides the variable under test
     baseline_only: tuple[str, ...] = ()    # case ids missing from the candidate run
     candidate_only: tuple[str, ...] = ()   # case ids new in the candidate run
 
@@ -234,59 +175,7 @@ class SuiteComparison:
         return suite_report(self, verdict, reasons)
 
 
-# ---------------------------------------------------------------- similarity batching
-
-
-class _SimilarityBatch:
-    """Collects text pairs from every case, then embeds them in one call."""
-
-    def __init__(self, fn: SimilarityFn | None) -> None:
-        self.fn = fn
-        self.pairs: dict[tuple[str, str], float | None] = {}
-
-    def add(self, left: Sequence[str], right: Sequence[str]) -> list[tuple[str, str]]:
-        keys = list(zip(left, right))
-        for key in keys:
-            self.pairs.setdefault(key, 1.0 if key[0] == key[1] else None)
-        return keys
-
-    def compute(self) -> str | None:
-        """Fill in similarities; returns a warning when embeddings are unavailable."""
-        todo = [k for k, v in self.pairs.items() if v is None]
-        if not todo or self.fn is None:
-            return None
-        try:
-            values = self.fn([a for a, _ in todo], [b for _, b in todo])
-        except ConfigError as exc:
-            self.fn = None
-            return f"semantic similarity unavailable ({exc}); drift uses ROUGE-L"
-        self.pairs.update(zip(todo, values))
-        return None
-
-    def mean(self, keys: Sequence[tuple[str, str]]) -> float | None:
-        if not keys or self.fn is None:
-            return None
-        return fmean(self.pairs[k] for k in keys)  # type: ignore[misc]
-
-
-def _default_similarity(model: str) -> SimilarityFn:
-    def similarity(left: list[str], right: list[str]) -> list[float]:
-        from harness.embeddings import cosine_pairs
-
-        return cosine_pairs(left, right, model)
-
-    return similarity
-
-
 # ---------------------------------------------------------------- per-case pieces
-
-
-_SPACE = re.compile(r"\s+")
-
-
-def normalise_answer(text: str) -> str:
-    """The form used to decide whether two answers agree: trimmed, spaces collapsed, casefolded."""
-    return _SPACE.sub(" ", text.strip()).casefold()
 
 
 def is_errored(sample: SampleResult) -> bool:
@@ -303,10 +192,6 @@ def _sample_errors(samples: Sequence[SampleResult]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _ks(n: int) -> list[int]:
-    return sorted({k for k in (1, 2, 3, 5, 10, 20, 50, 100) if k <= n} | ({n} if n else set()))
-
-
 @dataclass(frozen=True)
 class _Pending:
     """Pairs registered for one case side, resolved after the similarity batch ran."""
@@ -316,7 +201,7 @@ class _Pending:
     paraphrase_pairs: list[list[tuple[str, str]]]
 
 
-def _pending_side(case: CaseResult, batch: _SimilarityBatch) -> _Pending:
+def _pending_side(case: CaseResult, batch: SimilarityBatch) -> _Pending:
     valid = tuple(s for s in case.samples if not is_errored(s))
     outputs = [s.output for s in valid]
     left = [outputs[i] for i in range(len(outputs)) for _ in range(i + 1, len(outputs))]
@@ -329,19 +214,7 @@ def _pending_side(case: CaseResult, batch: _SimilarityBatch) -> _Pending:
     return _Pending(valid, batch.add(left, right), para_pairs)
 
 
-def _consistency(valid: Sequence[SampleResult], pairs: list[tuple[str, str]],
-                 batch: _SimilarityBatch) -> Consistency:
-    n, c = len(valid), sum(s.passed for s in valid)
-    counts = Counter(normalise_answer(s.output) for s in valid)
-    agreement = counts.most_common(1)[0][1] / n if n else 0.0
-    ks = _ks(n)
-    return Consistency(agreement=agreement, distinct_answers=len(counts),
-                       mean_pairwise_similarity=batch.mean(pairs),
-                       pass_at_k={k: stats.pass_at_k(n, c, k) for k in ks},
-                       pass_hat_k={k: stats.pass_hat_k(n, c, k) for k in ks})
-
-
-def _paraphrases(case: CaseResult, pending: _Pending, batch: _SimilarityBatch) -> tuple[ParaphraseResult, ...]:
+def _paraphrases(case: CaseResult, pending: _Pending, batch: SimilarityBatch) -> tuple[ParaphraseResult, ...]:
     main_rate = sum(s.passed for s in pending.valid) / len(pending.valid) if pending.valid else None
     out = []
     for index, (samples, pairs) in enumerate(zip(case.paraphrases, pending.paraphrase_pairs)):
@@ -355,41 +228,23 @@ def _paraphrases(case: CaseResult, pending: _Pending, batch: _SimilarityBatch) -
     return tuple(out)
 
 
-def _side(case: CaseResult, pending: _Pending, batch: _SimilarityBatch) -> CaseSide:
+def _side(case: CaseResult, pending: _Pending, batch: SimilarityBatch) -> CaseSide:
     return CaseSide(n=len(pending.valid), passed=sum(s.passed for s in pending.valid),
                     outputs=tuple(case.outputs), errors=_sample_errors(case.samples),
-                    consistency=_consistency(pending.valid, pending.consistency_pairs, batch),
+                    consistency=measure_consistency(pending.valid, pending.consistency_pairs, batch),
                     paraphrases=_paraphrases(case, pending, batch))
 
 
-def _share(outputs: Sequence[str], predicate: Callable[[str], bool]) -> float:
-    return fmean(predicate(o) for o in outputs) if outputs else 0.0
+@dataclass(frozen=True)
+class _CheckSide:
+    type: str
+    pass_rate: float
+    value: float | None
+    reason: str
 
 
-def _is_json(text: str) -> bool:
-    return parse_json_output(text)[1] is None
-
-
-def _rouge_l(a: str, b: str) -> float:
-    return 1.0 if a == b else rouge_f("rougeL", a, b)
-
-
-def _drift(base: Sequence[str], cand: Sequence[str], pairs: list[tuple[str, str]],
-           batch: _SimilarityBatch) -> Drift:
-    similarity = batch.mean(pairs)
-    rouge = fmean(_rouge_l(a, b) for a, b in pairs) if pairs else None
-    base_len = fmean(len(o) for o in base) if base else 0.0
-    cand_len = fmean(len(o) for o in cand) if cand else 0.0
-    basis = similarity if similarity is not None else rouge
-    return Drift(value=None if basis is None else max(0.0, 1.0 - basis), similarity=similarity,
-                 rouge_l=rouge, length_delta=cand_len - base_len,
-                 length_ratio=cand_len / base_len if base_len else None,
-                 json_valid_baseline=_share(base, _is_json), json_valid_candidate=_share(cand, _is_json),
-                 refusal_baseline=_share(base, is_refusal), refusal_candidate=_share(cand, is_refusal))
-
-
-def _check_summary(valid: Sequence[SampleResult]) -> dict[str, tuple[str, float, float | None]]:
-    """check name -> (type, pass share, mean numeric value or None)."""
+def _check_summary(valid: Sequence[SampleResult]) -> dict[str, _CheckSide]:
+    """Scores of one version grouped by check name."""
     grouped: dict[str, list[Score]] = {}
     for sample in valid:
         for score in sample.scores:
@@ -397,7 +252,9 @@ def _check_summary(valid: Sequence[SampleResult]) -> dict[str, tuple[str, float,
     out = {}
     for name, scores in grouped.items():
         values = [s.value for s in scores if s.value is not None]
-        out[name] = (scores[0].type, fmean(s.passed for s in scores), fmean(values) if values else None)
+        shown = next((s for s in scores if not s.passed), scores[0])
+        out[name] = _CheckSide(scores[0].type, fmean(s.passed for s in scores),
+                               fmean(values) if values else None, shown.reason)
     return out
 
 
@@ -406,9 +263,11 @@ def _check_scores(base: Sequence[SampleResult], cand: Sequence[SampleResult]) ->
     out = []
     for name in list(old) + [n for n in new if n not in old]:
         o, n = old.get(name), new.get(name)
-        out.append(CheckScore(check=name, type=(o or n)[0],  # type: ignore[index]
-                              baseline_pass_rate=o[1] if o else None, candidate_pass_rate=n[1] if n else None,
-                              baseline_value=o[2] if o else None, candidate_value=n[2] if n else None))
+        out.append(CheckScore(
+            check=name, type=(o or n).type,  # type: ignore[union-attr]
+            baseline_pass_rate=o.pass_rate if o else None, candidate_pass_rate=n.pass_rate if n else None,
+            baseline_value=o.value if o else None, candidate_value=n.value if n else None,
+            baseline_reason=o.reason if o else "", candidate_reason=n.reason if n else ""))
     return tuple(out)
 
 
@@ -455,49 +314,13 @@ def _suite_stats(cases: Sequence[CaseComparison], alpha: float, seed: int) -> Su
     diffs = [c.candidate_pass_rate - c.baseline_pass_rate for c in compared]
     b = sum(c.baseline_pass_rate >= 0.5 > c.candidate_pass_rate for c in compared)
     c_ = sum(c.candidate_pass_rate >= 0.5 > c.baseline_pass_rate for c in compared)
-    counts = {s: sum(c.status == s for c in cases) for s in STATUSES}
+    counts: dict[str, int] = {s: sum(c.status == s for c in cases) for s in STATUSES}
     flaky = sum(c.status == "flaky" for c in compared)
     return SuiteStats(cases=len(compared), pass_rate_delta=fmean(diffs) if diffs else 0.0,
                       ci95=stats.bootstrap_mean_ci(diffs, seed=seed), mcnemar_p=stats.mcnemar_exact(b, c_),
                       discordant=(b, c_), status_counts=counts,
                       flaky_share=flaky / len(compared) if compared else 0.0,
                       check_deltas=_check_deltas(compared, seed), power=_power(compared, alpha))
-
-
-def _mean_or_none(values: Sequence[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return fmean(present) if present else None
-
-
-def _consistency_summary(sides: Sequence[CaseSide]) -> ConsistencySummary:
-    scored = [s for s in sides if s.n]
-    k_max = min((s.n for s in scored), default=0)
-    ks = _ks(k_max)
-    paraphrases = [p for s in scored for p in s.paraphrases]
-    return ConsistencySummary(
-        mean_agreement=_mean_or_none([s.consistency.agreement for s in scored]),
-        mean_pairwise_similarity=_mean_or_none([s.consistency.mean_pairwise_similarity for s in scored]),
-        pass_at_k={k: fmean(stats.pass_at_k(s.n, s.passed, k) for s in scored) for k in ks},
-        pass_hat_k={k: fmean(stats.pass_hat_k(s.n, s.passed, k) for s in scored) for k in ks},
-        paraphrase_pass_agreement=_mean_or_none([p.pass_agreement for p in paraphrases]),
-        paraphrase_similarity=_mean_or_none([p.similarity for p in paraphrases]))
-
-
-def _drift_summary(cases: Sequence[CaseComparison], basis: Literal["similarity", "rouge-l"]) -> DriftSummary:
-    drifted = [(c.case_id, c.drift.value) for c in cases if c.drift.value is not None]
-    values = [v for _, v in drifted]
-    qs = stats.quantiles(values, DRIFT_QUANTILES)
-    top = sorted(drifted, key=lambda item: -item[1])[:MOST_DRIFTED]
-    return DriftSummary(
-        basis=basis, mean=fmean(values) if values else None,
-        quantiles={f"p{round(q * 100)}": v for q, v in zip(DRIFT_QUANTILES, qs)},
-        most_drifted=tuple((cid, v) for cid, v in top if v > 0),
-        refusal_increases=tuple(c.case_id for c in cases if c.drift.refusal_candidate > c.drift.refusal_baseline),
-        refusal_decreases=tuple(c.case_id for c in cases if c.drift.refusal_candidate < c.drift.refusal_baseline),
-        json_validity_losses=tuple(c.case_id for c in cases
-                                   if c.drift.json_valid_candidate < c.drift.json_valid_baseline),
-        json_validity_gains=tuple(c.case_id for c in cases
-                                  if c.drift.json_valid_candidate > c.drift.json_valid_baseline))
 
 
 def _run_side(run: RunResult, cases: Sequence[CaseComparison], pick: Callable[[CaseComparison], float]) -> RunSide:
@@ -522,29 +345,30 @@ def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.
     """
     if not 0 < alpha < 1:
         raise ValueError("alpha must be between 0 and 1")
-    fn = similarity or (_default_similarity(embedding_model) if embedding_model else None)
-    batch = _SimilarityBatch(fn)
+    fn = similarity or (default_similarity(embedding_model) if embedding_model else None)
+    batch = SimilarityBatch(fn)
     new_by_id = {c.case_id: c for c in candidate.cases}
     matched = [(c, new_by_id[c.case_id]) for c in baseline.cases if c.case_id in new_by_id]
     pending = [_register(old, new, batch) for old, new in matched]
     warnings = [w for w in (batch.compute(),) if w]
     cases = tuple(_case(old, new, p, batch, alpha) for (old, new), p in zip(matched, pending))
     old_ids = {c.case_id for c in baseline.cases}
-    warnings += _run_warnings(baseline, candidate, variable)
+    confounders = confounder_warnings(baseline.info, candidate.info, variable)
+    warnings += _run_warnings(baseline, candidate) + confounders
     return SuiteComparison(
         suite_id=baseline.info.suite_id, variable=variable, alpha=alpha,
         baseline=_run_side(baseline, cases, lambda c: c.baseline_pass_rate),
         candidate=_run_side(candidate, cases, lambda c: c.candidate_pass_rate),
         cases=cases, stats=_suite_stats(cases, alpha, bootstrap_seed),
-        baseline_consistency=_consistency_summary([c.baseline for c in cases]),
-        candidate_consistency=_consistency_summary([c.candidate for c in cases]),
-        drift=_drift_summary(cases, "similarity" if batch.fn else "rouge-l"),
-        warnings=tuple(warnings),
+        baseline_consistency=summarize_consistency([c.baseline for c in cases]),
+        candidate_consistency=summarize_consistency([c.candidate for c in cases]),
+        drift=summarize_drift([(c.case_id, c.drift) for c in cases], "similarity" if batch.fn else "rouge-l"),
+        warnings=tuple(warnings), confounders=tuple(confounders),
         baseline_only=tuple(c.case_id for c in baseline.cases if c.case_id not in new_by_id),
         candidate_only=tuple(c.case_id for c in candidate.cases if c.case_id not in old_ids))
 
 
-def _register(old: CaseResult, new: CaseResult, batch: _SimilarityBatch) -> tuple[_Pending, _Pending, list]:
+def _register(old: CaseResult, new: CaseResult, batch: SimilarityBatch) -> tuple[_Pending, _Pending, list]:
     base, cand = _pending_side(old, batch), _pending_side(new, batch)
     m = min(len(base.valid), len(cand.valid))
     drift_pairs = batch.add([s.output for s in base.valid[:m]], [s.output for s in cand.valid[:m]])
@@ -552,18 +376,18 @@ def _register(old: CaseResult, new: CaseResult, batch: _SimilarityBatch) -> tupl
 
 
 def _case(old: CaseResult, new: CaseResult, pending: tuple[_Pending, _Pending, list],
-          batch: _SimilarityBatch, alpha: float) -> CaseComparison:
+          batch: SimilarityBatch, alpha: float) -> CaseComparison:
     base_p, cand_p, drift_pairs = pending
     base, cand = _side(old, base_p, batch), _side(new, cand_p, batch)
     status, p = stats.case_status(base.passed, base.n, cand.passed, cand.n, alpha)
     return CaseComparison(
         case_id=old.case_id, status=status, p_value=p, tags=tuple(dict.fromkeys(old.tags + new.tags)),
         baseline=base, candidate=cand,
-        drift=_drift([s.output for s in base_p.valid], [s.output for s in cand_p.valid], drift_pairs, batch),
+        drift=measure_drift([s.output for s in base_p.valid], [s.output for s in cand_p.valid], drift_pairs, batch),
         scores=_check_scores(base_p.valid, cand_p.valid))
 
 
-def _run_warnings(baseline: RunResult, candidate: RunResult, variable: Variable) -> list[str]:
+def _run_warnings(baseline: RunResult, candidate: RunResult) -> list[str]:
     warnings = []
     if baseline.info.suite_id != candidate.info.suite_id:
         warnings.append(f"comparing different suites ({baseline.info.suite_id} vs {candidate.info.suite_id})")
@@ -577,4 +401,4 @@ def _run_warnings(baseline: RunResult, candidate: RunResult, variable: Variable)
     if new_ids - old_ids:
         warnings.append(f"{len(new_ids - old_ids)} case(s) only in the candidate run (not compared): "
                         + ", ".join(sorted(new_ids - old_ids)[:10]))
-    return warnings + confounder_warnings(baseline.info, candidate.info, variable)
+    return warnings

@@ -53,8 +53,12 @@ def _fingerprint_warnings(baseline: RunInfo, candidate: RunInfo, variable: Varia
     return out
 
 
+# Params that only change which random draw a sample is, not the distribution sampled from.
+NOISE_PARAMS = ("seed",)
+
+
 def _params_warnings(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    keys = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    keys = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k) and k not in NOISE_PARAMS]
     if not keys:
         return []
     shown = ", ".join(f"{k}: {_show(old.get(k))} vs {_show(new.get(k))}" for k in keys)

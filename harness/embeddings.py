@@ -37,6 +37,14 @@ def _load(name: str):
         from sentence_transformers import SentenceTransformer
     except ImportError:
         raise ConfigError("similarity checks need sentence-transformers: pip install 'harness[models]'") from None
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:  # pragma: no cover
+        pass
     path = resolve_embedding_model(name)
     if Path(path).is_dir():
         os.environ.setdefault("HF_HUB_OFFLINE", "1")

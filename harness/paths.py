@@ -130,7 +130,7 @@ class ProjectFiles:
             if cand is None:
                 continue
             self._refuse_symlink_escape(cand, doc, loc, ref)
-            if self.exists(cand):
+            if self.exists(cand) or (self.reader is None and (self.root / cand).is_dir()):
                 return cand
         if all(c is None for c in candidates):
             raise SecurityError(f"path '{ref}' escapes the project root", file=doc.path,
@@ -160,7 +160,10 @@ class ProjectFiles:
 
     def _local_path(self, rel: str, doc: YamlDoc, loc: tuple[Any, ...], ref: str) -> Path:
         if rel.startswith("pkg://"):
-            path = PackageResource.parse(rel).locate()
+            try:
+                path = PackageResource.parse(rel).locate()
+            except ConfigError as exc:  # add the suite's file, line and field
+                raise type(exc)(exc.bare_message, file=doc.path, line=doc.line_of(loc), field=_dotted(loc)) from None
         elif self.reader is None:
             path = self.root / rel
         else:

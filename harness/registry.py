@@ -56,7 +56,11 @@ class Registry(Generic[T]):
         for ep in entry_points(group=self.group):
             if ep.name in self._items:
                 continue
-            loaded = ep.load()
+            try:
+                loaded = ep.load()
+            except Exception as exc:  # a broken third-party package, not a harness bug
+                raise ConfigError(f"{self.kind} plugin '{ep.name}' ({ep.value}, entry point group "
+                                  f"'{self.group}') failed to load: {type(exc).__name__}: {exc}") from None
             # A plugin module may register itself on import; otherwise register what it exported.
             if ep.name not in self._items:
                 self._items[ep.name] = loaded

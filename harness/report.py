@@ -12,8 +12,17 @@ from typing import TYPE_CHECKING, Any
 from harness.types import Verdict
 
 if TYPE_CHECKING:
-    from harness.compare import (CaseComparison, Consistency, ConsistencySummary, Drift,
-                                 DriftSummary, ParaphraseResult, RunSide, SuiteComparison, SuiteStats)
+    from harness.compare import (
+        CaseComparison,
+        Consistency,
+        ConsistencySummary,
+        Drift,
+        DriftSummary,
+        ParaphraseResult,
+        RunSide,
+        SuiteComparison,
+        SuiteStats,
+    )
     from harness.gate import GateResult
 
 DIGITS = 6
@@ -44,6 +53,7 @@ def suite_report(comp: SuiteComparison, verdict: Verdict | None, reasons: Sequen
                         "flaky_share": _r(comp.stats.flaky_share)},
         "drift": _drift_summary(comp.drift),
         "warnings": list(comp.warnings),
+        "confounders": list(comp.confounders),
         "unmatched": {"baseline_only": list(comp.baseline_only), "candidate_only": list(comp.candidate_only)},
         "cases": [_case(c) for c in comp.cases],
     }
@@ -105,7 +115,8 @@ def _case(c: CaseComparison) -> dict[str, Any]:
         "drift": _r(c.drift.value),
         "scores": {s.check: {"type": s.type, "baseline_pass_rate": _r(s.baseline_pass_rate),
                              "candidate_pass_rate": _r(s.candidate_pass_rate),
-                             "baseline_value": _r(s.baseline_value), "candidate_value": _r(s.candidate_value)}
+                             "baseline_value": _r(s.baseline_value), "candidate_value": _r(s.candidate_value),
+                             "baseline_reason": s.baseline_reason, "candidate_reason": s.candidate_reason}
                    for s in c.scores},
         "baseline_outputs": list(c.baseline.outputs),
         "candidate_outputs": list(c.candidate.outputs),

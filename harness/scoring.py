@@ -7,10 +7,12 @@ crashes is recorded as an error on those scores; the run goes on.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from harness.scorers import CHECK_TYPES, CheckConfig, ScoreItem
 from harness.types import Case, CaseResult, Generation, GenerationRequest, SampleResult, Score
@@ -55,11 +57,32 @@ def _score_all(cases: dict[str, Case], requests: Sequence[GenerationRequest],
             key = _config_key(config)
             groups.setdefault(key, (config, []))[1].append((i, position))
     placed: dict[int, dict[int, Score]] = defaultdict(dict)
-    for config, members in groups.values():
-        items = [ScoreItem(generations[i].output, cases[requests[i].case_id]) for i, _ in members]
-        for (i, position), score in zip(members, _run_scorer(config, items)):
+    batches = [(config, members, [ScoreItem(generations[i].output, cases[requests[i].case_id]) for i, _ in members])
+               for config, members in groups.values()]
+    for (_, members, _), scores in zip(batches, _run_batches(batches)):
+        for (i, position), score in zip(members, scores):
             placed[i][position] = score
     return {i: [by_pos[p] for p in sorted(by_pos)] for i, by_pos in placed.items()}
+
+
+def _run_batches(batches: list[tuple[CheckConfig, list[tuple[int, int]], list[ScoreItem]]]) -> list[list[Score]]:
+    """Score each batch; batches of check types with ``concurrent_groups`` (code-tests: one
+    config per case) run side by side, each in a copy of this context."""
+    results: list[list[Score] | None] = [None] * len(batches)
+    concurrent = [n for n, (config, _, _) in enumerate(batches) if _concurrent(config)]
+    with ThreadPoolExecutor(max_workers=max(1, min(len(concurrent), 64))) as pool:
+        futures = {n: pool.submit(contextvars.copy_context().run, _run_scorer, batches[n][0], batches[n][2])
+                   for n in concurrent}
+        for n, (config, _, items) in enumerate(batches):
+            if n not in futures:
+                results[n] = _run_scorer(config, items)
+        for n, future in futures.items():
+            results[n] = future.result()
+    return [r or [] for r in results]
+
+
+def _concurrent(config: CheckConfig) -> bool:
+    return config.type in CHECK_TYPES and CHECK_TYPES.get(config.type).concurrent_groups
 
 
 def _run_scorer(config: CheckConfig, items: list[ScoreItem]) -> list[Score]:

@@ -20,24 +20,28 @@ from harness.types import CaseStatus
 _REL_TOL = 1e-7
 
 
-def hypergeom_pmf(n1: int, n2: int, m: int) -> np.ndarray:
-    """P(a) for a = 0..n1: successes in row 1 of a 2x2 table with row sizes n1, n2 and m successes."""
-    total = math.comb(n1 + n2, m)
-    return np.array([math.comb(n1, a) * math.comb(n2, m - a) / total if 0 <= m - a <= n2 else 0.0
-                     for a in range(n1 + 1)])
+def _hypergeom_weights(n1: int, n2: int, m: int) -> list[int]:
+    """Integer weights C(n1, a) * C(n2, m - a); dividing by C(n1 + n2, m) gives the pmf."""
+    return [math.comb(n1, a) * math.comb(n2, m - a) if 0 <= m - a <= n2 else 0 for a in range(n1 + 1)]
 
 
 @lru_cache(maxsize=4096)
 def _fisher_pvalues(n1: int, n2: int, m: int) -> tuple[float, ...]:
-    """Two-sided Fisher p-value for every a = 0..n1 at fixed margins (n1, n2, m)."""
-    pmf = hypergeom_pmf(n1, n2, m)
+    """Two-sided Fisher p-value for every a = 0..n1 at fixed margins (n1, n2, m).
+
+    Exact integer arithmetic: ties between equally likely tables are exact, and the
+    one division at the end is correctly rounded.
+    """
+    weights = _hypergeom_weights(n1, n2, m)
+    total = math.comb(n1 + n2, m)
+    ordered = sorted(w for w in weights if w)
     out = []
-    for a in range(n1 + 1):
-        if pmf[a] == 0.0:
+    for w in weights:
+        if w == 0:
             out.append(1.0)
             continue
-        p = float(pmf[pmf <= pmf[a] * (1 + _REL_TOL)].sum())
-        out.append(min(1.0, p))
+        as_likely = sum(x for x in ordered if x <= w)
+        out.append(min(1.0, as_likely / total))
     return tuple(out)
 
 
@@ -80,10 +84,15 @@ def binom_test(k: int, n: int, p: float = 0.5) -> float:
 
 
 def mcnemar_exact(b: int, c: int) -> float:
-    """Exact McNemar test: two-sided binomial test of b discordant pairs one way vs c the other."""
-    if b + c == 0:
+    """Exact McNemar test: two-sided binomial test (p = 1/2) of b discordant pairs one way vs c the other.
+
+    Computed with integers: min(1, 2 * sum_{i <= min(b, c)} C(n, i) / 2^n).
+    """
+    n = b + c
+    if n == 0 or b == c:
         return 1.0
-    return binom_test(b, b + c, 0.5)
+    tail = sum(math.comb(n, i) for i in range(min(b, c) + 1))
+    return min(1.0, 2 * tail / 2**n)
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:

@@ -165,7 +165,7 @@ def _inline_case(doc: YamlDoc, m: CaseModel, i: int, defaults: DefaultsModel,
     own = [_check(doc, c, ("cases", i, "checks", j)) for j, c in enumerate(m.checks)]
     return Case(id=str(m.id), vars=dict(m.vars), reference=m.reference,
                 checks=tuple(default_checks + own), tags=tuple(dict.fromkeys(defaults.tags + m.tags)),
-                paraphrases=tuple(m.paraphrases), params={}, line=doc.line_of(("cases", i)))
+                paraphrases=tuple(m.paraphrases), params=m.params.set_fields(), line=doc.line_of(("cases", i)))
 
 
 def _cases_from(doc: YamlDoc, files: ProjectFiles, source: CasesFromModel, loc: tuple[Any, ...],
@@ -179,8 +179,14 @@ def _cases_from(doc: YamlDoc, files: ProjectFiles, source: CasesFromModel, loc: 
                    if col and col not in row]
         if missing:
             raise doc.error(f"{where} has no column '{missing[0]}'", loc)
-        checks = [_check(doc, _fill_check(c, row, doc, loc + ("checks", j), where), loc + ("checks", j))
-                  for j, c in enumerate(source.checks)]
+        try:
+            checks = [_check(doc, _fill_check(c, row, doc, loc + ("checks", j), where), loc + ("checks", j))
+                      for j, c in enumerate(source.checks)]
+        except ConfigError as exc:  # say which row filled the check
+            if exc.bare_message.startswith(where):
+                raise
+            raise ConfigError(f"{where}: {exc.bare_message}", file=exc.file, line=exc.line,
+                              field=exc.field) from None
         tags = list(defaults.tags) + list(source.tags)
         if source.tags_field and row.get(source.tags_field):
             extra = row[source.tags_field]

@@ -19,17 +19,53 @@ from harness.errors import ConfigError, SecurityError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
+MAX_DEPTH = 100
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 Path_ = tuple[Any, ...]
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys."""
+def _safe_loader_base() -> type:
+    """libyaml's SafeLoader when present (~10x faster), else the pure-Python one.
+
+    The C binding keeps the node classes of the first ``yaml`` import; if ``yaml`` was
+    imported again since (module reloading, pytester), those no longer match: use pure Python.
+    """
+    try:
+        from yaml import _yaml
+    except ImportError:
+        return yaml.SafeLoader
+    fresh = getattr(_yaml, "ScalarNode", None) is ScalarNode
+    return yaml.CSafeLoader if fresh and hasattr(yaml, "CSafeLoader") else yaml.SafeLoader
+
+
+_SafeLoader = _safe_loader_base()
+_C_PARSER = _SafeLoader is not yaml.SafeLoader
+
+
+class _StrictLoader(_SafeLoader):  # type: ignore[valid-type,misc]
+    """SafeLoader that refuses duplicate keys and deep nesting."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+        # Pure-Python composer only (libyaml composes in C: see _check_depth).
+        # Checked while composing: a deep document fails early, with a location, not a RecursionError.
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise _TooDeep(mark.line + 1, mark.column + 1)
+            return super().compose_node(parent, index)  # type: ignore[arg-type]
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: Node, deep: bool = False) -> dict:  # type: ignore[override]
         if isinstance(node, MappingNode):
             seen: dict[Any, Node] = {}
             for key_node, _ in node.value:
+                if key_node.tag == _MERGE_TAG:  # `<<: *anchor` is flattened by SafeLoader
+                    continue
                 key = self.construct_object(key_node, deep=True)  # type: ignore[arg-type]
                 if isinstance(key, (list, dict)):
                     continue
@@ -38,6 +74,12 @@ class _StrictLoader(yaml.SafeLoader):
                     raise _DuplicateKey(key, mark.line + 1, mark.column + 1)
                 seen[key] = key_node
         return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int, column: int) -> None:
+        super().__init__(line)
+        self.line, self.column = line, column
 
 
 class _DuplicateKey(Exception):
@@ -69,7 +111,9 @@ class YamlDoc:
 
     def validation_error(self, exc: pydantic.ValidationError, prefix: Path_ = ()) -> ConfigError:
         """Turn the first pydantic error into a ConfigError with file:line and field path."""
-        first = exc.errors()[0]
+        errors = exc.errors()
+        # A misspelt field shows up as missing + unknown: name the unknown one, it has the typo.
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = tuple(prefix) + tuple(p for p in first["loc"] if not _is_union_tag(p))
         message = first["msg"]
         if first["type"] == "extra_forbidden":
@@ -79,8 +123,11 @@ class YamlDoc:
         return self.error(message, loc)
 
 
+_SCALAR_TAGS = ("str", "int", "float", "bool")  # pydantic names union members by type: value.str
+
+
 def _is_union_tag(part: Any) -> bool:
-    return isinstance(part, str) and ("[" in part or part.startswith("function-"))
+    return isinstance(part, str) and ("[" in part or part.startswith("function-") or part in _SCALAR_TAGS)
 
 
 def format_loc(loc: Path_) -> str:
@@ -90,15 +137,43 @@ def format_loc(loc: Path_) -> str:
     return out
 
 
+def _check_depth(text: str) -> None:
+    """Nesting depth from libyaml's event stream (iterative), before its recursive composer runs."""
+    events = yaml.CSafeLoader(text)
+    depth = 0
+    try:
+        while events.check_event():
+            event = events.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise _TooDeep(mark.line + 1 if mark else 0, mark.column + 1 if mark else 0)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:  # libyaml's own limit (1000) can trip first, while scanning ahead
+        mark = exc.problem_mark
+        if "nesting depth" in str(exc.problem or "") and mark is not None:
+            raise _TooDeep(mark.line + 1, mark.column + 1) from None
+        raise
+    finally:
+        events.dispose()
+
+
 def load_yaml_text(text: str, path: str) -> YamlDoc:
     """Parse YAML text safely; ``path`` is only used in messages."""
     loader = _StrictLoader(text)
     try:
+        if _C_PARSER:
+            _check_depth(text)
         node = loader.get_single_node()
         if node is None:
             return YamlDoc(path, None)
         _check_expansion(node, path)
         data = loader.construct_document(node)
+    except _TooDeep as deep:
+        raise SecurityError(f"YAML nests deeper than {MAX_DEPTH} levels", file=path, line=deep.line,
+                            column=deep.column) from None
     except _DuplicateKey as dup:
         raise ConfigError(f"duplicate key '{dup.key}'", file=path, line=dup.line,
                           column=dup.column, field=str(dup.key)) from None
@@ -119,6 +194,8 @@ def load_yaml_text(text: str, path: str) -> YamlDoc:
                           column=col) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"invalid YAML: {exc}", file=path) from None
+    except RecursionError:
+        raise SecurityError("YAML nests too deeply", file=path) from None
     finally:
         loader.dispose()
     doc = YamlDoc(path, data)
@@ -144,8 +221,9 @@ def load_yaml(path: Path | str, display: str | None = None) -> YamlDoc:
 
 
 def _check_expansion(root: Node, path: str) -> None:
-    """Refuse documents whose aliases expand to too many nodes (billion laughs)."""
+    """Refuse documents whose aliases expand to too many nodes (billion laughs) or recurse."""
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # entered, not yet sized: on the current path from the root
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
@@ -153,9 +231,15 @@ def _check_expansion(root: Node, path: str) -> None:
             continue
         children = _children(node)
         if not done:
+            if id(node) in open_nodes:
+                mark = node.start_mark
+                raise SecurityError("YAML alias refers to itself (recursive structure)",
+                                    file=path, line=mark.line + 1, column=mark.column + 1)
+            open_nodes.add(id(node))
             stack.append((node, True))
             stack.extend((c, False) for c in children if id(c) not in sizes)
             continue
+        open_nodes.discard(id(node))
         total = 1 + sum(sizes.get(id(c), 1) for c in children)
         if total > MAX_EXPANDED_NODES:
             mark = node.start_mark

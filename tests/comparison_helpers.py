@@ -20,7 +20,8 @@ def info(suite: str = "s", model: str = "fake:a", prompt_version: str = "v1", sa
 def sample(i: int, passed: bool, output: str | None = None, value: float | None = None,
            error: str | None = None, check: str = "check") -> SampleResult:
     text = output if output is not None else ("Paris" if passed else "Lyon")
-    score = Score(check=check, type="rouge-l" if value is not None else "icontains", passed=passed, value=value)
+    score = Score(check=check, type="rouge-l" if value is not None else "icontains", passed=passed, value=value,
+                  reason="found 'paris'" if passed else "'paris' not found")
     return SampleResult(sample=i, output=text, scores=(score,), passed=passed and error is None, error=error)
 
 

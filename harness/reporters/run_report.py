@@ -54,11 +54,19 @@ def run_suite_dict(result: RunResult) -> dict[str, Any]:
              "check_pass_rates": check_pass_rates(result),
              "cases": [case_dict(c) for c in result.cases]}
     if info.samples > 1:
-        from harness.stats import pass_at_k
-
-        suite["pass_at_k"] = {str(k): sum(pass_at_k(c.n, c.n_passed, k) for c in result.cases) / len(result.cases)
-                              for k in sorted({1, info.samples}) if result.cases}
+        suite["pass_at_k"] = pass_at_k_summary(result, info.samples)
     return suite
+
+
+def pass_at_k_summary(result: RunResult, samples: int) -> dict[str, float]:
+    """Unbiased pass@k averaged over cases, for k = 1 and k = K (cases with fewer samples use what they have)."""
+    from harness.stats import pass_at_k
+
+    scored = [c for c in result.cases if c.n > 0]
+    if not scored:
+        return {}
+    return {str(k): sum(pass_at_k(c.n, c.n_passed, min(k, c.n)) for c in scored) / len(scored)
+            for k in sorted({1, samples})}
 
 
 def run_report(results: list[RunResult]) -> dict[str, Any]:

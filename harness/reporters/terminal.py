@@ -17,8 +17,16 @@ def _preview(text: str, limit: int = 80) -> str:
     return escape(flat if len(flat) <= limit else flat[: limit - 1] + "…")
 
 
+def make_console() -> Console:
+    """stdout console; at least 140 columns when not a terminal (CI logs), so tables stay readable."""
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=max(console.width, 140))
+    return console
+
+
 def print_runs(results: list[RunResult], console: Console | None = None, max_failures: int = 10) -> None:
-    console = console or Console()
+    console = console or make_console()
     for result in results:
         info = result.info
         title = f"{escape(info.suite_id)} · {escape(info.model_spec)} · prompt {escape(info.prompt_version)}"
@@ -63,7 +71,7 @@ _VERDICT_STYLE = {"pass": "green", "warn": "yellow", "fail": "red"}
 
 def print_comparison(report: dict[str, Any], console: Console | None = None, worst: int = 3) -> None:
     """Verdict and reasons, per-suite statistics, the worst regressions with both outputs."""
-    console = console or Console()
+    console = console or make_console()
     verdict = report.get("verdict", "fail")
     style = _VERDICT_STYLE.get(verdict, "red")
     table = Table(title="baseline vs candidate", show_lines=False)
@@ -74,7 +82,7 @@ def print_comparison(report: dict[str, Any], console: Console | None = None, wor
         stats, cases = suite.get("stats", {}), suite.get("cases", [])
         count = lambda s: sum(1 for c in cases if c.get("status") == s)  # noqa: E731
         ci = stats.get("ci95") or [None, None]
-        median = (suite.get("drift", {}).get("quantiles") or {}).get("0.5")
+        median = (suite.get("drift", {}).get("quantiles") or {}).get("p50")
         table.add_row(escape(str(suite.get("id"))),
                       f"[{_VERDICT_STYLE.get(suite.get('verdict') or '', 'white')}]{suite.get('verdict')}[/]",
                       f"{suite['baseline']['pass_rate']:.1%}", f"{suite['candidate']['pass_rate']:.1%}",

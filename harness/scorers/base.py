@@ -17,9 +17,10 @@ from harness.types import Case, Score
 
 
 class CheckConfig(BaseModel):
-    """Fields every check accepts."""
+    """Fields every check accepts. Numbers are accepted where text is expected
+    (``value: 42`` in YAML, a numeric CSV column through ``from:``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
     type: str
     name: str | None = None
     weight: float = 1.0
@@ -42,6 +43,8 @@ class Scorer:
 
     Config: ClassVar[type[CheckConfig]] = CheckConfig
     type_name: ClassVar[str] = ""
+    uses_reference: ClassVar[bool] = False  # compares with `value` or, when absent, the case's `reference`
+    concurrent_groups: ClassVar[bool] = False  # batches of different configs may run side by side
 
     def __init__(self, config: CheckConfig) -> None:
         self.config = config

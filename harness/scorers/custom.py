@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import field_validator
+
 from harness.registry import Registry
 from harness.scorers.base import CheckConfig, ScoreItem, Scorer, check_type
 from harness.types import Case, Score
@@ -26,6 +28,14 @@ class PythonConfig(CheckConfig):
     scorer: str
     args: dict[str, Any] = {}
     min: float | None = None
+
+    @field_validator("scorer")
+    @classmethod
+    def _registered(cls, name: str) -> str:
+        """Unknown names fail when the suite loads, not after every output was generated."""
+        if name not in CUSTOM_SCORERS:
+            raise ValueError(CUSTOM_SCORERS.unknown_message(name))
+        return name
 
 
 @check_type("python")

@@ -1,0 +1,113 @@
+"""The dashboard web app: Starlette routes over the history store. Read-only, no JavaScript."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from harness.dashboard import pages
+from harness.dashboard.report_view import comparison_view, run_view
+from harness.dashboard.security import (
+    LOOPBACK_HOSTS,
+    SecurityMiddleware,
+    check_bind,
+    hosts_for_bind,
+)
+from harness.dashboard.templating import DASHBOARD_LAYOUT, STATIC, render
+from harness.store import RunFilter, Store
+
+DEFAULT_PORT = 8765
+
+
+def create_app(store_url: str, *, token: str | None = None,
+               allowed_hosts: Iterable[str] = LOOPBACK_HOSTS) -> Starlette:
+    """The dashboard over the store at ``store_url``; requests are checked by
+    :class:`SecurityMiddleware` (Host/Origin allow-list, optional token)."""
+    store = Store(store_url)
+    routes = [
+        Route("/", lambda r: _page("overview.html", page=pages.overview(store, _filter(r)))),
+        Route("/trends", lambda r: _trends(store, r)),
+        Route("/comparisons", lambda r: _page("comparisons.html",
+                                              comparisons=store.comparisons(limit=500))),
+        Route("/comparison/{comparison_id}", lambda r: _comparison(store, r)),
+        Route("/run/{run_id}", lambda r: _run(store, r)),
+        Route("/case", lambda r: _case(store, r)),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    middleware = [Middleware(SecurityMiddleware, allowed_hosts=allowed_hosts, token=token)]
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={404: _not_found})
+    app.state.store = store
+    return app
+
+
+def serve(db_url: str, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
+          token: str | None = None, allowed_hosts: Iterable[str] = ()) -> None:
+    """Run the dashboard until interrupted. Beyond loopback a token is required."""
+    import uvicorn
+
+    check_bind(host, token)
+    app = create_app(db_url, token=token, allowed_hosts=hosts_for_bind(host, allowed_hosts))
+    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False,
+                proxy_headers=False)
+
+
+def _page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(render(template, **context), status_code=status_code)
+
+
+def _filter(request: Request) -> RunFilter:
+    q = request.query_params
+    return RunFilter(suite_id=q.get("suite") or None, model=q.get("model") or None,
+                     prompt_version=q.get("prompt") or None, tag=q.get("tag") or None,
+                     since=q.get("since") or None, until=q.get("until") or None)
+
+
+def _trends(store: Store, request: Request) -> HTMLResponse:
+    by: pages.SeriesBy = "prompt" if request.query_params.get("by") == "prompt" else "model"
+    flt = _filter(request)
+    return _page("trends.html", suites=pages.trends(store, flt, by), flt=flt, by=by,
+                 choices=store.filter_values())
+
+
+def _comparison(store: Store, request: Request) -> HTMLResponse:
+    comparison_id = request.path_params["comparison_id"]
+    row, report = store.comparison(comparison_id), store.comparison_report(comparison_id)
+    if row is None or report is None:
+        return _missing(f"No comparison {comparison_id}.")
+    run_ids = {r.suite_id: (r.baseline_run_id, r.candidate_run_id)
+               for r in store.comparison_suites() if r.comparison_id == comparison_id}
+    view = comparison_view(report, comparison_id=comparison_id, created_at=row.created_at,
+                           run_ids=run_ids)
+    return _page("comparison.html", view=view, layout=DASHBOARD_LAYOUT, links=True)
+
+
+def _run(store: Store, request: Request) -> HTMLResponse:
+    run_id = request.path_params["run_id"]
+    if store.run(run_id) is None:
+        return _missing(f"No run {run_id}.")
+    view = run_view(store.run_report(run_id))
+    return _page("run.html", view=view, layout=DASHBOARD_LAYOUT, links=True)
+
+
+def _case(store: Store, request: Request) -> HTMLResponse:
+    suite_id, case_id = request.query_params.get("suite", ""), request.query_params.get("case", "")
+    page = pages.case_page(store, suite_id, case_id)
+    if not page.timeline.points and not page.statuses:
+        return _missing(f"No history for case {case_id} in suite {suite_id}.")
+    return _page("case.html", page=page)
+
+
+def _missing(message: str) -> HTMLResponse:
+    return _page("error.html", status_code=404, status="Not found", message=message)
+
+
+async def _not_found(_request: Request, _exc: Exception) -> HTMLResponse:
+    return _missing("No such page.")

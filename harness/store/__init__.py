@@ -1,0 +1,16 @@
+"""History database: runs, per-sample results, comparisons; numbered migrations."""
+
+from harness.store.engine import DEFAULT_URL
+from harness.store.rows import (
+                                CaseRunRow,
+                                CaseStatusRow,
+                                ComparisonRow,
+                                ComparisonSuiteRow,
+                                ResultRow,
+                                RunFilter,
+                                RunRow,
+)
+from harness.store.store import Store
+
+__all__ = ["DEFAULT_URL", "CaseRunRow", "CaseStatusRow", "ComparisonRow", "ComparisonSuiteRow",
+           "ResultRow", "RunFilter", "RunRow", "Store"]

@@ -1,0 +1,215 @@
+"""The history store: runs, per-sample results and comparisons in any SQLAlchemy database."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from typing_extensions import Self
+
+from harness.errors import InfrastructureError, UsageError
+from harness.store import queries, schema, writes
+from harness.store.engine import DEFAULT_URL, READ_ONLY, make_engine
+from harness.store.migrations import migrate
+from harness.store.rows import (
+    CaseRunRow,
+    CaseStatusRow,
+    ComparisonRow,
+    ComparisonSuiteRow,
+    ResultRow,
+    RunFilter,
+    RunRow,
+)
+from harness.store.run_report import build_run_report
+from harness.types import CaseResult, RunInfo, RunResult
+
+RefKind = Literal["run", "comparison"]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+class Store:
+    """History database. Create one per process (engines must not cross a fork)."""
+
+    def __init__(self, url: str = DEFAULT_URL) -> None:
+        self.url = url
+        self._engine = make_engine(url)
+        with self._errors("migrating"):
+            migrate(self._engine)
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        try:
+            yield
+        except sa.exc.OperationalError as exc:
+            safe_url = sa.engine.make_url(self.url).render_as_string(hide_password=True)
+            raise InfrastructureError(f"history database {safe_url}: {doing} failed: "
+                                      f"{exc.orig}") from exc
+
+    @contextmanager
+    def _write(self, doing: str) -> Iterator[sa.Connection]:
+        with self._errors(doing), self._engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        with self._errors("reading"), self._engine.connect() as conn:
+            conn.execution_options(**{READ_ONLY: True})
+            yield conn
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def start_run(self, info: RunInfo, *, kind: str = "run") -> str:
+        """Record a new run (status ``incomplete``) and return its id (uuid4 hex)."""
+        run_id = uuid.uuid4().hex
+        with self._write("starting a run") as conn:
+            conn.execute(schema.runs.insert().values(writes.run_row(run_id, info, kind)))
+        return run_id
+
+    def add_case_results(self, run_id: str, cases: Sequence[CaseResult]) -> None:
+        """Store cases of a run; a (run, case, variant, sample) stored again replaces the old row."""
+        with self._write("storing results") as conn:
+            suite_id = conn.scalar(sa.select(schema.runs.c.suite_id)
+                                   .where(schema.runs.c.run_id == run_id))
+            if suite_id is None:
+                raise UsageError(f"no run {run_id!r} in the history database")
+            writes.upsert(conn, schema.run_cases, [writes.case_rows(run_id, c) for c in cases])
+            writes.upsert(conn, schema.results,
+                          [row for c in cases for row in writes.result_rows(run_id, c)])
+            writes.upsert(conn, schema.case_tags,
+                          [row for c in cases for row in writes.tag_rows(suite_id, c)])
+
+    def finish_run(self, run_id: str, *, complete: bool, pass_rate: float | None) -> None:
+        """Close a run. ``complete=False`` keeps it ``incomplete``: never shown as passed."""
+        values = {"status": "complete" if complete else "incomplete", "finished_at": _now(),
+                  "pass_rate": writes.clean_json(pass_rate)}
+        with self._write("finishing a run") as conn:
+            done = conn.execute(schema.runs.update().where(schema.runs.c.run_id == run_id)
+                                .values(**values))
+            if done.rowcount == 0:
+                raise UsageError(f"no run {run_id!r} in the history database")
+
+    def save_run(self, result: RunResult, *, kind: str = "run") -> str:
+        """Store a whole finished :class:`RunResult` at once; return its run id."""
+        run_id = self.start_run(result.info, kind=kind)
+        self.add_case_results(run_id, result.cases)
+        self.finish_run(run_id, complete=result.complete,
+                        pass_rate=result.pass_rate if result.cases else None)
+        return run_id
+
+    def save_comparison(self, report: Mapping[str, Any], *, baseline_run_ids: Mapping[str, str],
+                        candidate_run_ids: Mapping[str, str]) -> str:
+        """Store a comparison report (the JSON of DESIGN.md); return its id (uuid4 hex)."""
+        comparison_id = uuid.uuid4().hex
+        head = writes.comparison_row(comparison_id, _now(), report)
+        suites = report["suites"]
+        suite_rows = [writes.comparison_suite_row(comparison_id, s,
+                                                  baseline_run_ids.get(str(s["id"])),
+                                                  candidate_run_ids.get(str(s["id"])))
+                      for s in suites]
+        case_rows = [row for s in suites for row in writes.comparison_case_rows(comparison_id, s)]
+        with self._write("storing a comparison") as conn:
+            conn.execute(schema.comparisons.insert().values(head))
+            writes.upsert(conn, schema.comparison_suites, suite_rows)
+            writes.upsert(conn, schema.comparison_cases, case_rows)
+        return comparison_id
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def runs(self, flt: RunFilter | None = None) -> list[RunRow]:
+        """Runs matching ``flt`` (all when None), oldest first."""
+        with self._read() as conn:
+            return queries.list_runs(conn, flt or RunFilter())
+
+    def run(self, run_id: str) -> RunRow | None:
+        with self._read() as conn:
+            return queries.get_run(conn, run_id)
+
+    def results(self, run_id: str) -> list[ResultRow]:
+        """Every stored (case, variant, sample) of a run."""
+        with self._read() as conn:
+            return queries.run_results(conn, run_id)
+
+    def case_counts(self, run_ids: list[str]) -> dict[str, tuple[int, int]]:
+        """Per run id: (cases, inconsistent cases) — the flaky share is their ratio."""
+        with self._read() as conn:
+            return queries.run_case_counts(conn, run_ids)
+
+    def case_history(self, suite_id: str, case_id: str) -> list[CaseRunRow]:
+        with self._read() as conn:
+            return queries.case_history(conn, suite_id, case_id)
+
+    def case_statuses(self, suite_id: str, case_id: str) -> list[CaseStatusRow]:
+        with self._read() as conn:
+            return queries.case_statuses(conn, suite_id, case_id)
+
+    def comparison_suites(self, suite_id: str | None = None,
+                          limit: int = 1000) -> list[ComparisonSuiteRow]:
+        with self._read() as conn:
+            return queries.list_comparison_suites(conn, suite_id, limit)
+
+    def comparisons(self, limit: int = 100) -> list[ComparisonRow]:
+        """Comparisons, newest first."""
+        with self._read() as conn:
+            return queries.list_comparisons(conn, limit)
+
+    def comparison(self, comparison_id: str) -> ComparisonRow | None:
+        with self._read() as conn:
+            return queries.get_comparison(conn, comparison_id)
+
+    def comparison_report(self, comparison_id: str) -> dict[str, Any] | None:
+        """The JSON report saved with the comparison."""
+        with self._read() as conn:
+            return queries.comparison_report(conn, comparison_id)
+
+    def latest_comparison_id(self) -> str | None:
+        latest = self.comparisons(limit=1)
+        return latest[0].comparison_id if latest else None
+
+    def filter_values(self) -> dict[str, list[str]]:
+        """Suite ids, models, prompt versions and tags present (for filter menus)."""
+        with self._read() as conn:
+            return queries.distinct_values(conn)
+
+    def run_report(self, run_id: str) -> dict[str, Any]:
+        """A stored run in the JSON shape of ``harness run`` (one suite)."""
+        run = self.run(run_id)
+        if run is None:
+            raise UsageError(f"no run {run_id!r} in the history database")
+        return build_run_report(run, self.results(run_id), self._tags(run_id))
+
+    def _tags(self, run_id: str) -> dict[str, list[str]]:
+        with self._read() as conn:
+            rows = conn.execute(sa.select(schema.run_cases.c.case_id, schema.run_cases.c.tags)
+                                .where(schema.run_cases.c.run_id == run_id))
+            return {case_id: list(tags) for case_id, tags in rows}
+
+    def resolve(self, ref: str) -> tuple[RefKind, str]:
+        """Find a run or comparison by id or unique id prefix."""
+        with self._read() as conn:
+            found: list[tuple[RefKind, str]] = [
+                *(("run", i) for i in queries.ids_with_prefix(conn, schema.runs, "run_id", ref)),
+                *(("comparison", i) for i in queries.ids_with_prefix(
+                    conn, schema.comparisons, "comparison_id", ref))]
+        exact = [f for f in found if f[1] == ref]
+        if exact or len(found) == 1:
+            return (exact or found)[0]
+        if not found:
+            raise UsageError(f"no run or comparison {ref!r} in the history database")
+        raise UsageError(f"{ref!r} is ambiguous: give more characters of the id")

@@ -1,0 +1,150 @@
+"""Row building and idempotent upserts (pure functions of the harness types, plus one executor)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from harness.errors import UsageError
+from harness.store import schema
+from harness.types import CaseResult, RunInfo, SampleResult
+
+
+def run_row(run_id: str, info: RunInfo, kind: str) -> dict[str, Any]:
+    """The ``runs`` row of a new run: status ``incomplete`` until :meth:`Store.finish_run`."""
+    _check_key("suite id", info.suite_id)
+    return {"run_id": run_id, "kind": kind, "status": "incomplete", "suite_id": info.suite_id,
+            "suite_hash": info.suite_hash, "prompt_hash": info.prompt_hash,
+            "prompt_version": info.prompt_version, "model_spec": info.model_spec,
+            "model_fingerprint": clean_json(info.model_fingerprint),
+            "params": clean_json(info.params), "seed": info.seed, "samples": info.samples,
+            "versions": clean_json(info.versions), "host": clean_json(info.host),
+            "started_at": info.started_at, "finished_at": info.finished_at, "pass_rate": None}
+
+
+def case_rows(run_id: str, case: CaseResult) -> dict[str, Any]:
+    """The ``run_cases`` row: the case's pass rate over its main samples and its consistency."""
+    _check_key("case id", case.case_id)
+    verdicts = {s.passed for s in _all_samples(case)}
+    return {"run_id": run_id, "case_id": case.case_id, "tags": list(case.tags),
+            "reference": case.reference, "n": case.n, "n_passed": case.n_passed,
+            "pass_rate": case.pass_rate, "consistent": len(verdicts) <= 1}
+
+
+def result_rows(run_id: str, case: CaseResult) -> list[dict[str, Any]]:
+    """One ``results`` row per sample, paraphrase samples included (told apart by ``variant``)."""
+    return [{"run_id": run_id, "case_id": case.case_id, "variant": s.variant, "sample": s.sample,
+             "output": s.output, "passed": bool(s.passed),
+             "scores": clean_json([score.as_dict() for score in s.scores]), "error": s.error,
+             "latency_s": float(s.latency_s), "new_tokens": s.new_tokens, "cached": bool(s.cached)}
+            for s in _all_samples(case)]
+
+
+def tag_rows(suite_id: str, case: CaseResult) -> list[dict[str, Any]]:
+    """``case_tags`` rows: the tags this run knew for the case."""
+    return [{"suite_id": suite_id, "case_id": case.case_id, "tag": tag} for tag in set(case.tags)]
+
+
+def _all_samples(case: CaseResult) -> Iterable[SampleResult]:
+    yield from case.samples
+    for group in case.paraphrases:
+        yield from group
+
+
+def _check_key(what: str, value: str) -> None:
+    if len(value) > schema.KEY:
+        raise UsageError(f"{what} is longer than {schema.KEY} characters: {value[:40]!r}...")
+
+
+def clean_json(value: Any) -> Any:
+    """A JSON-safe copy: NaN and infinities become ``None`` (PostgreSQL's json rejects them)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): clean_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_json(v) for v in value]
+    return value
+
+
+def upsert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows``, replacing any row with the same primary key (idempotent)."""
+    if not rows:
+        return
+    keys = [c.name for c in table.primary_key.columns]
+    dialect = {"sqlite": sqlite, "postgresql": postgresql}.get(conn.dialect.name)
+    if dialect is None:
+        _delete_then_insert(conn, table, rows, keys)
+        return
+    stmt = dialect.insert(table)
+    updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+    stmt = (stmt.on_conflict_do_update(index_elements=keys, set_=updates) if updates
+            else stmt.on_conflict_do_nothing(index_elements=keys))
+    conn.execute(stmt, list(rows))
+
+
+def _delete_then_insert(conn: sa.Connection, table: sa.Table,
+                        rows: Sequence[dict[str, Any]], keys: list[str]) -> None:
+    for row in rows:
+        conn.execute(table.delete().where(*(table.c[k] == row[k] for k in keys)))
+    conn.execute(table.insert(), list(rows))
+
+
+def comparison_row(comparison_id: str, created_at: str, report: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``comparisons`` row: verdict, reasons and the full JSON report."""
+    if not isinstance(report.get("suites"), list) or "verdict" not in report:
+        raise UsageError("a comparison report needs 'verdict' and a list of 'suites'")
+    return {"comparison_id": comparison_id, "created_at": created_at,
+            "verdict": str(report["verdict"]), "reasons": clean_json(report.get("reasons", [])),
+            "report": clean_json(dict(report))}
+
+
+def comparison_suite_row(comparison_id: str, suite: Mapping[str, Any],
+                         baseline_run_id: str | None,
+                         candidate_run_id: str | None) -> dict[str, Any]:
+    """One ``comparison_suites`` row from one suite of the report."""
+    base, cand = suite.get("baseline") or {}, suite.get("candidate") or {}
+    stats = clean_json(suite.get("stats") or {})
+    delta = stats.get("pass_rate_delta")
+    if delta is None and _num(cand.get("pass_rate")) is not None \
+            and _num(base.get("pass_rate")) is not None:
+        delta = cand["pass_rate"] - base["pass_rate"]
+    drifts = [d for d in (_num(c.get("drift")) for c in suite.get("cases", [])) if d is not None]
+    summary = suite.get("drift")
+    mean_drift = _num(summary.get("mean")) if isinstance(summary, Mapping) else None
+    if mean_drift is None and drifts:
+        mean_drift = sum(drifts) / len(drifts)
+    _check_key("suite id", str(suite["id"]))
+    return {"comparison_id": comparison_id, "suite_id": str(suite["id"]),
+            "verdict": str(suite.get("verdict", "")),
+            "baseline_run_id": baseline_run_id, "candidate_run_id": candidate_run_id,
+            "baseline_model": base.get("model"), "candidate_model": cand.get("model"),
+            "baseline_prompt_version": base.get("prompt_version"),
+            "candidate_prompt_version": cand.get("prompt_version"),
+            "baseline_pass_rate": _num(base.get("pass_rate")),
+            "candidate_pass_rate": _num(cand.get("pass_rate")),
+            "pass_rate_delta": _num(delta),
+            "mean_drift": mean_drift, "stats": stats}
+
+
+def comparison_case_rows(comparison_id: str, suite: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``comparison_cases`` rows: each case's status, pass rates and drift."""
+    rows = []
+    for case in suite.get("cases", []):
+        _check_key("case id", str(case["id"]))
+        rows.append({"comparison_id": comparison_id, "suite_id": str(suite["id"]),
+                     "case_id": str(case["id"]), "status": str(case["status"]),
+                     "baseline_pass_rate": _num(case.get("baseline_pass_rate")),
+                     "candidate_pass_rate": _num(case.get("candidate_pass_rate")),
+                     "drift": _num(case.get("drift")), "tags": list(case.get("tags", []))})
+    return rows
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
