@@ -6,6 +6,7 @@ values are inserted literally (a value of ``{{7*7}}`` stays text).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -72,13 +73,31 @@ class Prompt:
         return found
 
 
+MAX_RENDERED_CHARS = 1_000_000
+MAX_EXPONENT = 64
+
+
 class _Env(ImmutableSandboxedEnvironment):
-    """Sandbox without the helper globals that are only useful for escapes."""
+    """Sandbox without the helper globals that are only useful for escapes, and with
+    ``*`` and ``**`` bounded so a template cannot exhaust memory or CPU."""
+
+    intercepted_binops = frozenset(["*", "**"])
 
     def __init__(self) -> None:
         super().__init__(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
         for name in ("cycler", "joiner", "lipsum"):
             self.globals.pop(name, None)
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
+                raise jinja2.exceptions.SecurityError(f"exponent {right} is over the limit of {MAX_EXPONENT}")
+            return left ** right
+        if isinstance(left, (str, list, tuple)) or isinstance(right, (str, list, tuple)):
+            seq, times = (left, right) if isinstance(left, (str, list, tuple)) else (right, left)
+            if isinstance(times, int) and len(seq) * times > MAX_RENDERED_CHARS:
+                raise jinja2.exceptions.SecurityError("repetition would exceed the size limit")
+        return left * right
 
 
 _ENV = _Env()
@@ -138,7 +157,7 @@ def render(prompt: Prompt, variables: dict[str, Any], case_id: str) -> RenderedP
 
 def _render_text(template: str, variables: dict[str, Any], prompt: Prompt, case_id: str) -> str:
     try:
-        return _ENV.from_string(template).render(**variables)
+        return _compiled(template).render(**variables)
     except jinja2.UndefinedError as exc:
         raise ConfigError(f"case '{case_id}': template variable missing: {exc.message}",
                           file=prompt.source, field="vars") from None
@@ -147,3 +166,9 @@ def _render_text(template: str, variables: dict[str, Any], prompt: Prompt, case_
                             file=prompt.source) from None
     except jinja2.TemplateError as exc:
         raise ConfigError(f"case '{case_id}': template error: {exc}", file=prompt.source) from None
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(template: str) -> jinja2.Template:
+    """Compile each template text once (rendering a suite renders one template many times)."""
+    return _ENV.from_string(template)

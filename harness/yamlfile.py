@@ -25,12 +25,31 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 Path_ = tuple[Any, ...]
 
 
-class _StrictLoader(yaml.SafeLoader):
+def _safe_loader_base() -> type:
+    """libyaml's SafeLoader when present (~10x faster), else the pure-Python one.
+
+    The C binding keeps the node classes of the first ``yaml`` import; if ``yaml`` was
+    imported again since (module reloading, pytester), those no longer match: use pure Python.
+    """
+    try:
+        from yaml import _yaml
+    except ImportError:
+        return yaml.SafeLoader
+    fresh = getattr(_yaml, "ScalarNode", None) is ScalarNode
+    return yaml.CSafeLoader if fresh and hasattr(yaml, "CSafeLoader") else yaml.SafeLoader
+
+
+_SafeLoader = _safe_loader_base()
+_C_PARSER = _SafeLoader is not yaml.SafeLoader
+
+
+class _StrictLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """SafeLoader that refuses duplicate keys and deep nesting."""
 
     _depth = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+        # Pure-Python composer only (libyaml composes in C: see _check_depth).
         # Checked while composing: a deep document fails early, with a location, not a RecursionError.
         self._depth += 1
         try:
@@ -118,10 +137,35 @@ def format_loc(loc: Path_) -> str:
     return out
 
 
+def _check_depth(text: str) -> None:
+    """Nesting depth from libyaml's event stream (iterative), before its recursive composer runs."""
+    events = yaml.CSafeLoader(text)
+    depth = 0
+    try:
+        while events.check_event():
+            event = events.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise _TooDeep(mark.line + 1 if mark else 0, mark.column + 1 if mark else 0)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:  # libyaml's own limit (1000) can trip first, while scanning ahead
+        mark = exc.problem_mark
+        if "nesting depth" in str(exc.problem or "") and mark is not None:
+            raise _TooDeep(mark.line + 1, mark.column + 1) from None
+        raise
+    finally:
+        events.dispose()
+
+
 def load_yaml_text(text: str, path: str) -> YamlDoc:
     """Parse YAML text safely; ``path`` is only used in messages."""
     loader = _StrictLoader(text)
     try:
+        if _C_PARSER:
+            _check_depth(text)
         node = loader.get_single_node()
         if node is None:
             return YamlDoc(path, None)
