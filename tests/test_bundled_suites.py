@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from harness.scorers import CHECK_TYPES
 from harness.suites import Suite, load_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITES_DIR = ROOT / "suites"
 OURS = ["ifeval", "qa", "extraction", "summarization", "safety"]
-REFERENCE_CHECKS = {"rouge-l", "rouge-1", "similarity"}
 
 
 def suite_files() -> list[Path]:
@@ -58,7 +58,8 @@ def test_each_suite_marks_a_critical_subset(suites: dict[str, Suite], suite_id: 
 @pytest.mark.parametrize("suite_id", OURS)
 def test_reference_checks_have_references(suites: dict[str, Suite], suite_id: str) -> None:
     for case in suites[suite_id].cases:
-        needs = [c for c in case.checks if c.type in REFERENCE_CHECKS and getattr(c, "value", None) is None]
+        needs = [c for c in case.checks
+                 if CHECK_TYPES.get(c.type).uses_reference and getattr(c, "value", None) is None]
         if needs:
             assert case.reference, f"{suite_id}/{case.id}: {needs[0].type} needs a reference"
 
