@@ -163,6 +163,17 @@ def report(
     typer.echo(f"wrote {html}")
 
 
+@app.command()
+def init(path: Path = typer.Argument(Path("."), help="Folder for the new project."),
+         force: bool = typer.Option(False, "--force", help="Overwrite the example files.")) -> None:
+    """Scaffold harness.yaml, a prompt, a suite and recorded outputs."""
+    from harness.scaffold import NEXT_STEPS, init_project
+
+    for written in init_project(path, force=force):
+        typer.echo(f"wrote {written}")
+    typer.echo(NEXT_STEPS)
+
+
 @cache_app.command("info")
 def cache_info() -> None:
     """Show where the generation cache is and how big it is."""
