@@ -84,6 +84,36 @@ def compare(
 
 
 @app.command()
+def check(
+    base: Optional[str] = typer.Option(None, "--base", help="Git ref to compare with (default: merge base with the default branch)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
+    policy: Optional[Path] = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
+    samples: Optional[int] = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
+    seed: Optional[int] = typer.Option(None, help="Run seed."),
+    alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
+    allow_code: bool = typer.Option(False, "--allow-code", help="Allow code-tests checks to execute model output."),
+    json_out: Optional[Path] = JsonOpt, junit: Optional[Path] = JunitOpt,
+    markdown: Optional[Path] = MarkdownOpt, html: Optional[Path] = HtmlOpt,
+) -> None:
+    """Pre-merge check: run only the cases a change touched, base revision vs working tree."""
+    from harness.check import CheckOptions, check_command
+
+    raise typer.Exit(check_command(
+        CheckOptions(base=base, model=model, policy_file=policy, samples=samples, seed=seed, alpha=alpha,
+                     use_cache=not no_cache, allow_code=allow_code),
+        {"json": json_out, "junit": junit, "markdown": markdown, "html": html}, store=None))
+
+
+@app.command()
+def validate(paths: list[Path] = typer.Argument(None, help="Suite or prompt files or folders (default: the project's).")) -> None:
+    """Check every suite and prompt without a model (schema, variables, files, check types)."""
+    from harness.validate import validate_command
+
+    raise typer.Exit(validate_command(paths or []))
+
+
+@app.command()
 def calibrate(
     suites: list[Path] = SuitesArg,
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
@@ -131,6 +161,17 @@ def report(
 
     write_text(html, render_stored_html(Store(db or _project().database), ref))
     typer.echo(f"wrote {html}")
+
+
+@app.command()
+def init(path: Path = typer.Argument(Path("."), help="Folder for the new project."),
+         force: bool = typer.Option(False, "--force", help="Overwrite the example files.")) -> None:
+    """Scaffold harness.yaml, a prompt, a suite and recorded outputs."""
+    from harness.scaffold import NEXT_STEPS, init_project
+
+    for written in init_project(path, force=force):
+        typer.echo(f"wrote {written}")
+    typer.echo(NEXT_STEPS)
 
 
 @cache_app.command("info")

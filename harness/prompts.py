@@ -73,13 +73,31 @@ class Prompt:
         return found
 
 
+MAX_RENDERED_CHARS = 1_000_000
+MAX_EXPONENT = 64
+
+
 class _Env(ImmutableSandboxedEnvironment):
-    """Sandbox without the helper globals that are only useful for escapes."""
+    """Sandbox without the helper globals that are only useful for escapes, and with
+    ``*`` and ``**`` bounded so a template cannot exhaust memory or CPU."""
+
+    intercepted_binops = frozenset(["*", "**"])
 
     def __init__(self) -> None:
         super().__init__(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
         for name in ("cycler", "joiner", "lipsum"):
             self.globals.pop(name, None)
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
+                raise jinja2.exceptions.SecurityError(f"exponent {right} is over the limit of {MAX_EXPONENT}")
+            return left ** right
+        if isinstance(left, (str, list, tuple)) or isinstance(right, (str, list, tuple)):
+            seq, times = (left, right) if isinstance(left, (str, list, tuple)) else (right, left)
+            if isinstance(times, int) and len(seq) * times > MAX_RENDERED_CHARS:
+                raise jinja2.exceptions.SecurityError("repetition would exceed the size limit")
+        return left * right
 
 
 _ENV = _Env()

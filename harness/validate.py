@@ -20,6 +20,7 @@ from typing import Any, Literal
 from harness.errors import ConfigError, HarnessError
 from harness.paths import CONFIG_NAME, DATA_FORMATS, ProjectFiles
 from harness.prompts import prompt_from_doc
+from harness.scorers import CHECK_TYPES
 from harness.scorers.custom import CUSTOM_SCORERS
 from harness.suites import Suite, load_suite
 from harness.yamlfile import YamlDoc, load_yaml_text
@@ -185,8 +186,7 @@ def _suite_warnings(suite: Suite) -> list[Problem]:
     found: list[Problem] = []
     for case in suite.cases:
         for check in case.checks:
-            fields = type(check).model_fields
-            if ("value" in fields and not fields["value"].is_required()
+            if (CHECK_TYPES.get(check.type).uses_reference
                     and getattr(check, "value", None) is None and case.reference is None):
                 found.append(Problem(suite.path, f"case '{case.id}': check '{check.display_name}' compares"
                                      " with the reference, but the case has no `reference`",

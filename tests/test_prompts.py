@@ -151,3 +151,18 @@ def test_run_records_prompt_hash_and_version(capitals) -> None:
     assert (v1, v2, v3) == ("v1", "v2", "v2")
     assert h1 == h2 != h3
     assert (n1, n2, n3) == (3, 0, 3)
+
+
+@pytest.mark.parametrize("template", ["{{ 'a' * 10**9 }}", "{{ 2 ** (10 ** 6) }}", "{{ [1] * 10**8 }}"])
+def test_templates_cannot_exhaust_memory_or_cpu(template: str) -> None:
+    from harness.errors import SecurityError
+    from harness.prompts import Prompt, render
+
+    with pytest.raises(SecurityError, match="unsafe operation"):
+        render(Prompt("p", "1", template), {}, "case-1")
+
+
+def test_small_arithmetic_still_renders() -> None:
+    from harness.prompts import Prompt, render
+
+    assert render(Prompt("p", "1", "{{ 3 * 4 }} {{ 'ab' * 2 }} {{ 2 ** 10 }}"), {}, "c").text == "12 abab 1024"

@@ -28,6 +28,11 @@ def test_scaffolded_suite_and_config_load(tmp_path: Path) -> None:
     assert config.default_model == "smollm2"
     assert config.policy == {"critical_regressions": 0, "max_pass_rate_drop": 0.02}
     assert resolve_model("smollm2-int8", config).options.get("quantize") == "int8"
+    from harness.gate import parse_policy
+
+    policy = parse_policy(config.policy)
+    assert policy.critical_regressions is not None and policy.critical_regressions.value == 0
+    assert policy.max_pass_rate_drop is not None and policy.max_pass_rate_drop.value == 0.02
     recorded = resolve_model("recorded", config)
     assert recorded.backend == "replay" and Path(recorded.target) == tmp_path / "replays" / "capitals.jsonl"
 

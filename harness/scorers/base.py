@@ -43,6 +43,7 @@ class Scorer:
 
     Config: ClassVar[type[CheckConfig]] = CheckConfig
     type_name: ClassVar[str] = ""
+    uses_reference: ClassVar[bool] = False  # compares with `value` or, when absent, the case's `reference`
     concurrent_groups: ClassVar[bool] = False  # batches of different configs may run side by side
 
     def __init__(self, config: CheckConfig) -> None:

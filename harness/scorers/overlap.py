@@ -28,6 +28,7 @@ def rouge_f(kind: str, reference: str, output: str) -> float:
 class _Rouge(Scorer):
     Config = RougeConfig
     kind = ""
+    uses_reference = True
 
     def score_one(self, item: ScoreItem) -> Score:
         cfg: RougeConfig = self.config  # type: ignore[assignment]

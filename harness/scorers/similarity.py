@@ -20,6 +20,7 @@ class Similarity(Scorer):
     """Cosine similarity of output and reference embeddings; all items encoded in one batch."""
 
     Config = SimilarityConfig
+    uses_reference = True
 
     def score(self, items: Sequence[ScoreItem]) -> list[Score]:
         cfg: SimilarityConfig = self.config  # type: ignore[assignment]
