@@ -18,6 +18,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Tells whether it is safe to roll out a new LLM version or a changed prompt.")
 cache_app = typer.Typer(no_args_is_help=True, help="Show or clear the generation cache.")
 app.add_typer(cache_app, name="cache")
+models_app = typer.Typer(no_args_is_help=True, help="List models; prepare the bundled one.")
+app.add_typer(models_app, name="models")
 
 SuitesArg = typer.Argument(..., help="Suite files or folders of suites.")
 JsonOpt = typer.Option(None, "--json", help="Write the JSON report here.")
@@ -172,6 +174,27 @@ def init(path: Path = typer.Argument(Path("."), help="Folder for the new project
     for written in init_project(path, force=force):
         typer.echo(f"wrote {written}")
     typer.echo(NEXT_STEPS)
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Model names usable wherever a spec is (built-in and from harness.yaml)."""
+    from harness.config import BUILTIN_MODELS, resolve_model
+
+    project = _project()
+    for name in sorted(set(BUILTIN_MODELS) | set(project.models)):
+        spec = resolve_model(name, project)
+        options = {k: v for k, v in spec.options.items() if k != "harness_dir"}
+        marker = " (default)" if name == project.default_model else ""
+        typer.echo(f"{name}{marker}: {spec.backend}:{spec.target} {options if options else ''}".rstrip())
+
+
+@models_app.command("prepare")
+def models_prepare() -> None:
+    """Convert the bundled SmolLM2 GGUF to a safetensors checkpoint under .harness/ (once)."""
+    from harness.backends.bundled import prepare_bundled_model
+
+    typer.echo(f"bundled model ready at {prepare_bundled_model(_project().harness_dir)}")
 
 
 @cache_app.command("info")
