@@ -71,9 +71,10 @@ def local_runner(model: Path, requests: Sequence[GenerationRequest]) -> tuple[st
     if importlib.util.find_spec("harness.backends.hf") is not None:
         from harness.backends import create_backend
 
-        backend = create_backend(ModelSpec(backend="hf", target=str(model), options={"device": "cpu"}))
+        options = {"device": "cpu", "harness_dir": tempfile.mkdtemp(prefix="bench-hf-")}
+        backend = create_backend(ModelSpec(backend="hf", target=str(model), options=options))
         list(backend.generate(requests[:1]))  # load outside the timing
-        return "local hf backend", lambda: dict(backend.generate(requests))
+        return "local hf backend (batched)", lambda: dict(backend.generate(requests))
     return "local generate (batch 1)", _plain_generate(model, requests)
 
 

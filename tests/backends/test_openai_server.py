@@ -1,6 +1,7 @@
 """The openai: backend against a real ``transformers serve`` (one per module) and a fault proxy in front of it.
 
-Outputs are compared with plain greedy ``model.generate`` on the same checkpoint and chat template.
+Served outputs are compared with harness's hf backend on the same checkpoint (chat), and with
+plain greedy ``model.generate`` on the raw text (completion mode).
 """
 
 from __future__ import annotations
@@ -53,8 +54,24 @@ def proxy(module_proxy: FaultProxy) -> FaultProxy:
 
 
 @pytest.fixture(scope="module")
-def reference(tiny_model: Path):
-    """Greedy generation in this process: (text or messages, max_new_tokens) -> (output, token count)."""
+def hf_backend(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory):
+    """harness's own hf backend on the same checkpoint (loaded once for the module)."""
+    from harness.backends import create_backend
+
+    spec = ModelSpec(backend="hf", target=str(tiny_model),
+                     options={"device": "cpu", "harness_dir": str(tmp_path_factory.mktemp("hf"))})
+    backend = create_backend(spec)
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(scope="module")
+def reference(tiny_model: Path, hf_backend):
+    """Local greedy generation: (prompt, max_new_tokens, chat) -> (output, token count).
+
+    Chat prompts go through the hf backend; plain-text prompts (completion mode, no chat
+    template) through ``model.generate``.
+    """
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -63,10 +80,10 @@ def reference(tiny_model: Path):
 
     def generate(prompt: str, max_new_tokens: int, chat: bool = True) -> tuple[str, int]:
         if chat:
-            inputs = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], add_generation_prompt=True,
-                                                   return_dict=True, return_tensors="pt")
-        else:
-            inputs = tokenizer(prompt, return_tensors="pt")
+            [(_, result)] = list(hf_backend.generate([request(prompt, max_new_tokens)]))
+            assert result.error is None
+            return result.output, result.new_tokens
+        inputs = tokenizer(prompt, return_tensors="pt")
         config = copy.deepcopy(model.generation_config)
         config.max_new_tokens, config.do_sample = max_new_tokens, False
         with torch.no_grad():
@@ -96,15 +113,14 @@ def run(spec: ModelSpec, requests: list[GenerationRequest]) -> dict:
         backend.close()
 
 
-def test_chat_outputs_match_local_greedy_generate(server, tiny_model, reference):
+def test_chat_outputs_match_the_hf_backend(server, tiny_model, hf_backend):
     requests = [request(q, max_new_tokens=10, case=f"q{i}") for i, q in enumerate(QUESTIONS)]
     got = run(spec_for(server, tiny_model, concurrency=4), requests)
-    assert sorted(got) == list(range(len(QUESTIONS)))
-    for i, question in enumerate(QUESTIONS):
-        expected, n_tokens = reference(question, 10)
-        assert got[i].error is None
-        assert got[i].output == expected
-        assert got[i].new_tokens == n_tokens
+    local = dict(hf_backend.generate(requests))  # batched in one process
+    assert sorted(got) == sorted(local) == list(range(len(QUESTIONS)))
+    for i in range(len(QUESTIONS)):
+        assert got[i].error is None and local[i].error is None
+        assert (got[i].output, got[i].new_tokens) == (local[i].output, local[i].new_tokens)
         assert got[i].latency_s > 0
     assert len({g.output for g in got.values()}) > 1  # prompt-dependent, so the comparison means something
 
