@@ -7,13 +7,18 @@ from harness.backends.base import BACKENDS, Backend, ModelSpec, backend
 _LAZY = {"hf": "harness.backends.hf", "openai": "harness.backends.openai"}
 
 
-def create_backend(spec: ModelSpec) -> Backend:
-    """Build the backend for a spec (nothing heavy is loaded until it generates)."""
-    if spec.backend in _LAZY:
+def backend_class(name: str) -> type:
+    """The backend class registered under ``name`` (importing a built-in heavy one on first use)."""
+    if name in _LAZY:
         import importlib
 
-        importlib.import_module(_LAZY[spec.backend])
-    return BACKENDS.get(spec.backend)(spec)
+        importlib.import_module(_LAZY[name])
+    return BACKENDS.get(name)
 
 
-__all__ = ["BACKENDS", "Backend", "ModelSpec", "backend", "create_backend"]
+def create_backend(spec: ModelSpec) -> Backend:
+    """Build the backend for a spec (nothing heavy is loaded until it generates)."""
+    return backend_class(spec.backend)(spec)
+
+
+__all__ = ["BACKENDS", "Backend", "ModelSpec", "backend", "backend_class", "create_backend"]

@@ -22,7 +22,7 @@ from typing import Any
 
 import ray
 
-from harness.backends.base import BACKENDS, ModelSpec
+from harness.backends.base import ModelSpec
 from harness.errors import InfrastructureError
 from harness.types import Generation, GenerationRequest
 
@@ -133,13 +133,9 @@ class RayExecutor:
 
 def _backend_class(spec: ModelSpec) -> Any:
     """The backend class, resolved here so actors get it by reference (custom backends included)."""
-    from harness.backends import _LAZY  # the built-in modules imported on first use
+    from harness.backends import backend_class
 
-    if spec.backend in _LAZY:
-        import importlib
-
-        importlib.import_module(_LAZY[spec.backend])
-    return BACKENDS.get(spec.backend)
+    return backend_class(spec.backend)
 
 
 def _failed(exc: BaseException) -> Generation:
