@@ -394,6 +394,10 @@ def _run_warnings(baseline: RunResult, candidate: RunResult) -> list[str]:
     for name, run in (("baseline", baseline), ("candidate", candidate)):
         if not run.complete:
             warnings.append(f"the {name} run did not complete; missing cases are not compared")
+        if run.info.model_fingerprint.get("served"):
+            warnings.append(f"the {name} model ({run.info.model_spec}) is served: "
+                            + str(run.info.model_fingerprint.get("warning")
+                                  or "a served model can change behind the same name"))
     old_ids, new_ids = {c.case_id for c in baseline.cases}, {c.case_id for c in candidate.cases}
     if old_ids - new_ids:
         warnings.append(f"{len(old_ids - new_ids)} case(s) missing from the candidate run: "

@@ -271,3 +271,15 @@ def test_missing_embeddings_fall_back_to_rouge():
     assert comp.cases[0].drift.similarity is None
     assert comp.cases[0].drift.value == pytest.approx(1 - comp.cases[0].drift.rouge_l)
     assert any("similarity unavailable" in w for w in comp.warnings)
+
+
+def test_served_model_warning_reaches_the_report() -> None:
+    from dataclasses import replace
+
+    from harness.compare import compare_runs
+    from tests.comparison_helpers import case, counts, run
+
+    base = run([case("a", counts(1, 1))], model="openai:x")
+    served = replace(base.info, model_fingerprint={"served": True, "warning": "may change behind the name"})
+    comp = compare_runs(replace(base, info=served), base, embedding_model=None)
+    assert any("baseline model" in w and "may change behind the name" in w for w in comp.warnings)
