@@ -32,19 +32,43 @@ def confounder_warnings(baseline: RunInfo, candidate: RunInfo, variable: Variabl
     return warnings
 
 
+# Run settings that define a deployment of the same weights (precision): when the weights are
+# the same, a model comparison that changes these is testing exactly that change.
+DEPLOYMENT_KEYS = ("dtype", "quantize", "quantization", "gguf_type", "load_in")
+
+
 def _is_run_setting(key: str) -> bool:
     lowered = key.lower()
     return any(word in lowered for word in RUN_SETTING_KEYS)
 
 
+def _is_deployment_setting(key: str) -> bool:
+    lowered = key.lower()
+    return any(word in lowered for word in DEPLOYMENT_KEYS)
+
+
+def _variable_keys(old: dict[str, Any], new: dict[str, Any], variable: Variable) -> set[str]:
+    """Fingerprint keys whose difference is the change under test.
+
+    For a model comparison: the weights identity; and when the weights are the same (a quantized
+    or lower-precision deployment of one checkpoint), the precision settings too.
+    """
+    if variable != "model":
+        return set()
+    differing = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
+    identity = {k for k in differing if not _is_run_setting(k)}
+    if identity:
+        return identity
+    return {k for k in differing if _is_deployment_setting(k)}
+
+
 def _fingerprint_warnings(baseline: RunInfo, candidate: RunInfo, variable: Variable) -> list[str]:
     old, new = baseline.model_fingerprint, candidate.model_fingerprint
+    under_test = _variable_keys(old, new, variable)
     out = []
     for key in sorted(set(old) | set(new)):
-        if old.get(key) == new.get(key):
+        if old.get(key) == new.get(key) or key in under_test:
             continue
-        if variable == "model" and not _is_run_setting(key):
-            continue  # the weights identity: this is what a model comparison changes
         out.append(f"model {key} differs ({_show(old.get(key))} vs {_show(new.get(key))}): "
                    f"a difference may come from the {key}, not the {variable}")
     if variable == "prompt" and baseline.model_spec != candidate.model_spec:

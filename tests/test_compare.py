@@ -283,3 +283,16 @@ def test_served_model_warning_reaches_the_report() -> None:
     served = replace(base.info, model_fingerprint={"served": True, "warning": "may change behind the name"})
     comp = compare_runs(replace(base, info=served), base, embedding_model=None)
     assert any("baseline model" in w and "may change behind the name" in w for w in comp.warnings)
+
+
+def test_precision_change_of_the_same_weights_is_the_variable_not_a_confounder():
+    cases = run([case("a", [True])])
+    fp = {"backend": "hf", "dtype": "float32", "quantize": None, "device": "cpu", "sha": "1"}
+    base = _with_info(cases, model="smollm2", fingerprint=fp)
+    int8 = _with_info(cases, model="smollm2-int8", fingerprint={**fp, "quantize": "int8"})
+    assert compare_runs(base, int8, embedding_model=None).confounders == ()
+    int8_gpu = _with_info(cases, model="smollm2-int8", fingerprint={**fp, "quantize": "int8", "device": "cuda"})
+    found = compare_runs(base, int8_gpu, embedding_model=None).confounders
+    assert any("device" in w for w in found) and not any("quantize" in w for w in found)
+    new_weights = _with_info(cases, model="v2-int8", fingerprint={**fp, "quantize": "int8", "sha": "2"})
+    assert any("quantize" in w for w in compare_runs(base, new_weights, embedding_model=None).confounders)
