@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from harness.errors import EXIT_GATE_FAILED, EXIT_INFRA, EXIT_OK, ConfigError, InfrastructureError, UsageError
+from harness.errors import EXIT_GATE_FAILED, EXIT_INFRA, EXIT_OK, ConfigError, UsageError
 
 ReportPaths = dict[str, Path | None]
 
@@ -50,10 +50,7 @@ def run_command(suites: list[Path], *, model: str | None, samples: int | None, s
     options = options_from_project(project, samples=samples, seed=seed, use_cache=use_cache,
                                    allow_code=allow_code or None, executor=executor)
     history = _open_store(project, db, store)
-    try:
-        results = run_suites(loaded, spec, project, options, store=history)
-    except InfrastructureError:
-        raise
+    results = run_suites(loaded, spec, project, options, store=history)
     print_runs(results)
     write_run_reports(results, outputs)
     return EXIT_OK if all(r.complete for r in results) else EXIT_INFRA
@@ -70,24 +67,26 @@ def _open_store(project: Any, db: str | None, enabled: bool) -> Any:
 
 
 def write_run_reports(results: list[Any], outputs: ReportPaths) -> None:
-    from harness.reporters.files import write_json, write_text
     from harness.reporters.run_report import run_report
 
-    report = run_report(results)
+    write_reports(run_report(results), outputs, {"junit": ("junit", "run_junit"),
+                                                 "markdown": ("markdown", "run_markdown"),
+                                                 "html": ("html", "render_run_html")})
+
+
+def write_reports(report: dict[str, Any], outputs: ReportPaths, renderers: dict[str, tuple[str, str]]) -> None:
+    """Write the JSON report and each requested rendering (reporter module, function) to its path."""
+    import importlib
+
+    from harness.reporters.files import write_json, write_text
+
     if outputs.get("json"):
         write_json(outputs["json"], report)  # type: ignore[arg-type]
-    if outputs.get("junit"):
-        from harness.reporters.junit import run_junit
-
-        write_text(outputs["junit"], run_junit(report))  # type: ignore[arg-type]
-    if outputs.get("markdown"):
-        from harness.reporters.markdown import run_markdown
-
-        write_text(outputs["markdown"], run_markdown(report))  # type: ignore[arg-type]
-    if outputs.get("html"):
-        from harness.reporters.html import render_run_html
-
-        write_text(outputs["html"], render_run_html(report))  # type: ignore[arg-type]
+    for fmt, (module, function) in renderers.items():
+        path = outputs.get(fmt)
+        if path:
+            render = getattr(importlib.import_module(f"harness.reporters.{module}"), function)
+            write_text(path, render(report))
 
 
 def compare_command(suites: list[Path], *, baseline: str | None, candidate: str | None,
@@ -155,22 +154,9 @@ def baseline_suite(suite: Any, baseline_prompt: str | None, root: Path) -> Any:
 
 
 def write_comparison_reports(report: dict[str, Any], outputs: ReportPaths) -> None:
-    from harness.reporters.files import write_json, write_text
-
-    if outputs.get("json"):
-        write_json(outputs["json"], report)  # type: ignore[arg-type]
-    if outputs.get("junit"):
-        from harness.reporters.junit import comparison_junit
-
-        write_text(outputs["junit"], comparison_junit(report))  # type: ignore[arg-type]
-    if outputs.get("markdown"):
-        from harness.reporters.markdown import comparison_markdown
-
-        write_text(outputs["markdown"], comparison_markdown(report))  # type: ignore[arg-type]
-    if outputs.get("html"):
-        from harness.reporters.html import render_comparison_html
-
-        write_text(outputs["html"], render_comparison_html(report))  # type: ignore[arg-type]
+    write_reports(report, outputs, {"junit": ("junit", "comparison_junit"),
+                                    "markdown": ("markdown", "comparison_markdown"),
+                                    "html": ("html", "render_comparison_html")})
 
 
 def calibrate_command(suites: list[Path], *, model: str | None, samples: int | None, repeats: int,
