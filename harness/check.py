@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.changes import CheckPlan, SuitePlan, plan_check
-from harness.errors import EXIT_GATE_FAILED, EXIT_OK
+from harness.errors import EXIT_INFRA, EXIT_OK
 from harness.gitfiles import (
     changed_files,
     merge_base_with_default_branch,
@@ -122,7 +122,11 @@ def _execute(project: Any, base: BaseRevision, plan: CheckPlan, options: CheckOp
     report["new_cases"] = [run_suite_dict(r) for r in new_runs]
     _note_new_failures(report)
     report["check"] = check_section(base, plan, spec.label)
-    exit_code = EXIT_GATE_FAILED if report["verdict"] == "fail" else EXIT_OK
+    from harness.commands import comparison_exit_code
+
+    exit_code = comparison_exit_code(report)
+    if exit_code == EXIT_OK and any(not r.complete for r in new_runs):
+        exit_code = EXIT_INFRA
     return CheckOutcome(base, plan, report, exit_code)
 
 

@@ -112,7 +112,20 @@ def compare_command(suites: list[Path], *, baseline: str | None, candidate: str 
                              alpha=alpha, variable=variable, store=_open_store(project, db, store))
     print_comparison(outcome.report)
     write_comparison_reports(outcome.report, outputs)
-    return EXIT_GATE_FAILED if outcome.gate.verdict == "fail" else EXIT_OK
+    return comparison_exit_code(outcome.report)
+
+
+def comparison_exit_code(report: dict[str, Any]) -> int:
+    """3 when a side could not complete (infrastructure errors; reports still written), else by the gate."""
+    incomplete = [s["id"] for s in report.get("suites", [])
+                  if not (s["baseline"].get("complete", True) and s["candidate"].get("complete", True))]
+    if incomplete:
+        from harness.reporters.terminal import print_message
+
+        print_message(f"infrastructure error: runs of {', '.join(incomplete)} could not complete; "
+                      "what finished is cached and stored", style="red")
+        return EXIT_INFRA
+    return EXIT_GATE_FAILED if report.get("verdict") == "fail" else EXIT_OK
 
 
 def load_gate_policy(project: Any, policy_file: Path | None) -> Any:
