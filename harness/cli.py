@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -37,16 +36,16 @@ def _project():
 @app.command()
 def run(
     suites: list[Path] = SuitesArg,
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
-    samples: Optional[int] = typer.Option(None, "--samples", "-k", min=1, help="Generations per case."),
-    seed: Optional[int] = typer.Option(None, help="Run seed (per-case seeds derive from it)."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
+    samples: int | None = typer.Option(None, "--samples", "-k", min=1, help="Generations per case."),
+    seed: int | None = typer.Option(None, help="Run seed (per-case seeds derive from it)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
     allow_code: bool = typer.Option(False, "--allow-code", help="Allow code-tests checks to execute model output."),
-    executor: Optional[str] = typer.Option(None, help="local (default) or ray."),
-    db: Optional[str] = typer.Option(None, "--db", help="History database URL (default from harness.yaml)."),
+    executor: str | None = typer.Option(None, help="local (default) or ray."),
+    db: str | None = typer.Option(None, "--db", help="History database URL (default from harness.yaml)."),
     no_store: bool = typer.Option(False, "--no-store", help="Do not record the run in the history database."),
-    json_out: Optional[Path] = JsonOpt, junit: Optional[Path] = JunitOpt,
-    markdown: Optional[Path] = MarkdownOpt, html: Optional[Path] = HtmlOpt,
+    json_out: Path | None = JsonOpt, junit: Path | None = JunitOpt,
+    markdown: Path | None = MarkdownOpt, html: Path | None = HtmlOpt,
 ) -> None:
     """Run suites against one model: a benchmark run, stored in the history."""
     from harness.commands import run_command
@@ -59,21 +58,21 @@ def run(
 @app.command()
 def compare(
     suites: list[Path] = SuitesArg,
-    baseline: Optional[str] = typer.Option(None, "--baseline", "-b", help="Baseline model spec or name."),
-    candidate: Optional[str] = typer.Option(None, "--candidate", "-c", help="Candidate model spec or name."),
-    baseline_prompt: Optional[str] = typer.Option(
+    baseline: str | None = typer.Option(None, "--baseline", "-b", help="Baseline model spec or name."),
+    candidate: str | None = typer.Option(None, "--candidate", "-c", help="Candidate model spec or name."),
+    baseline_prompt: str | None = typer.Option(
         None, "--baseline-prompt", help="Baseline prompt: a prompt file, or a git revision to read the suite's prompt from."),
-    samples: Optional[int] = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
-    seed: Optional[int] = typer.Option(None, help="Run seed."),
-    policy: Optional[Path] = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
+    samples: int | None = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
+    seed: int | None = typer.Option(None, help="Run seed."),
+    policy: Path | None = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
     alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
     allow_code: bool = typer.Option(False, "--allow-code", help="Allow code-tests checks to execute model output."),
-    executor: Optional[str] = typer.Option(None, help="local (default) or ray."),
-    db: Optional[str] = typer.Option(None, "--db", help="History database URL."),
+    executor: str | None = typer.Option(None, help="local (default) or ray."),
+    db: str | None = typer.Option(None, "--db", help="History database URL."),
     no_store: bool = typer.Option(False, "--no-store", help="Do not record runs and the comparison."),
-    json_out: Optional[Path] = JsonOpt, junit: Optional[Path] = JunitOpt,
-    markdown: Optional[Path] = MarkdownOpt, html: Optional[Path] = HtmlOpt,
+    json_out: Path | None = JsonOpt, junit: Path | None = JunitOpt,
+    markdown: Path | None = MarkdownOpt, html: Path | None = HtmlOpt,
 ) -> None:
     """The rollout gate: baseline vs candidate, case by case; exit 1 when the gate fails."""
     from harness.commands import compare_command
@@ -87,16 +86,16 @@ def compare(
 
 @app.command()
 def check(
-    base: Optional[str] = typer.Option(None, "--base", help="Git ref to compare with (default: merge base with the default branch)."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
-    policy: Optional[Path] = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
-    samples: Optional[int] = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
-    seed: Optional[int] = typer.Option(None, help="Run seed."),
+    base: str | None = typer.Option(None, "--base", help="Git ref to compare with (default: merge base with the default branch)."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
+    policy: Path | None = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
+    samples: int | None = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
+    seed: int | None = typer.Option(None, help="Run seed."),
     alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
     allow_code: bool = typer.Option(False, "--allow-code", help="Allow code-tests checks to execute model output."),
-    json_out: Optional[Path] = JsonOpt, junit: Optional[Path] = JunitOpt,
-    markdown: Optional[Path] = MarkdownOpt, html: Optional[Path] = HtmlOpt,
+    json_out: Path | None = JsonOpt, junit: Path | None = JunitOpt,
+    markdown: Path | None = MarkdownOpt, html: Path | None = HtmlOpt,
 ) -> None:
     """Pre-merge check: run only the cases a change touched, base revision vs working tree."""
     from harness.check import CheckOptions, check_command
@@ -118,15 +117,15 @@ def validate(paths: list[Path] = typer.Argument(None, help="Suite or prompt file
 @app.command()
 def calibrate(
     suites: list[Path] = SuitesArg,
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
-    samples: Optional[int] = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
+    samples: int | None = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
     repeats: int = typer.Option(1, "--repeats", "-r", min=1, help="A/A comparisons per suite."),
     alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
     target: float = typer.Option(0.05, "--target", min=0.0001, max=1.0, help="Target false-alarm rate."),
-    seed: Optional[int] = typer.Option(None, help="Base seed; each side of each repeat gets its own."),
+    seed: int | None = typer.Option(None, help="Base seed; each side of each repeat gets its own."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
     allow_code: bool = typer.Option(False, "--allow-code", help="Allow code-tests checks to execute model output."),
-    json_out: Optional[Path] = JsonOpt,
+    json_out: Path | None = JsonOpt,
 ) -> None:
     """A/A calibration: the model against itself; the false-alarm rate and the K that reaches a target."""
     from harness.commands import calibrate_command
@@ -138,10 +137,10 @@ def calibrate(
 
 @app.command()
 def dashboard(
-    db: Optional[str] = typer.Option(None, "--db", help="History database URL (default from harness.yaml)."),
+    db: str | None = typer.Option(None, "--db", help="History database URL (default from harness.yaml)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind; non-loopback needs --token."),
     port: int = typer.Option(8765, "--port", help="Port to listen on."),
-    token: Optional[str] = typer.Option(None, "--token", envvar="HARNESS_DASHBOARD_TOKEN",
+    token: str | None = typer.Option(None, "--token", envvar="HARNESS_DASHBOARD_TOKEN",
                                         help="Access token (required off loopback)."),
 ) -> None:
     """Serve the regression dashboard over the run history (127.0.0.1 by default)."""
@@ -152,9 +151,9 @@ def dashboard(
 
 @app.command()
 def report(
-    ref: Optional[str] = typer.Argument(None, help="A run or comparison id (or prefix); default: the latest comparison."),
+    ref: str | None = typer.Argument(None, help="A run or comparison id (or prefix); default: the latest comparison."),
     html: Path = typer.Option(..., "--html", help="Write the self-contained HTML file here."),
-    db: Optional[str] = typer.Option(None, "--db", help="History database URL."),
+    db: str | None = typer.Option(None, "--db", help="History database URL."),
 ) -> None:
     """Render a stored run or comparison as one self-contained HTML file."""
     from harness.reporters.files import write_text
@@ -217,7 +216,7 @@ def cache_clear(yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.
     typer.echo(f"cleared {cache.clear()} generations")
 
 
-def main(argv: Optional[list[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     """Console entry point: maps errors to exit codes (2 usage/config, 3 infrastructure)."""
     try:  # typer >= 0.2x ships its own copy of click; older typer uses click itself
         from typer._click.exceptions import ClickException

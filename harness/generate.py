@@ -18,7 +18,7 @@ from harness.cache import GenerationCache, cache_key
 from harness.errors import HarnessError
 from harness.prompts import render
 from harness.suites import Suite
-from harness.types import Case, GenParams, Generation, GenerationRequest
+from harness.types import Case, Generation, GenerationRequest, GenParams
 
 log = logging.getLogger(__name__)
 PARAM_FIELDS = ("max_new_tokens", "temperature", "top_p", "top_k", "stop", "seed")
@@ -143,7 +143,13 @@ class _progress:
         if not self.options.progress or self.total == 0:
             return lambda: None
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                              TimeRemainingColumn(), console=Console(stderr=True), transient=True)

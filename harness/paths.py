@@ -49,7 +49,7 @@ class PackageResource:
     path: str
 
     @classmethod
-    def parse(cls, ref: str) -> "PackageResource":
+    def parse(cls, ref: str) -> PackageResource:
         body = ref[len("pkg://"):]
         package, _, path = body.partition("/")
         return cls(package, path)
@@ -77,7 +77,7 @@ class ProjectFiles:
     label: str = ""  # e.g. "HEAD~1:" for messages
 
     @classmethod
-    def for_file(cls, path: Path) -> "ProjectFiles":
+    def for_file(cls, path: Path) -> ProjectFiles:
         return cls(find_project_root(path.resolve().parent))
 
     def relative(self, path: Path) -> str:

@@ -253,7 +253,7 @@ def run_program() -> dict[str, Any]:
         return {"verdict": "memory", "details": "MemoryError: the program ran out of its memory limit"}
     except SystemExit as exc:
         return {"verdict": "fail", "details": f"the program called exit({exc.code!r}) before its tests finished"}
-    except BaseException as exc:  # noqa: BLE001 - every failure of the program is a verdict
+    except BaseException as exc:
         traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next if exc.__traceback__ else None)
         return {"verdict": "fail", "details": describe(exc, lines)}
     return {"verdict": "pass", "details": "all tests passed"}
@@ -263,7 +263,7 @@ def program_main(cfg: dict[str, Any], notes: list[str], inside: str) -> None:
     """The forked program process: never returns."""
     try:
         setup_program(cfg, notes, inside)
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         _fail_setup(exc)
     _write({"ready": True, "isolation": notes})
     result = run_program()
@@ -342,7 +342,7 @@ def main() -> None:
     try:
         notes, inside = setup_supervisor(cfg)
         pid = os.fork()
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         _fail_setup(exc)
     if pid == 0:
         program_main(cfg, notes, inside)

@@ -247,6 +247,6 @@ def case_fingerprint(case: Case) -> dict[str, Any]:
             "paraphrases": list(case.paraphrases), "params": case.params}
 
 
-__all__ = ["Suite", "load_suite", "suite_from_doc", "case_fingerprint", "PackageResource"]
+__all__ = ["PackageResource", "Suite", "case_fingerprint", "load_suite", "suite_from_doc"]
 
 LoadSuite = Callable[[str], Suite]

@@ -188,7 +188,7 @@ def _prepare(model: LoadedModel, request: GenerationRequest) -> RowSpec | str:
     """Encode one request; a problem that only this request has is returned as an error text."""
     try:
         ids = model.encode(request.prompt)
-    except Exception as exc:  # noqa: BLE001 - a template error belongs to this request only
+    except Exception as exc:
         return f"cannot encode prompt: {exc}"
     params = request.params
     if not ids:

@@ -121,7 +121,7 @@ def _hub_local_path(source: ModelSource) -> Path | None:
             found = try_to_load_from_cache(source.repo or "", source.gguf or "", revision=source.revision)
             return Path(found) if isinstance(found, str) else None
         return Path(snapshot_download(source.repo or "", revision=source.revision, local_files_only=True))
-    except Exception:  # noqa: BLE001 - any failure means "not in the local cache"
+    except Exception:
         return None
 
 

@@ -265,7 +265,7 @@ class _AsyncRun:
     def _main(self) -> None:
         try:
             asyncio.run(self._run_all())
-        except BaseException as exc:  # noqa: BLE001 - a bug, not a server failure: hand it to the consumer
+        except BaseException as exc:
             self.results.put(exc)
 
     async def _run_all(self) -> None:
@@ -297,7 +297,7 @@ class _AsyncRun:
             else:
                 try:
                     gen = await self._with_retries(client, request)
-                except Exception as exc:  # noqa: BLE001 - a bug must still end as an error on the case
+                except Exception as exc:
                     gen = Generation(output="", error=self.backend.redact(f"openai: {type(exc).__name__}: {exc}"))
             self._consecutive_failures = self._consecutive_failures + 1 if gen.error else 0
         self.results.put((index, gen))

@@ -60,9 +60,9 @@ def _suite_summary(suite: dict[str, Any]) -> str:
              f"| model | {cell(base.get('model', ''))} | {cell(cand.get('model', ''))} |",
              f"| prompt | {cell(base.get('prompt_version', ''))} | {cell(cand.get('prompt_version', ''))} |",
              f"| pass rate | {_pct(base.get('pass_rate'))} | {_pct(cand.get('pass_rate'))} |", "",
-             f"Δ pass rate **{_delta(stats.get('pass_rate_delta'))}** "
-             f"(95% CI {_delta(ci[0])} to {_delta(ci[1])}), McNemar exact p = "
-             f"{stats.get('mcnemar_p', float('nan')):.3g}", "",
+             (f"Δ pass rate **{_delta(stats.get('pass_rate_delta'))}** "
+              f"(95% CI {_delta(ci[0])} to {_delta(ci[1])}), McNemar exact p = "
+              f"{stats.get('mcnemar_p', float('nan')):.3g}"), "",
              " · ".join(f"{name.replace('_', ' ')}: **{n}**" for name, n in counts.items()), ""]
     for warning in suite.get("warnings", []):
         lines.append(f"> ⚠️ {cell(warning)}")

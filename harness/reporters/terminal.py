@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from rich.console import Console
@@ -79,16 +80,16 @@ def print_comparison(report: dict[str, Any], console: Console | None = None, wor
                    "regr.", "impr.", "flaky", "drift p50"):
         table.add_column(column, justify="left" if column in ("suite", "verdict") else "right")
     for suite in report.get("suites", []):
-        stats, cases = suite.get("stats", {}), suite.get("cases", [])
-        count = lambda s: sum(1 for c in cases if c.get("status") == s)  # noqa: E731
+        stats = suite.get("stats", {})
+        statuses = Counter(c.get("status") for c in suite.get("cases", []))
         ci = stats.get("ci95") or [None, None]
         median = (suite.get("drift", {}).get("quantiles") or {}).get("p50")
         table.add_row(escape(str(suite.get("id"))),
                       f"[{_VERDICT_STYLE.get(suite.get('verdict') or '', 'white')}]{suite.get('verdict')}[/]",
                       f"{suite['baseline']['pass_rate']:.1%}", f"{suite['candidate']['pass_rate']:.1%}",
                       _pp(stats.get("pass_rate_delta")), f"{_pp(ci[0])} … {_pp(ci[1])}",
-                      f"{stats.get('mcnemar_p', float('nan')):.3g}", str(count("regression")),
-                      str(count("improvement")), str(count("flaky")),
+                      f"{stats.get('mcnemar_p', float('nan')):.3g}", str(statuses["regression"]),
+                      str(statuses["improvement"]), str(statuses["flaky"]),
                       "–" if median is None else f"{median:.2f}")
     console.print(table)
     for suite in report.get("suites", []):

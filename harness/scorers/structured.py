@@ -11,7 +11,7 @@ from pydantic import field_validator
 from harness.scorers.base import CheckConfig, ScoreItem, Scorer, check_type, short
 from harness.types import Score
 
-_FENCE = re.compile(r"```(?:json)?\s*\n(.*?)```", re.S)
+_FENCE = re.compile(r"```(?:json)?\s*\n(.*?)```", re.DOTALL)
 
 
 def parse_json_output(text: str) -> tuple[Any, str | None]:

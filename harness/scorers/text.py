@@ -100,7 +100,7 @@ class Regex(Scorer):
         cfg: RegexConfig = self.config  # type: ignore[assignment]
         flags = 0
         for f in cfg.flags:
-            flags |= {"i": re.I, "m": re.M, "s": re.S, "x": re.X}[f]
+            flags |= {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}[f]
         match = re.search(cfg.value, item.output, flags)
         if match:
             return self.make(True, f"matched {short(match.group(0))!r}")
