@@ -7,7 +7,7 @@ A model spec is a string (``hf:ID_OR_PATH``, ``openai:URL#model``, ``replay:FILE
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +130,7 @@ def _with_defaults(config: ProjectConfig) -> ProjectConfig:
         if not Path(rel).is_absolute():
             database = f"sqlite:///{config.root / rel}"
     cache_dir = config.cache_dir if config.cache_dir.is_absolute() else config.root / config.cache_dir
-    return ProjectConfig(**{**config.__dict__, "database": database, "cache_dir": cache_dir})
+    return replace(config, database=database, cache_dir=cache_dir)
 
 
 def resolve_model(spec: str, config: ProjectConfig) -> ModelSpec:

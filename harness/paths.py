@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from harness.errors import ConfigError, SecurityError
-from harness.yamlfile import YamlDoc
+from harness.yamlfile import MAX_FILE_BYTES, YamlDoc
 
 CONFIG_NAME = "harness.yaml"
 DATA_FORMATS = {".jsonl": "json", ".json": "json", ".gz": "json", ".csv": "csv", ".parquet": "parquet"}
@@ -97,8 +97,6 @@ class ProjectFiles:
 
     def read_text(self, rel: str) -> str:
         data = self.read_bytes(rel)
-        from harness.yamlfile import MAX_FILE_BYTES
-
         if len(data) > MAX_FILE_BYTES:
             raise ConfigError(f"file is {len(data)} bytes, over the {MAX_FILE_BYTES} byte limit", file=rel)
         try:

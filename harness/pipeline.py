@@ -16,6 +16,7 @@ from harness.config import ProjectConfig
 from harness.errors import CodeExecutionNotAllowed, InfrastructureError
 from harness.generate import GenerateOptions, build_requests, case_params, generate
 from harness.runinfo import host_info, library_versions, now_iso
+from harness.sandbox import code_execution_allowed
 from harness.scoring import score_generations
 from harness.suites import Suite
 from harness.types import RunInfo, RunResult
@@ -77,7 +78,7 @@ def run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: Ru
     finally:
         if cache is not None:
             cache.close()
-    with _allow_code(suite.allow_code or options.allow_code):
+    with code_execution_allowed(suite.allow_code or options.allow_code):
         case_results = score_generations(cases, requests, outcome.generations)
     complete = outcome.failure is None and not any(c.errors for c in case_results)
     result = RunResult(info=replace(info, finished_at=now_iso()), cases=tuple(case_results),
@@ -120,26 +121,6 @@ def _warn_identical_samples(suite: Suite, cases: Sequence[Any], spec: ModelSpec,
         log.warning("--samples %d with greedy decoding (temperature 0): samples will be identical; "
                     "set params.temperature > 0 to measure consistency", options.samples)
 
-
-class _allow_code:
-    """Lets code-tests scorers execute model output for the duration of scoring."""
-
-    def __init__(self, allowed: bool) -> None:
-        self.allowed = allowed
-        self._token: Any = None
-
-    def __enter__(self) -> None:
-        if self.allowed:
-            try:
-                from harness.sandbox import code_execution_allowed
-            except ImportError:
-                return
-            self._token = code_execution_allowed()
-            self._token.__enter__()
-
-    def __exit__(self, *exc: object) -> None:
-        if self._token is not None:
-            self._token.__exit__(*exc)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict
 
 from harness.errors import ConfigError
-from harness.paths import PackageResource, ProjectFiles
+from harness.paths import ProjectFiles
 from harness.prompts import ParamsModel, Prompt, inline_prompt, prompt_from_doc
 from harness.scorers import CHECK_TYPES, CheckConfig
 from harness.types import Case
@@ -123,7 +122,7 @@ def suite_from_doc(doc: YamlDoc, files: ProjectFiles) -> Suite:
     suite = Suite(id=model.id, description=model.description, path=doc.path, prompt=prompt,
                   cases=tuple(cases), params=model.defaults.params.set_fields(),
                   allow_code=model.allow_code, prompt_path=prompt_path)
-    return Suite(**{**suite.__dict__, "content_hash": suite_hash(suite)})
+    return replace(suite, content_hash=suite_hash(suite))
 
 
 def _load_prompt(model: SuiteModel, doc: YamlDoc, files: ProjectFiles) -> tuple[Prompt, str | None]:
@@ -247,6 +246,4 @@ def case_fingerprint(case: Case) -> dict[str, Any]:
             "paraphrases": list(case.paraphrases), "params": case.params}
 
 
-__all__ = ["PackageResource", "Suite", "case_fingerprint", "load_suite", "suite_from_doc"]
-
-LoadSuite = Callable[[str], Suite]
+__all__ = ["Suite", "case_fingerprint", "load_suite", "suite_from_doc"]

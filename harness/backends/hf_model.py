@@ -94,10 +94,15 @@ def load_model(settings: LoadSettings) -> LoadedModel:
 
 def quantize_int8(model: Any) -> Any:
     """Dynamic int8 quantization of every nn.Linear (weights int8, activations quantized per call)."""
+    import warnings
+
     import torch
     from torch.ao.quantization import quantize_dynamic
 
-    return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    with warnings.catch_warnings():  # torch.ao quantization is deprecated upstream; it still works here
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"torch\.ao\..*")
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 def _import_stack() -> tuple[Any, Any]:

@@ -13,7 +13,6 @@ only pass passes. Code runs only inside ``harness.sandbox.code_execution_allowed
 from __future__ import annotations
 
 import ast
-import math
 import os
 import re
 import threading
@@ -26,6 +25,7 @@ from pydantic import Field
 from harness.errors import CodeExecutionNotAllowed
 from harness.sandbox import Limits, SandboxResult, is_code_execution_allowed, run_code
 from harness.scorers.base import CheckConfig, ScoreItem, Scorer, check_type
+from harness.stats import pass_at_k  # the one estimator, re-exported for pass@k over code cases
 from harness.types import Score
 
 FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
@@ -130,17 +130,6 @@ class CodeTests(Scorer):
             reason += " (network not isolated on this machine)"
         return self.make(result.passed, reason, value=1.0 if result.passed else 0.0,
                          verdict=result.verdict, error=result.verdict == "sandbox-error")
-
-
-def pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k estimator (Chen et al. 2021): 1 - C(n-c, k) / C(n, k)."""
-    if not 0 <= c <= n or k < 1:
-        raise ValueError(f"pass_at_k needs 0 <= c <= n and k >= 1 (n={n}, c={c}, k={k})")
-    if k > n:
-        raise ValueError(f"pass@{k} needs at least {k} samples per case, got {n}")
-    if n - c < k:
-        return 1.0
-    return 1.0 - math.prod(1.0 - k / i for i in range(n - c + 1, n + 1))
 
 
 def mean_pass_at_k(counts: Iterable[tuple[int, int]], k: int) -> float:
