@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.backends.base import ModelSpec
-from harness.backends.batching import auto_batch_size
-from harness.backends.bundled import bundled_model_path
-from harness.backends.hf import HFBackend
-from harness.backends.hf_model import LoadedModel
+from harness.generation.backends.base import ModelSpec
+from harness.generation.backends.batching import auto_batch_size
+from harness.generation.backends.bundled import bundled_model_path
+from harness.generation.backends.hf import HFBackend
+from harness.generation.backends.hf_model import LoadedModel
 from harness.types import GenerationRequest, GenParams, Message, RenderedPrompt
 
 SUBJECTS = ["the French Revolution", "photosynthesis", "prime numbers", "the water cycle", "Hamlet",

@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.backends.base import ModelSpec
-from harness.backends.openai import OpenAIBackend
+from harness.generation.backends.base import ModelSpec
+from harness.generation.backends.openai import OpenAIBackend
 from harness.types import Generation, GenerationRequest, GenParams, Message, RenderedPrompt
 from tests.support.serve import transformers_serve
 from tests.support.tiny_model import convert_bundled_smollm2
@@ -68,8 +68,8 @@ def local_runner(model: Path, requests: Sequence[GenerationRequest]) -> tuple[st
 
     Loaded before the server starts, so that only generation is timed.
     """
-    if importlib.util.find_spec("harness.backends.hf") is not None:
-        from harness.backends import create_backend
+    if importlib.util.find_spec("harness.generation.backends.hf") is not None:
+        from harness.generation.backends import create_backend
 
         options = {"device": "cpu", "harness_dir": tempfile.mkdtemp(prefix="bench-hf-")}
         backend = create_backend(ModelSpec(backend="hf", target=str(model), options=options))

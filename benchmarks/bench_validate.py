@@ -46,7 +46,7 @@ def main() -> None:
         root = Path(tmp)
         make_project(root, n)
         code = ("import time; t=time.perf_counter(); from pathlib import Path; "
-                "from harness.validate import validate_project; "
+                "from harness.project.validate import validate_project; "
                 f"r = validate_project(Path({str(root)!r})); "
                 "print(len(r.files), len(r.problems), round(time.perf_counter()-t, 3))")
         timings = []

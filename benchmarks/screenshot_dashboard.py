@@ -15,7 +15,7 @@ from pathlib import Path
 import uvicorn
 from playwright.sync_api import sync_playwright
 
-from harness.config import load_project_config
+from harness.project.config import load_project_config
 from harness.dashboard import create_app
 from harness.store import Store
 

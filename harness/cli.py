@@ -28,7 +28,7 @@ HtmlOpt = typer.Option(None, "--html", help="Write a self-contained HTML report 
 
 
 def _project():
-    from harness.config import load_project_config
+    from harness.project.config import load_project_config
 
     return load_project_config()
 
@@ -48,7 +48,7 @@ def run(
     markdown: Path | None = MarkdownOpt, html: Path | None = HtmlOpt,
 ) -> None:
     """Run suites against one model: a benchmark run, stored in the history."""
-    from harness.commands import run_command
+    from harness.commands.common import run_command
 
     raise typer.Exit(run_command(suites, model=model, samples=samples, seed=seed, use_cache=not no_cache,
                                  allow_code=allow_code, executor=executor, db=db, store=not no_store,
@@ -75,7 +75,7 @@ def compare(
     markdown: Path | None = MarkdownOpt, html: Path | None = HtmlOpt,
 ) -> None:
     """The rollout gate: baseline vs candidate, case by case; exit 1 when the gate fails."""
-    from harness.commands import compare_command
+    from harness.commands.common import compare_command
 
     raise typer.Exit(compare_command(
         suites, baseline=baseline, candidate=candidate, baseline_prompt=baseline_prompt, samples=samples,
@@ -98,7 +98,7 @@ def check(
     markdown: Path | None = MarkdownOpt, html: Path | None = HtmlOpt,
 ) -> None:
     """Pre-merge check: run only the cases a change touched, base revision vs working tree."""
-    from harness.check import CheckOptions, check_command
+    from harness.commands.check import CheckOptions, check_command
 
     raise typer.Exit(check_command(
         CheckOptions(base=base, model=model, policy_file=policy, samples=samples, seed=seed, alpha=alpha,
@@ -109,7 +109,7 @@ def check(
 @app.command()
 def validate(paths: list[Path] = typer.Argument(None, help="Suite or prompt files or folders (default: the project's).")) -> None:
     """Check every suite and prompt without a model (schema, variables, files, check types)."""
-    from harness.validate import validate_command
+    from harness.project.validate import validate_command
 
     raise typer.Exit(validate_command(paths or []))
 
@@ -128,7 +128,7 @@ def calibrate(
     json_out: Path | None = JsonOpt,
 ) -> None:
     """A/A calibration: the model against itself; the false-alarm rate and the K that reaches a target."""
-    from harness.commands import calibrate_command
+    from harness.commands.common import calibrate_command
 
     raise typer.Exit(calibrate_command(suites, model=model, samples=samples, repeats=repeats, alpha=alpha,
                                        target=target, seed=seed, use_cache=not no_cache,
@@ -168,7 +168,7 @@ def report(
 def init(path: Path = typer.Argument(Path("."), help="Folder for the new project."),
          force: bool = typer.Option(False, "--force", help="Overwrite the example files.")) -> None:
     """Scaffold harness.yaml, a prompt, a suite and recorded outputs."""
-    from harness.scaffold import NEXT_STEPS, init_project
+    from harness.project.scaffold import NEXT_STEPS, init_project
 
     for written in init_project(path, force=force):
         typer.echo(f"wrote {written}")
@@ -178,7 +178,7 @@ def init(path: Path = typer.Argument(Path("."), help="Folder for the new project
 @models_app.command("list")
 def models_list() -> None:
     """Model names usable wherever a spec is (built-in and from harness.yaml)."""
-    from harness.config import BUILTIN_MODELS, resolve_model
+    from harness.project.config import BUILTIN_MODELS, resolve_model
 
     project = _project()
     for name in sorted(set(BUILTIN_MODELS) | set(project.models)):
@@ -191,7 +191,7 @@ def models_list() -> None:
 @models_app.command("prepare")
 def models_prepare() -> None:
     """Convert the bundled SmolLM2 GGUF to a safetensors checkpoint under .harness/ (once)."""
-    from harness.backends.bundled import prepare_bundled_model
+    from harness.generation.backends.bundled import prepare_bundled_model
 
     typer.echo(f"bundled model ready at {prepare_bundled_model(_project().harness_dir)}")
 
@@ -199,7 +199,7 @@ def models_prepare() -> None:
 @cache_app.command("info")
 def cache_info() -> None:
     """Show where the generation cache is and how big it is."""
-    from harness.cache import GenerationCache
+    from harness.generation.cache import GenerationCache
 
     stats = GenerationCache(_project().cache_dir).stats()
     typer.echo(f"{stats.path}\n{stats.entries} generations, {stats.bytes / 1e6:.1f} MB")
@@ -208,7 +208,7 @@ def cache_info() -> None:
 @cache_app.command("clear")
 def cache_clear(yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.")) -> None:
     """Delete every cached generation."""
-    from harness.cache import GenerationCache
+    from harness.generation.cache import GenerationCache
 
     cache = GenerationCache(_project().cache_dir)
     if not yes and not typer.confirm(f"Clear {cache.stats().entries} cached generations?"):

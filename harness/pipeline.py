@@ -10,15 +10,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from harness.backends import ModelSpec
-from harness.cache import GenerationCache
-from harness.config import ProjectConfig
+from harness.generation.backends import ModelSpec
+from harness.generation.cache import GenerationCache
+from harness.project.config import ProjectConfig
 from harness.errors import CodeExecutionNotAllowed, InfrastructureError
-from harness.generate import GenerateOptions, build_requests, case_params, generate
-from harness.runinfo import host_info, library_versions, now_iso
-from harness.sandbox import code_execution_allowed
-from harness.scoring import score_generations
-from harness.suites import Suite
+from harness.generation.generate import GenerateOptions, build_requests, case_params, generate
+from harness.generation.runinfo import host_info, library_versions, now_iso
+from harness.scoring.sandbox import code_execution_allowed
+from harness.scoring.score import score_generations
+from harness.project.suites import Suite
 from harness.types import RunInfo, RunResult
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: Ru
     The run is registered as incomplete before anything is generated and marked
     complete only at the end, so an interrupted run is never taken for a finished one.
     """
-    from harness.backends import create_backend
+    from harness.generation.backends import create_backend
 
     ensure_code_allowed(suite, options)
     cases = [c for c in suite.cases if case_ids is None or c.id in case_ids]
@@ -138,9 +138,9 @@ def compare_suites(pairs: Sequence[tuple[Suite, Suite]], baseline: ModelSpec, ca
                    variable: str = "model", store: Any = None,
                    case_ids: dict[str, set[str]] | None = None) -> ComparisonOutcome:
     """Run each (baseline suite, candidate suite) pair on its model, compare, gate, store."""
-    from harness.compare import compare_runs
-    from harness.gate import evaluate
-    from harness.report import build_report
+    from harness.analysis.compare import compare_runs
+    from harness.analysis.gate import evaluate
+    from harness.analysis.report import build_report
 
     for old, new in pairs:
         ensure_code_allowed(old, options)

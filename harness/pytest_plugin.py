@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from harness.suites import Suite
+    from harness.project.suites import Suite
     from harness.types import CaseResult
 
 SUITE_SUFFIXES = (".yaml", ".yml")
@@ -65,7 +65,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SuiteFile 
 def _looks_like_suite(path: Path) -> bool:
     """A mapping with `cases` or `cases_from` (prompts and harness.yaml are not suites)."""
     from harness.errors import HarnessError
-    from harness.yamlfile import load_yaml
+    from harness.project.yamlfile import load_yaml
 
     try:
         data = load_yaml(path).data
@@ -82,7 +82,7 @@ class SuiteFile(pytest.File):
     _error: BaseException | None = None
 
     def collect(self) -> Iterator[CaseItem]:
-        from harness.suites import load_suite
+        from harness.project.suites import load_suite
 
         self._suite = load_suite(self.path)
         for case in self._suite.cases:
@@ -116,7 +116,7 @@ class SuiteFile(pytest.File):
 
 
 def _run(suite: Suite, case_ids: set[str], config: pytest.Config, path: Path) -> dict[str, CaseResult]:
-    from harness.config import load_project_config, resolve_model
+    from harness.project.config import load_project_config, resolve_model
     from harness.pipeline import options_from_project, run_suite
 
     project = load_project_config(path)

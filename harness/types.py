@@ -1,7 +1,7 @@
 """The shared vocabulary that crosses module boundaries.
 
 Internal values are frozen dataclasses; what is read from YAML lives in
-``harness.suites`` / ``harness.config`` as pydantic models.
+``harness.project.suites`` / ``harness.project.config`` as pydantic models.
 """
 
 from __future__ import annotations

@@ -84,6 +84,6 @@ def capitals(project: Project) -> Project:
 @pytest.fixture(scope="session")
 def bundled_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled SmolLM2-135M-Instruct, converted once per session to a safetensors checkpoint."""
-    from harness.backends.bundled import prepare_bundled_model
+    from harness.generation.backends.bundled import prepare_bundled_model
 
     return prepare_bundled_model(tmp_path_factory.mktemp("bundled-harness"))

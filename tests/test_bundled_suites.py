@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.scorers import CHECK_TYPES
-from harness.suites import Suite, load_suite
+from harness.scoring.checks import CHECK_TYPES
+from harness.project.suites import Suite, load_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITES_DIR = ROOT / "suites"
@@ -98,8 +98,8 @@ def test_extraction_validates_every_case_with_a_schema(suites: dict[str, Suite])
 
 
 def test_bundled_prompts_declare_versions() -> None:
-    from harness.prompts import prompt_from_doc
-    from harness.yamlfile import load_yaml
+    from harness.project.prompts import prompt_from_doc
+    from harness.project.yamlfile import load_yaml
 
     for path in sorted((ROOT / "prompts").glob("*.yaml")):
         prompt = prompt_from_doc(load_yaml(path, display=str(path)))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from harness_project import Project, subprocess_env
 
-from harness.backends.fake import FakeBackend
-from harness.cache import GenerationCache, cache_key
+from harness.generation.backends.fake import FakeBackend
+from harness.generation.cache import GenerationCache, cache_key
 from harness.types import Generation, GenerationRequest, GenParams, Message, RenderedPrompt
 
 
@@ -114,7 +114,7 @@ def test_cache_clear_asks_first(capitals: Project) -> None:
 WRITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from harness.cache import GenerationCache
+    from harness.generation.cache import GenerationCache
     from harness.types import Generation
     folder, first, count = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     cache = GenerationCache(folder)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness.calibration import (
+from harness.analysis.calibration import (
     calibrate,
     false_regression_probability,
     regression_region,
     samples_needed,
     suite_false_alarm_rate,
 )
-from harness.compare import compare_runs
-from harness.stats import case_status
+from harness.analysis.compare import compare_runs
+from harness.analysis.stats import case_status
 from tests.comparison_helpers import case, counts, run
 
 

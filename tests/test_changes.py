@@ -1,4 +1,4 @@
-"""harness.changes: which suites and cases a change touches (no model involved)."""
+"""harness.commands.changes: which suites and cases a change touches (no model involved)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.changes import CheckPlan, plan_check
+from harness.commands.changes import CheckPlan, plan_check
 from harness.errors import ConfigError
-from harness.gitfiles import changed_files, revision_files
-from harness.paths import ProjectFiles
+from harness.commands.gitfiles import changed_files, revision_files
+from harness.project.paths import ProjectFiles
 from tests.gitproject import PROMPT_A, git, make_project, suite_doc, write_yaml
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.backends.fake import FakeBackend
-from harness.check import CheckOptions, CheckOutcome, run_check, write_check_reports
-from harness.config import load_project_config, resolve_model
+from harness.generation.backends.fake import FakeBackend
+from harness.commands.check import CheckOptions, CheckOutcome, run_check, write_check_reports
+from harness.project.config import load_project_config, resolve_model
 from harness.errors import ConfigError, UsageError
 from harness.pipeline import options_from_project, run_suite
-from harness.suites import load_suite
+from harness.project.suites import load_suite
 from tests.gitproject import PROMPT_A, PROMPT_B, commit, git, make_project, suite_doc, write_yaml
 
 GOLDEN = Path(__file__).parent / "golden" / "check.md"
@@ -224,7 +224,7 @@ def test_markdown_nothing_to_run(repo: Path, tmp_path: Path) -> None:
 
 def test_check_command_prints_plan_and_writes_reports(repo: Path, tmp_path: Path,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    from harness.check import check_command
+    from harness.commands.check import check_command
 
     write_yaml(repo, "prompts/b.yaml", {**PROMPT_B, "template": "Please answer."})
     out = tmp_path / "r.json"

@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 import pytest
 from harness_project import Project, subprocess_env
 
-from harness.backends import ModelSpec, backend
-from harness.cache import GenerationCache
+from harness.generation.backends import ModelSpec, backend
+from harness.generation.cache import GenerationCache
 from harness.types import Generation, GenerationRequest
 
 
@@ -194,7 +194,7 @@ def test_help_wall_time(project: Project) -> None:
 
 
 def test_config_error_in_any_suite_stops_before_generating(capitals: Project) -> None:
-    from harness.backends.fake import FakeBackend
+    from harness.generation.backends.fake import FakeBackend
 
     capitals.suite("z_bad", "id: z\ntemplate: '{{ q }}'\ncases: [{id: a, vars: {q: x}, checks: [{type: icontain}]}]\n")
     before = FakeBackend.generated

@@ -7,7 +7,7 @@ import json
 import pytest
 import scipy.stats
 
-from harness.compare import compare_runs, normalise_answer
+from harness.analysis.compare import compare_runs, normalise_answer
 from harness.types import RunResult
 from tests.comparison_helpers import case, counts, info, run
 
@@ -240,7 +240,7 @@ def test_alpha_is_validated():
 
 
 def test_similarity_is_computed_in_one_batched_call():
-    from harness.textpairs import default_similarity
+    from harness.scoring.textpairs import default_similarity
 
     calls = []
     real = default_similarity("all-MiniLM-L6-v2")
@@ -276,7 +276,7 @@ def test_missing_embeddings_fall_back_to_rouge():
 def test_served_model_warning_reaches_the_report() -> None:
     from dataclasses import replace
 
-    from harness.compare import compare_runs
+    from harness.analysis.compare import compare_runs
     from tests.comparison_helpers import case, counts, run
 
     base = run([case("a", counts(1, 1))], model="openai:x")

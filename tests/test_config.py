@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from harness_project import Project
 
-from harness.config import load_project_config, resolve_model
+from harness.project.config import load_project_config, resolve_model
 from harness.errors import ConfigError, UsageError
 
 

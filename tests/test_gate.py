@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.compare import compare_runs
+from harness.analysis.compare import compare_runs
 from harness.errors import ConfigError
-from harness.gate import (
+from harness.analysis.gate import (
     DEFAULT_POLICY,
     Policy,
     Threshold,
@@ -15,8 +15,8 @@ from harness.gate import (
     parse_policy,
     policy_from_doc,
 )
-from harness.report import build_report
-from harness.yamlfile import load_yaml_text
+from harness.analysis.report import build_report
+from harness.project.yamlfile import load_yaml_text
 from tests.comparison_helpers import case, counts, run
 
 

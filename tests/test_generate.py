@@ -7,12 +7,12 @@ import logging
 import pytest
 from harness_project import Project
 
-from harness.backends import ModelSpec
-from harness.cache import GenerationCache
-from harness.config import load_project_config
-from harness.generate import GenerateOptions, build_requests, derive_seed, generate, merge_params
+from harness.generation.backends import ModelSpec
+from harness.generation.cache import GenerationCache
+from harness.project.config import load_project_config
+from harness.generation.generate import GenerateOptions, build_requests, derive_seed, generate, merge_params
 from harness.pipeline import RunOptions, run_suite
-from harness.suites import load_suite
+from harness.project.suites import load_suite
 
 FAKE = ModelSpec("fake", "echo")
 
@@ -68,7 +68,7 @@ def test_merge_params_later_layers_win() -> None:
 
 
 def test_generate_serves_cache_and_generates_misses(capitals: Project) -> None:
-    from harness.backends.fake import FakeBackend
+    from harness.generation.backends.fake import FakeBackend
 
     suite = load_suite(capitals.root / "suites/capitals.yaml")
     requests = build_requests(suite, suite.cases, FAKE, samples=1, run_seed=0)

@@ -1,4 +1,4 @@
-"""harness.gitfiles on a real temporary git repository."""
+"""harness.commands.gitfiles on a real temporary git repository."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import UsageError
-from harness.gitfiles import (
+from harness.commands.gitfiles import (
     Change,
     changed_files,
     is_git_repo,

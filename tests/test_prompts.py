@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ConfigError, SecurityError
-from harness.prompts import Prompt, inline_prompt, prompt_from_doc, render
-from harness.yamlfile import load_yaml_text
+from harness.project.prompts import Prompt, inline_prompt, prompt_from_doc, render
+from harness.project.yamlfile import load_yaml_text
 
 
 def make(template: str, system: str | None = None, version: str = "v1", **params: object) -> Prompt:
@@ -135,7 +135,7 @@ def test_ssti_inline_template_via_cli(project, tmp_path: Path) -> None:
 
 def test_run_records_prompt_hash_and_version(capitals) -> None:
     """A new version label alone is reported but reuses every generation; new content regenerates."""
-    from harness.backends.fake import FakeBackend
+    from harness.generation.backends.fake import FakeBackend
 
     prompt = capitals.root / "prompts" / "short_answer.yaml"
     runs = []
@@ -156,13 +156,13 @@ def test_run_records_prompt_hash_and_version(capitals) -> None:
 @pytest.mark.parametrize("template", ["{{ 'a' * 10**9 }}", "{{ 2 ** (10 ** 6) }}", "{{ [1] * 10**8 }}"])
 def test_templates_cannot_exhaust_memory_or_cpu(template: str) -> None:
     from harness.errors import SecurityError
-    from harness.prompts import Prompt, render
+    from harness.project.prompts import Prompt, render
 
     with pytest.raises(SecurityError, match="unsafe operation"):
         render(Prompt("p", "1", template), {}, "case-1")
 
 
 def test_small_arithmetic_still_renders() -> None:
-    from harness.prompts import Prompt, render
+    from harness.project.prompts import Prompt, render
 
     assert render(Prompt("p", "1", "{{ 3 * 4 }} {{ 'ab' * 2 }} {{ 2 ** 10 }}"), {}, "c").text == "12 abab 1024"

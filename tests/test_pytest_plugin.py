@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.backends.fake import FakeBackend
+from harness.generation.backends.fake import FakeBackend
 
 pytest_plugins = ["pytester"]
 

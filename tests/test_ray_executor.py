@@ -6,16 +6,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness.backends.base import ModelSpec
-from harness.cache import GenerationCache
+from harness.generation.backends.base import ModelSpec
+from harness.generation.cache import GenerationCache
 from harness.errors import UsageError
-from harness.executors import LocalExecutor, make_executor
-from harness.generate import GenerateOptions, derive_seed, generate
+from harness.generation.executors import LocalExecutor, make_executor
+from harness.generation.generate import GenerateOptions, derive_seed, generate
 from harness.types import GenerationRequest, GenParams, Message, RenderedPrompt
 from tests.support import ray_backends  # noqa: F401 - registers test-pid
 
 ray = pytest.importorskip("ray")
-from harness.executors.ray import RayExecutor, chunk_bounds
+from harness.generation.executors.ray import RayExecutor, chunk_bounds
 
 pytestmark = pytest.mark.slow
 
@@ -100,7 +100,7 @@ def test_hf_backend_on_a_tiny_model_matches_local(executor, tmp_path):
     """Each actor loads a real (tiny) checkpoint; greedy outputs equal the in-process run."""
     import importlib.util
 
-    if importlib.util.find_spec("harness.backends.hf") is None:
+    if importlib.util.find_spec("harness.generation.backends.hf") is None:
         pytest.skip("the hf backend is not in this tree yet")
     from tests.support.tiny_model import build_tiny_chat_model
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.refusal import is_refusal, refusal_phrase
+from harness.analysis.refusal import is_refusal, refusal_phrase
 
 REFUSALS = [
     "I'm sorry, but I can't help with that.",

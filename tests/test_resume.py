@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from harness_project import Project, subprocess_env
 
-from harness.cache import GenerationCache
+from harness.generation.cache import GenerationCache
 
 CASES = 10
 SAMPLES = 2
@@ -114,7 +114,7 @@ def json_cases(path: Path) -> list[dict]:
 
 
 def test_ctrl_c_exits_130_and_keeps_finished_work(project: Project, tmp_path: Path) -> None:
-    from harness.backends.fake import FakeBackend
+    from harness.generation.backends.fake import FakeBackend
 
     write_suite(project)
     counter = tmp_path / "generations.tsv"

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from harness_project import Project
 
-from harness.backends import ModelSpec, backend
-from harness.config import load_project_config
-from harness.suites import load_suite
+from harness.generation.backends import ModelSpec, backend
+from harness.project.config import load_project_config
+from harness.project.suites import load_suite
 from harness.types import Generation, GenerationRequest
 
 store_module = pytest.importorskip("harness.store")

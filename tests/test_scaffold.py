@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import load_project_config, resolve_model
+from harness.project.config import load_project_config, resolve_model
 from harness.errors import UsageError
-from harness.scaffold import FILES, init_project
-from harness.suites import load_suite
+from harness.project.scaffold import FILES, init_project
+from harness.project.suites import load_suite
 
 
 def test_init_writes_the_example_files(tmp_path: Path) -> None:
@@ -28,7 +28,7 @@ def test_scaffolded_suite_and_config_load(tmp_path: Path) -> None:
     assert config.default_model == "smollm2"
     assert config.policy == {"critical_regressions": 0, "max_pass_rate_drop": 0.02}
     assert resolve_model("smollm2-int8", config).options.get("quantize") == "int8"
-    from harness.gate import parse_policy
+    from harness.analysis.gate import parse_policy
 
     policy = parse_policy(config.policy)
     assert policy.critical_regressions is not None and policy.critical_regressions.value == 0
@@ -38,7 +38,7 @@ def test_scaffolded_suite_and_config_load(tmp_path: Path) -> None:
 
 
 def test_replay_file_covers_every_case_and_paraphrase(tmp_path: Path) -> None:
-    from harness.backends.replay import parse_replay
+    from harness.generation.backends.replay import parse_replay
 
     init_project(tmp_path)
     suite = load_suite(tmp_path / "suites" / "capitals.yaml")
@@ -82,7 +82,7 @@ def test_target_that_is_a_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_scaffolded_project_runs_on_recorded_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from harness.commands import run_command
+    from harness.commands.common import run_command
 
     init_project(tmp_path)
     monkeypatch.chdir(tmp_path)
@@ -108,8 +108,8 @@ def _yaml_blocks(markdown: str) -> list[str]:
 
 def test_tutorial_examples_load_in_a_scaffolded_project(tmp_path: Path) -> None:
     """The suite and the edited prompt shown in docs/tutorial.md are valid."""
-    from harness.prompts import prompt_from_doc
-    from harness.yamlfile import load_yaml_text
+    from harness.project.prompts import prompt_from_doc
+    from harness.project.yamlfile import load_yaml_text
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "tutorial.md").read_text()
     blocks = _yaml_blocks(text)

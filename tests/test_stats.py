@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from harness import stats
+from harness.analysis import stats
 
 
 def _tables():

@@ -11,7 +11,7 @@ import pytest
 from harness_project import Project, subprocess_env
 
 from harness.errors import ConfigError, SecurityError
-from harness.suites import load_suite
+from harness.project.suites import load_suite
 
 ROWS = [
     {"qid": "q1", "question": "What is 2+2?", "answer": "4", "tag": "critical", "limit": 5},
@@ -168,8 +168,8 @@ def test_defaults_merged_into_each_case(project: Project) -> None:
 
 def test_case_params_reach_generation(project: Project) -> None:
     """A case's own `params` override the suite defaults (they were silently dropped before)."""
-    from harness.backends import ModelSpec
-    from harness.generate import build_requests
+    from harness.generation.backends import ModelSpec
+    from harness.generation.generate import build_requests
 
     project.suite("p", """
         id: p

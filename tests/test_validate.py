@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.validate import quick_rows, validate_project
+from harness.project.validate import quick_rows, validate_project
 from tests.gitproject import PROMPT_A, PROMPT_B, suite_doc, write_yaml
 
 
@@ -115,7 +115,7 @@ def test_missing_data_file(project: Path) -> None:
 
 def test_quick_rows_match_datasets(tmp_path: Path) -> None:
     """The fast reader gives the same rows as the datasets-based loader for JSON Lines."""
-    from harness.paths import _load_rows
+    from harness.project.paths import _load_rows
 
     path = tmp_path / "rows.jsonl"
     path.write_text('{"a": 1, "b": "x"}\n{"a": 2}\n')
@@ -145,7 +145,7 @@ def test_yaml_error_and_duplicate_ids(project: Path) -> None:
 
 
 def test_does_not_import_heavy_libraries(project: Path) -> None:
-    code = ("import sys; from pathlib import Path; from harness.validate import validate_project; "
+    code = ("import sys; from pathlib import Path; from harness.project.validate import validate_project; "
             f"r = validate_project(Path({str(project)!r})); assert r.ok, r.format(); "
             "print(sorted(m for m in ('torch', 'transformers', 'datasets', 'sentence_transformers') "
             "if m in sys.modules))")
@@ -155,7 +155,7 @@ def test_does_not_import_heavy_libraries(project: Path) -> None:
 
 
 def test_validate_command(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from harness.validate import validate_command
+    from harness.project.validate import validate_command
 
     (project / "suites/s3.yaml").write_text("id: s3\nprompt: prompts/b.yaml\ncases: []\nextra: 1\n")
     assert validate_command([], start=project) == 2

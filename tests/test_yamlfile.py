@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ConfigError, SecurityError
-from harness.yamlfile import MAX_FILE_BYTES, load_yaml, load_yaml_text
+from harness.project.yamlfile import MAX_FILE_BYTES, load_yaml, load_yaml_text
 
 BILLION_LAUGHS = """
 a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]

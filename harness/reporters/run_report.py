@@ -60,7 +60,7 @@ def run_suite_dict(result: RunResult) -> dict[str, Any]:
 
 def pass_at_k_summary(result: RunResult, samples: int) -> dict[str, float]:
     """Unbiased pass@k averaged over cases, for k = 1 and k = K (cases with fewer samples use what they have)."""
-    from harness.stats import pass_at_k
+    from harness.analysis.stats import pass_at_k
 
     scored = [c for c in result.cases if c.n > 0]
     if not scored:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.backends.base import BACKENDS, ModelSpec
-from harness.backends.batching import ModelShape, auto_batch_size, plan_batches
-from harness.backends.hf import HFBackend
+from harness.generation.backends.base import BACKENDS, ModelSpec
+from harness.generation.backends.batching import ModelShape, auto_batch_size, plan_batches
+from harness.generation.backends.hf import HFBackend
 from harness.errors import ConfigError
 from harness.types import GenerationRequest, GenParams, Message, RenderedPrompt
 from tests.fixtures.tiny_models import tiny_gpt2_dir, tiny_llama_dir  # noqa: F401 - fixtures
@@ -77,8 +77,8 @@ def test_greedy_is_identical_for_batch_1_and_batch_n(tiny_dir: Path, tmp_path: P
 
 
 def test_token_ids_identical_across_batch_shapes(tiny_llama_dir: Path, tmp_path: Path) -> None:  # noqa: F811
-    from harness.backends.decoding import decode_batch
-    from harness.backends.rows import RowSpec
+    from harness.generation.backends.decoding import decode_batch
+    from harness.generation.backends.rows import RowSpec
 
     backend = backend_for(tiny_llama_dir, tmp_path)
     model = backend._model()
@@ -213,7 +213,7 @@ def test_fingerprint_changes_when_weights_change(tiny_llama_dir: Path, tmp_path:
 def test_fingerprint_without_importing_torch(tiny_llama_dir: Path, tmp_path: Path) -> None:  # noqa: F811
     import subprocess
 
-    code = ("import sys; from harness.backends.base import ModelSpec; from harness.backends.hf import HFBackend;"
+    code = ("import sys; from harness.generation.backends.base import ModelSpec; from harness.generation.backends.hf import HFBackend;"
             f"b = HFBackend(ModelSpec('hf', {str(tiny_llama_dir)!r}, {{'harness_dir': {str(tmp_path)!r}}}));"
             "b.fingerprint(); print('torch' in sys.modules, 'transformers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
@@ -279,7 +279,7 @@ def test_auto_batch_size_respects_memory() -> None:
 @pytest.fixture(scope="session")
 def bundled_harness_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
     """A harness dir holding the converted bundled model, and how long the conversion took."""
-    from harness.backends.bundled import bundled_model_path
+    from harness.generation.backends.bundled import bundled_model_path
 
     harness_dir = tmp_path_factory.mktemp("bundled")
     started = time.perf_counter()
@@ -289,7 +289,7 @@ def bundled_harness_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path,
 
 @pytest.mark.slow
 def test_bundled_model_conversion_and_reload(bundled_harness_dir: tuple[Path, float]) -> None:
-    from harness.backends.bundled import bundled_model_path
+    from harness.generation.backends.bundled import bundled_model_path
 
     tmp_path, took = bundled_harness_dir
     path = bundled_model_path(tmp_path)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.backends.base import ModelSpec
-from harness.backends.openai import (
+from harness.generation.backends.base import ModelSpec
+from harness.generation.backends.openai import (
     OpenAIBackend,
     OpenAIOptions,
     parse_openai_target,

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.backends.base import ModelSpec
-from harness.backends.openai import OpenAIBackend
+from harness.generation.backends.base import ModelSpec
+from harness.generation.backends.openai import OpenAIBackend
 from harness.types import GenerationRequest, GenParams, Message, RenderedPrompt
 from tests.support.fault_proxy import Drop, FaultProxy, Slow, Status
 from tests.support.serve import free_port, transformers_serve
@@ -56,7 +56,7 @@ def proxy(module_proxy: FaultProxy) -> FaultProxy:
 @pytest.fixture(scope="module")
 def hf_backend(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory):
     """harness's own hf backend on the same checkpoint (loaded once for the module)."""
-    from harness.backends import create_backend
+    from harness.generation.backends import create_backend
 
     spec = ModelSpec(backend="hf", target=str(tiny_model),
                      options={"device": "cpu", "harness_dir": str(tmp_path_factory.mktemp("hf"))})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from harness_project import Project
 
-from harness.backends.replay import parse_replay
+from harness.generation.backends.replay import parse_replay
 from harness.errors import ConfigError
 
 

@@ -8,7 +8,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from harness.backends.retry import RetryPolicy, is_retryable_status, parse_retry_after, retry_delay
+from harness.generation.backends.retry import RetryPolicy, is_retryable_status, parse_retry_after, retry_delay
 
 
 @pytest.mark.parametrize("status,expected", [(429, True), (500, True), (503, True), (599, True),

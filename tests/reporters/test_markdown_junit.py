@@ -11,9 +11,9 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from harness.compare import compare_runs
-from harness.gate import DEFAULT_POLICY, evaluate
-from harness.report import build_report
+from harness.analysis.compare import compare_runs
+from harness.analysis.gate import DEFAULT_POLICY, evaluate
+from harness.analysis.report import build_report
 from harness.reporters.junit import comparison_junit, run_junit
 from harness.reporters.markdown import MAX_BYTES, comparison_markdown, run_markdown
 from harness.reporters.run_report import run_report

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.sandbox import own_pids_cgroup
+from harness.scoring.sandbox import own_pids_cgroup
 
 GUARD_PIDS = 256
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.sandbox import Limits, SandboxResult, run_code
+from harness.scoring.sandbox import Limits, SandboxResult, run_code
 
 LIMITS = Limits(cpu_seconds=1, wall_seconds=4, memory_mb=512)
 SLACK_S = 2.0

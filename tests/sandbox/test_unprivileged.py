@@ -52,7 +52,7 @@ def test_sandbox_as_a_normal_user(outer_pids_guard: Path | None) -> None:
     if outer_pids_guard is None or not _usable():
         pytest.skip("needs root (to switch to a test uid), a pids cgroup guard and a system python3")
     done = subprocess.run(
-        [SYSTEM_PYTHON, "-I", "-c", DRIVER, str(ROOT / "harness" / "sandbox.py"), json.dumps(PROGRAMS)],
+        [SYSTEM_PYTHON, "-I", "-c", DRIVER, str(ROOT / "harness" / "scoring" / "sandbox.py"), json.dumps(PROGRAMS)],
         capture_output=True, text=True, user=USER, group=USER, extra_groups=[], timeout=100, cwd="/",
         env={"PATH": "/usr/bin:/bin"}, check=False)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.scorers import CHECK_TYPES, ScoreItem
+from harness.scoring.checks import CHECK_TYPES, ScoreItem
 from harness.types import Case, Score
 
 

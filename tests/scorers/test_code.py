@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from harness import sandbox
+from harness.scoring import sandbox
 from harness.errors import CodeExecutionNotAllowed
-from harness.sandbox import code_execution_allowed
-from harness.scorers import CHECK_TYPES, ScoreItem
-from harness.scorers.code import (
+from harness.scoring.sandbox import code_execution_allowed
+from harness.scoring.checks import CHECK_TYPES, ScoreItem
+from harness.scoring.checks.code import (
     CodeTestsConfig,
     build_program,
     extract_code,
@@ -20,7 +20,7 @@ from harness.scorers.code import (
     pass_at_k,
     set_code_workers,
 )
-from harness.scoring import score_generations
+from harness.scoring.score import score_generations
 from harness.types import Case, Generation, GenerationRequest, GenParams, RenderedPrompt
 
 PREFIX = 'from typing import List\n\n\ndef add(xs: List[int]) -> int:\n    """Sum of xs."""\n'

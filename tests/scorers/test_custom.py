@@ -9,8 +9,8 @@ import pydantic
 import pytest
 from check_helpers import run_check, verdicts
 
-from harness.scorers import scorer
-from harness.scorers.custom import CUSTOM_SCORERS
+from harness.scoring.checks import scorer
+from harness.scoring.checks.custom import CUSTOM_SCORERS
 from harness.types import Case, Score
 
 

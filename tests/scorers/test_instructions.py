@@ -5,8 +5,8 @@ from __future__ import annotations
 import pydantic
 import pytest
 
-from harness.scorers import CHECK_TYPES, ScoreItem
-from harness.scorers.instructions import count_bullets, count_sentences, count_words
+from harness.scoring.checks import CHECK_TYPES, ScoreItem
+from harness.scoring.checks.instructions import count_bullets, count_sentences, count_words
 from harness.types import Case, Score
 
 CASE = Case(id="c", vars={})

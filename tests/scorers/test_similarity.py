@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from check_helpers import run_check
 
-from harness.embeddings import DEFAULT_EMBEDDING_MODEL, resolve_embedding_model
+from harness.scoring.embeddings import DEFAULT_EMBEDDING_MODEL, resolve_embedding_model
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("sentence_transformers") is None,
                                 reason="needs sentence-transformers (harness[models])")
@@ -36,7 +36,7 @@ def test_similarity_pass_and_fail() -> None:
 
 
 def test_similarity_without_reference_is_error_others_still_scored() -> None:
-    from harness.scorers import CHECK_TYPES, ScoreItem
+    from harness.scoring.checks import CHECK_TYPES, ScoreItem
     from harness.types import Case
 
     scorer = CHECK_TYPES.get("similarity")(CHECK_TYPES.get("similarity").Config(type="similarity", min=0.5))

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
-from harness.backends.base import ModelSpec, backend
+from harness.generation.backends.base import ModelSpec, backend
 from harness.types import Generation, GenerationRequest
 
 

@@ -1,0 +1,1 @@
+"""Analysis: compare, statistics, consistency, drift, confounders, calibration, gate, report models."""

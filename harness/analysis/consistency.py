@@ -1,0 +1,112 @@
+"""Consistency of one version's samples: agreement, pairwise similarity, pass@k, paraphrases."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import fmean
+from typing import Protocol
+
+from harness.analysis import stats
+from harness.scoring.textpairs import SimilarityBatch
+from harness.types import SampleResult
+
+
+@dataclass(frozen=True)
+class Consistency:
+    """Agreement among one version's samples of one case."""
+
+    agreement: float                       # share of the most common (normalised) answer
+    distinct_answers: int
+    mean_pairwise_similarity: float | None  # None with fewer than two samples
+    pass_at_k: dict[int, float]             # unbiased pass@k
+    pass_hat_k: dict[int, float]            # pass^k: all k pass
+
+
+@dataclass(frozen=True)
+class ParaphraseResult:
+    """One paraphrase of a case, scored like the case and compared with the main answer."""
+
+    index: int
+    n: int
+    passed: int
+    pass_agreement: float | None   # share of its samples whose pass/fail matches the main answer's
+    similarity: float | None       # mean cosine to the main outputs, paired by sample
+    outputs: tuple[str, ...]
+
+    @property
+    def pass_rate(self) -> float:
+        return self.passed / self.n if self.n else 0.0
+
+
+@dataclass(frozen=True)
+class ConsistencySummary:
+    """One version's consistency over a suite."""
+
+    mean_agreement: float | None
+    mean_pairwise_similarity: float | None
+    pass_at_k: dict[int, float]
+    pass_hat_k: dict[int, float]
+    paraphrase_pass_agreement: float | None
+    paraphrase_similarity: float | None
+
+
+class SideLike(Protocol):
+    """What a suite summary needs of one version of one case."""
+
+    @property
+    def n(self) -> int: ...
+    @property
+    def passed(self) -> int: ...
+    @property
+    def consistency(self) -> Consistency: ...
+    @property
+    def paraphrases(self) -> tuple[ParaphraseResult, ...]: ...
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_answer(text: str) -> str:
+    """The form used to decide whether two answers agree: trimmed, spaces collapsed, casefolded."""
+    return _SPACE.sub(" ", text.strip()).casefold()
+
+
+def sample_ks(n: int) -> list[int]:
+    """The k's reported for pass@k and pass^k with n samples."""
+    return sorted({k for k in (1, 2, 3, 5, 10, 20, 50, 100) if k <= n} | ({n} if n else set()))
+
+
+def measure_consistency(valid: Sequence[SampleResult], pairs: list[tuple[str, str]],
+                        batch: SimilarityBatch) -> Consistency:
+    """Consistency of one side's scorable samples; ``pairs`` are its sample pairs in ``batch``."""
+    n, c = len(valid), sum(s.passed for s in valid)
+    counts = Counter(normalise_answer(s.output) for s in valid)
+    agreement = counts.most_common(1)[0][1] / n if n else 0.0
+    ks = sample_ks(n)
+    return Consistency(agreement=agreement, distinct_answers=len(counts),
+                       mean_pairwise_similarity=batch.mean(pairs),
+                       pass_at_k={k: stats.pass_at_k(n, c, k) for k in ks},
+                       pass_hat_k={k: stats.pass_hat_k(n, c, k) for k in ks})
+
+
+def mean_or_none(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return fmean(present) if present else None
+
+
+def summarize_consistency(sides: Sequence[SideLike]) -> ConsistencySummary:
+    """Suite means for one version (pass@k over the k's every scored case has)."""
+    scored = [s for s in sides if s.n]
+    k_max = min((s.n for s in scored), default=0)
+    ks = sample_ks(k_max)
+    paraphrases = [p for s in scored for p in s.paraphrases]
+    return ConsistencySummary(
+        mean_agreement=mean_or_none([s.consistency.agreement for s in scored]),
+        mean_pairwise_similarity=mean_or_none([s.consistency.mean_pairwise_similarity for s in scored]),
+        pass_at_k={k: fmean(stats.pass_at_k(s.n, s.passed, k) for s in scored) for k in ks},
+        pass_hat_k={k: fmean(stats.pass_hat_k(s.n, s.passed, k) for s in scored) for k in ks},
+        paraphrase_pass_agreement=mean_or_none([p.pass_agreement for p in paraphrases]),
+        paraphrase_similarity=mean_or_none([p.similarity for p in paraphrases]))

@@ -1,0 +1,1 @@
+"""Generation: requests, the cache, backends and executors."""

@@ -1,0 +1,62 @@
+"""The backend protocol and registry.
+
+A backend turns ``GenerationRequest``s into ``Generation``s. It is built from a
+``ModelSpec`` without loading anything heavy: ``fingerprint()`` must be cheap
+(hash files, not load weights) so that a fully cached run never loads the model.
+Register new backends with ``@backend("name")`` or the ``harness.generation.backends`` entry points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from harness.registry import Registry
+from harness.types import Generation, GenerationRequest
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A resolved model spec: backend name, target (id, path, URL or file) and options.
+
+    ``options`` holds backend-specific settings (dtype, quantize, device, revision,
+    gguf, api_key_env, batch_size, ...); ``params`` holds generation defaults.
+    """
+
+    backend: str
+    target: str
+    options: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    name: str = ""  # the short name from harness.yaml, if any
+
+    @property
+    def label(self) -> str:
+        """What reports show: the short name, else backend:target plus distinguishing options."""
+        if self.name:
+            return self.name
+        extras = ",".join(f"{k}={v}" for k, v in sorted(self.options.items()) if k in ("dtype", "quantize"))
+        return f"{self.backend}:{self.target}" + (f"[{extras}]" if extras else "")
+
+
+class Backend(Protocol):
+    """What every backend provides."""
+
+    spec: ModelSpec
+
+    def fingerprint(self) -> dict[str, Any]:
+        """Identity of the model behind this spec (weights hash, revision, ...). Must be cheap."""
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> Iterator[tuple[int, Generation]]:
+        """Yield ``(index into requests, Generation)`` as results complete, in any order."""
+
+    def close(self) -> None:
+        """Release the model or connections."""
+
+
+BACKENDS: Registry[Any] = Registry("backend", "harness.backends")
+
+
+def backend(name: str):
+    """Class decorator: register a backend class ``cls(spec: ModelSpec)`` under ``name``."""
+    return BACKENDS.decorator(name)

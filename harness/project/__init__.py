@@ -1,0 +1,1 @@
+"""The project on disk: YAML loading, paths, config, prompts, suites, validation, scaffolding."""

@@ -1,0 +1,249 @@
+"""Suite YAML -> validated ``Suite`` with file:line:field errors.
+
+Reads inline ``cases`` and/or ``cases_from`` (JSONL, CSV, Parquet or a saved
+``datasets`` folder, through the ``datasets`` library) and merges ``defaults``
+into every case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pydantic
+from pydantic import BaseModel, ConfigDict
+
+from harness.errors import ConfigError
+from harness.project.paths import ProjectFiles
+from harness.project.prompts import ParamsModel, Prompt, inline_prompt, prompt_from_doc
+from harness.scoring.checks import CHECK_TYPES, CheckConfig
+from harness.types import Case
+from harness.project.yamlfile import YamlDoc, load_yaml_text
+
+
+class DefaultsModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    params: ParamsModel = ParamsModel()
+    checks: list[dict[str, Any]] = []
+    tags: list[str] = []
+
+
+class CaseModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str | int
+    vars: dict[str, Any] = {}
+    reference: str | None = None
+    checks: list[dict[str, Any]] = []
+    tags: list[str] = []
+    paraphrases: list[dict[str, Any]] = []
+    params: ParamsModel = ParamsModel()
+
+
+class CasesFromModel(BaseModel):
+    """Cases read from a data file; ``vars`` lists columns or maps var name -> column."""
+
+    model_config = ConfigDict(extra="forbid")
+    path: str
+    format: str | None = None
+    id: str | None = None
+    vars: list[str] | dict[str, str] = []
+    reference: str | None = None
+    tags: list[str] = []
+    tags_field: str | None = None
+    checks: list[dict[str, Any]] = []
+    limit: int | None = None
+
+
+class SuiteModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    description: str = ""
+    prompt: str | None = None
+    template: str | None = None
+    system: str | None = None
+    defaults: DefaultsModel = DefaultsModel()
+    cases: list[CaseModel] = []
+    cases_from: CasesFromModel | list[CasesFromModel] | None = None
+    allow_code: bool = False
+
+
+@dataclass(frozen=True)
+class Suite:
+    id: str
+    description: str
+    path: str
+    prompt: Prompt
+    cases: tuple[Case, ...]
+    params: dict[str, Any] = field(default_factory=dict)
+    allow_code: bool = False
+    content_hash: str = ""
+    prompt_path: str | None = None
+
+    def case(self, case_id: str) -> Case:
+        for c in self.cases:
+            if c.id == case_id:
+                return c
+        raise KeyError(case_id)
+
+    @property
+    def check_types(self) -> set[str]:
+        return {c.type for case in self.cases for c in case.checks}
+
+
+def load_suite(path: str | Path, files: ProjectFiles | None = None) -> Suite:
+    """Load and validate one suite file."""
+    files = files or ProjectFiles.for_file(Path(path))
+    rel = files.relative(Path(path))
+    doc = load_yaml_text(files.read_text(rel), rel)
+    return suite_from_doc(doc, files)
+
+
+def suite_from_doc(doc: YamlDoc, files: ProjectFiles) -> Suite:
+    if not isinstance(doc.data, dict):
+        raise doc.error("a suite file must be a mapping with id, prompt or template, and cases")
+    try:
+        model = SuiteModel.model_validate(doc.data)
+    except pydantic.ValidationError as exc:
+        raise doc.validation_error(exc) from None
+    prompt, prompt_path = _load_prompt(model, doc, files)
+    defaults_checks = [_check(doc, c, ("defaults", "checks", i)) for i, c in enumerate(model.defaults.checks)]
+    cases = [_inline_case(doc, m, i, model.defaults, defaults_checks) for i, m in enumerate(model.cases)]
+    sources = model.cases_from if isinstance(model.cases_from, list) else [model.cases_from] if model.cases_from else []
+    for n, source in enumerate(sources):
+        loc = ("cases_from", n) if isinstance(model.cases_from, list) else ("cases_from",)
+        cases += _cases_from(doc, files, source, loc, model.defaults, defaults_checks)
+    if not cases:
+        raise doc.error("suite has no cases (give `cases` or `cases_from`)", ("cases",))
+    _check_unique(doc, cases)
+    _check_variables(doc, prompt, cases)
+    suite = Suite(id=model.id, description=model.description, path=doc.path, prompt=prompt,
+                  cases=tuple(cases), params=model.defaults.params.set_fields(),
+                  allow_code=model.allow_code, prompt_path=prompt_path)
+    return replace(suite, content_hash=suite_hash(suite))
+
+
+def _load_prompt(model: SuiteModel, doc: YamlDoc, files: ProjectFiles) -> tuple[Prompt, str | None]:
+    if model.prompt and model.template:
+        raise doc.error("give either `prompt` (a file) or `template` (inline), not both", ("template",))
+    if model.template is not None:
+        return inline_prompt(model.template, model.system, doc.path, doc.line_of(("template",))), None
+    if not model.prompt:
+        raise doc.error("missing `prompt` (a path into prompts/) or an inline `template`", ("prompt",))
+    rel = files.resolve(model.prompt, doc, ("prompt",))
+    try:
+        text = files.read_text(rel)
+    except FileNotFoundError:
+        raise doc.error(f"prompt file not found: {model.prompt}", ("prompt",)) from None
+    return prompt_from_doc(load_yaml_text(text, rel)), rel
+
+
+def _check(doc: YamlDoc, raw: dict[str, Any], loc: tuple[Any, ...]) -> CheckConfig:
+    """Validate one check mapping against its type's config model."""
+    kind = raw.get("type")
+    if not isinstance(kind, str):
+        raise doc.error("check needs a `type`", loc + ("type",))
+    if kind not in CHECK_TYPES:
+        raise doc.error(CHECK_TYPES.unknown_message(kind), loc + ("type",))
+    try:
+        return CHECK_TYPES.get(kind).Config.model_validate(raw)
+    except pydantic.ValidationError as exc:
+        raise doc.validation_error(exc, loc) from None
+    except ConfigError as exc:
+        raise doc.error(exc.bare_message, loc) from None
+
+
+def _merge_params(defaults: DefaultsModel, own: ParamsModel) -> dict[str, Any]:
+    return {**defaults.params.set_fields(), **own.set_fields()}
+
+
+def _inline_case(doc: YamlDoc, m: CaseModel, i: int, defaults: DefaultsModel,
+                 default_checks: list[CheckConfig]) -> Case:
+    own = [_check(doc, c, ("cases", i, "checks", j)) for j, c in enumerate(m.checks)]
+    return Case(id=str(m.id), vars=dict(m.vars), reference=m.reference,
+                checks=tuple(default_checks + own), tags=tuple(dict.fromkeys(defaults.tags + m.tags)),
+                paraphrases=tuple(m.paraphrases), params=m.params.set_fields(), line=doc.line_of(("cases", i)))
+
+
+def _cases_from(doc: YamlDoc, files: ProjectFiles, source: CasesFromModel, loc: tuple[Any, ...],
+                defaults: DefaultsModel, default_checks: list[CheckConfig]) -> list[Case]:
+    rows = files.read_rows(source.path, source.format, doc, loc + ("path",), source.limit)
+    mapping = source.vars if isinstance(source.vars, dict) else {v: v for v in source.vars}
+    cases = []
+    for n, row in enumerate(rows):
+        where = f"row {n + 1} of {source.path}"
+        missing = [col for col in list(mapping.values()) + [source.id, source.reference]
+                   if col and col not in row]
+        if missing:
+            raise doc.error(f"{where} has no column '{missing[0]}'", loc)
+        try:
+            checks = [_check(doc, _fill_check(c, row, doc, loc + ("checks", j), where), loc + ("checks", j))
+                      for j, c in enumerate(source.checks)]
+        except ConfigError as exc:  # say which row filled the check
+            if exc.bare_message.startswith(where):
+                raise
+            raise ConfigError(f"{where}: {exc.bare_message}", file=exc.file, line=exc.line,
+                              field=exc.field) from None
+        tags = list(defaults.tags) + list(source.tags)
+        if source.tags_field and row.get(source.tags_field):
+            extra = row[source.tags_field]
+            tags += [extra] if isinstance(extra, str) else list(extra)
+        cases.append(Case(
+            id=str(row[source.id]) if source.id else str(n),
+            vars={name: row[col] for name, col in mapping.items()},
+            reference=None if source.reference is None or row[source.reference] is None else str(row[source.reference]),
+            checks=tuple(default_checks + checks), tags=tuple(dict.fromkeys(tags)),
+            line=doc.line_of(loc)))
+    return cases
+
+
+def _fill_check(raw: dict[str, Any], row: dict[str, Any], doc: YamlDoc, loc: tuple[Any, ...],
+                where: str) -> dict[str, Any]:
+    """A check under cases_from may take fields from the row: ``from: {field: column}``."""
+    raw = dict(raw)
+    columns = raw.pop("from", None) or {}
+    if not isinstance(columns, dict):
+        raise doc.error("`from` must map check fields to column names", loc + ("from",))
+    for key, column in columns.items():
+        if column not in row:
+            raise doc.error(f"{where} has no column '{column}'", loc + ("from", key))
+        raw[key] = row[column]
+    return raw
+
+
+def _check_unique(doc: YamlDoc, cases: list[Case]) -> None:
+    seen: dict[str, Case] = {}
+    for case in cases:
+        if case.id in seen:
+            raise ConfigError(f"duplicate case id '{case.id}' (first at line {seen[case.id].line})",
+                              file=doc.path, line=case.line, field="id")
+        seen[case.id] = case
+
+
+def _check_variables(doc: YamlDoc, prompt: Prompt, cases: list[Case]) -> None:
+    needed = prompt.variables
+    for case in cases:
+        for variant in [case.vars] + list(case.paraphrases):
+            missing = sorted(needed - set(variant))
+            if missing:
+                raise ConfigError(f"case '{case.id}' does not set template variable '{missing[0]}'",
+                                  file=doc.path, line=case.line, field="vars")
+
+
+def suite_hash(suite: Suite) -> str:
+    body = json.dumps({"id": suite.id, "prompt": suite.prompt.content_hash,
+                       "cases": [case_fingerprint(c) for c in suite.cases], "params": suite.params},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def case_fingerprint(case: Case) -> dict[str, Any]:
+    """What defines a case's meaning (used for change detection and hashing)."""
+    return {"id": case.id, "vars": case.vars, "reference": case.reference,
+            "checks": [c.model_dump(mode="json") for c in case.checks],
+            "paraphrases": list(case.paraphrases), "params": case.params}
+
+
+__all__ = ["Suite", "case_fingerprint", "load_suite", "suite_from_doc"]

@@ -1,0 +1,1 @@
+"""Scoring: check types, the code sandbox, embeddings."""

@@ -1,0 +1,50 @@
+"""Reference-based n-gram overlap: rouge-l and rouge-1 (the ``rouge-score`` library)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from harness.scoring.checks.base import CheckConfig, ScoreItem, Scorer, check_type
+from harness.types import Score
+
+
+class RougeConfig(CheckConfig):
+    min: float = 0.0
+    value: str | None = None  # an explicit reference; defaults to the case's `reference`
+
+
+@lru_cache(maxsize=4)
+def _rouge(kind: str):
+    from rouge_score import rouge_scorer
+
+    return rouge_scorer.RougeScorer([kind], use_stemmer=True)
+
+
+def rouge_f(kind: str, reference: str, output: str) -> float:
+    """ROUGE F-measure of ``output`` against ``reference`` (kind: rougeL or rouge1)."""
+    return float(_rouge(kind).score(reference, output)[kind].fmeasure)
+
+
+class _Rouge(Scorer):
+    Config = RougeConfig
+    kind = ""
+    uses_reference = True
+
+    def score_one(self, item: ScoreItem) -> Score:
+        cfg: RougeConfig = self.config  # type: ignore[assignment]
+        reference = cfg.value if cfg.value is not None else item.case.reference
+        if reference is None:
+            return self.make(False, "no reference to compare with", error=True)
+        value = rouge_f(self.kind, reference, item.output)
+        ok = value >= cfg.min
+        return self.make(ok, f"{self.type_name} {value:.3f} {'>=' if ok else '<'} {cfg.min}", value, cfg.min)
+
+
+@check_type("rouge-l")
+class RougeL(_Rouge):
+    kind = "rougeL"
+
+
+@check_type("rouge-1")
+class Rouge1(_Rouge):
+    kind = "rouge1"

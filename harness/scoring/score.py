@@ -1,0 +1,99 @@
+"""Scoring: generations -> Scores -> CaseResults.
+
+Each distinct check config is built once and scores all its outputs in one batch
+(so similarity encodes in batches and code tests run in a pool). A scorer that
+crashes is recorded as an error on those scores; the run goes on.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from harness.scoring.checks import CHECK_TYPES, CheckConfig, ScoreItem
+from harness.types import Case, CaseResult, Generation, GenerationRequest, SampleResult, Score
+
+log = logging.getLogger(__name__)
+
+
+def score_generations(cases: Sequence[Case], requests: Sequence[GenerationRequest],
+                      generations: Sequence[Generation]) -> list[CaseResult]:
+    """Score every successful generation with its case's checks and assemble CaseResults."""
+    by_id = {c.id: c for c in cases}
+    scores = _score_all(by_id, requests, generations)
+    samples: dict[tuple[str, str], list[SampleResult]] = defaultdict(list)
+    for i, (request, gen) in enumerate(zip(requests, generations)):
+        own = tuple(scores.get(i, ()))
+        passed = gen.error is None and all(s.passed for s in own)
+        samples[(request.case_id, request.variant)].append(SampleResult(
+            sample=request.sample, output=gen.output, scores=own, passed=passed, error=gen.error,
+            new_tokens=gen.new_tokens, latency_s=gen.latency_s, cached=gen.cached, variant=request.variant))
+    results = []
+    for case in cases:
+        main = tuple(sorted(samples.get((case.id, "main"), []), key=lambda s: s.sample))
+        paraphrases = tuple(
+            tuple(sorted(samples[(case.id, f"paraphrase-{j + 1}")], key=lambda s: s.sample))
+            for j in range(len(case.paraphrases)) if (case.id, f"paraphrase-{j + 1}") in samples)
+        results.append(CaseResult(case_id=case.id, samples=main, tags=case.tags, reference=case.reference,
+                                  paraphrases=paraphrases))
+    return results
+
+
+def _config_key(config: CheckConfig) -> str:
+    return json.dumps(config.model_dump(mode="json"), sort_keys=True, default=str)
+
+
+def _score_all(cases: dict[str, Case], requests: Sequence[GenerationRequest],
+               generations: Sequence[Generation]) -> dict[int, list[Score]]:
+    groups: dict[str, tuple[CheckConfig, list[tuple[int, int]]]] = {}
+    for i, (request, gen) in enumerate(zip(requests, generations)):
+        if gen.error is not None:
+            continue
+        for position, config in enumerate(cases[request.case_id].checks):
+            key = _config_key(config)
+            groups.setdefault(key, (config, []))[1].append((i, position))
+    placed: dict[int, dict[int, Score]] = defaultdict(dict)
+    batches = [(config, members, [ScoreItem(generations[i].output, cases[requests[i].case_id]) for i, _ in members])
+               for config, members in groups.values()]
+    for (_, members, _), scores in zip(batches, _run_batches(batches)):
+        for (i, position), score in zip(members, scores):
+            placed[i][position] = score
+    return {i: [by_pos[p] for p in sorted(by_pos)] for i, by_pos in placed.items()}
+
+
+def _run_batches(batches: list[tuple[CheckConfig, list[tuple[int, int]], list[ScoreItem]]]) -> list[list[Score]]:
+    """Score each batch; batches of check types with ``concurrent_groups`` (code-tests: one
+    config per case) run side by side, each in a copy of this context."""
+    results: list[list[Score] | None] = [None] * len(batches)
+    concurrent = [n for n, (config, _, _) in enumerate(batches) if _concurrent(config)]
+    with ThreadPoolExecutor(max_workers=max(1, min(len(concurrent), 64))) as pool:
+        futures = {n: pool.submit(contextvars.copy_context().run, _run_scorer, batches[n][0], batches[n][2])
+                   for n in concurrent}
+        for n, (config, _, items) in enumerate(batches):
+            if n not in futures:
+                results[n] = _run_scorer(config, items)
+        for n, future in futures.items():
+            results[n] = future.result()
+    return [r or [] for r in results]
+
+
+def _concurrent(config: CheckConfig) -> bool:
+    return config.type in CHECK_TYPES and CHECK_TYPES.get(config.type).concurrent_groups
+
+
+def _run_scorer(config: CheckConfig, items: list[ScoreItem]) -> list[Score]:
+    try:
+        scorer = CHECK_TYPES.get(config.type)(config)
+        scores = scorer.score(items)
+        if len(scores) != len(items):
+            raise RuntimeError(f"scorer returned {len(scores)} scores for {len(items)} outputs")
+        return scores
+    except Exception as exc:  # one broken scorer must not stop the run
+        log.warning("check %s failed: %s", config.display_name, exc)
+        return [Score(check=config.display_name, type=config.type, passed=False,
+                      reason=f"scorer error: {type(exc).__name__}: {exc}", weight=config.weight, error=True)
+                for _ in items]
