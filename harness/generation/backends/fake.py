@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
-from harness.generation.backends.base import ModelSpec, backend
+from harness.generation.backends.base import ModelSpec, SpecSyntax, backend
 from harness.errors import ConfigError
 from harness.types import Generation, GenerationRequest
 
@@ -23,7 +23,7 @@ _MODES = ("echo", "seeded")
 
 
 @backend("fake")
-class FakeBackend:
+class FakeBackend(SpecSyntax):
     generated: ClassVar[int] = 0
     loads: ClassVar[int] = 0
 
