@@ -6,7 +6,7 @@ else the raw text. The program run is ``prefix`` (when needed) + code + ``test``
 does not define ``entry_point`` it is appended to ``prefix``; when it does, ``prefix``
 (imports, helpers and a docstring-only stub) goes first and the code redefines the stub.
 
-Verdicts: pass, fail (with the failing assertion), timeout, memory, sandbox-error;
+Code verdicts (``harness.scoring.sandbox.CodeVerdict``): pass, fail (with the failing assertion), timeout, memory, sandbox-error;
 only pass passes. Code runs only inside ``harness.scoring.sandbox.code_execution_allowed()``.
 """
 
