@@ -15,7 +15,7 @@ from harness.generation.backends.batching import ModelShape, auto_batch_size, pl
 from harness.generation.backends.hf import HFBackend
 from harness.errors import ConfigError
 from harness.types import GenerationRequest, GenParams, Message, RenderedPrompt
-from tests.fixtures.tiny_models import tiny_gpt2_dir, tiny_llama_dir  # noqa: F401 - fixtures
+from tests.support.tiny_models import tiny_gpt2_dir, tiny_llama_dir  # noqa: F401 - fixtures
 
 QUESTIONS = [
     "The capital of France is",

@@ -20,7 +20,7 @@ from harness.generation.backends.openai import OpenAIBackend
 from harness.types import GenerationRequest, GenParams, Message, RenderedPrompt
 from tests.support.fault_proxy import Drop, FaultProxy, Slow, Status
 from tests.support.serve import free_port, transformers_serve
-from tests.support.tiny_model import build_tiny_chat_model
+from tests.support.tiny_models import build_tiny_chat_model
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("fastapi", reason="transformers serve needs the transformers[serving] extra")
