@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from harness.errors import UsageError
 from harness.generation.backends.base import ModelSpec
 from harness.generation.cache import GenerationCache
-from harness.errors import UsageError
 from harness.generation.executors import LocalExecutor, make_executor
 from harness.generation.generate import GenerateOptions, derive_seed, generate
 from harness.types import GenerationRequest, GenParams, Message, RenderedPrompt

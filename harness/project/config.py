@@ -14,9 +14,9 @@ from typing import Any
 import pydantic
 from pydantic import BaseModel, ConfigDict
 
+from harness.errors import ConfigError, UsageError
 from harness.generation.backends import backend_class
 from harness.generation.backends.base import ModelSpec, SpecContext, spec_syntax
-from harness.errors import ConfigError, UsageError
 from harness.project.paths import CONFIG_NAME, find_project_root
 from harness.project.prompts import ParamsModel
 from harness.project.yamlfile import load_yaml

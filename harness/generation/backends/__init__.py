@@ -7,7 +7,6 @@ from harness.generation.backends import fake, replay  # noqa: F401
 from harness.generation.backends.base import BACKENDS, Backend, ModelSpec, backend
 
 
-
 def _import_hf() -> None:
     from harness.generation.backends import hf  # noqa: F401  (registers "hf")
 

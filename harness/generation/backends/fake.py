@@ -15,8 +15,8 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
-from harness.generation.backends.base import ModelSpec, SpecSyntax, backend
 from harness.errors import ConfigError
+from harness.generation.backends.base import ModelSpec, SpecSyntax, backend
 from harness.types import Generation, GenerationRequest
 
 _MODES = ("echo", "seeded")

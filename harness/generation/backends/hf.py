@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from harness.errors import ConfigError, InfrastructureError
 from harness.generation.backends.base import ModelSpec, SpecContext, SpecSyntax, backend
 from harness.generation.backends.batching import auto_batch_size, plan_batches
 from harness.generation.backends.filehash import FileHashCache
@@ -32,7 +33,6 @@ from harness.generation.backends.hf_source import (
     source_fingerprint,
 )
 from harness.generation.backends.rows import RowResult, RowSpec
-from harness.errors import ConfigError, InfrastructureError
 from harness.types import Generation, GenerationRequest
 
 DECODER_VERSION = 1  # bump when decoding changes what a seed or a greedy run produces

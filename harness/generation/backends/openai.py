@@ -29,9 +29,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from harness.errors import ConfigError, InfrastructureError
 from harness.generation.backends.base import ModelSpec, SpecContext, SpecSyntax, backend
 from harness.generation.backends.retry import RetryPolicy, is_retryable_status, parse_retry_after, retry_delay
-from harness.errors import ConfigError, InfrastructureError
 from harness.types import Generation, GenerationRequest
 
 log = logging.getLogger(__name__)

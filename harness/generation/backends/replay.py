@@ -12,8 +12,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.generation.backends.base import ModelSpec, SpecContext, SpecSyntax, backend
 from harness.errors import ConfigError
+from harness.generation.backends.base import ModelSpec, SpecContext, SpecSyntax, backend
 from harness.types import Generation, GenerationRequest
 
 Key = tuple[str | None, str, str, int]

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
+from harness.errors import UsageError
 from harness.generation.backends import create_backend
 from harness.generation.backends.base import ModelSpec
-from harness.errors import UsageError
 from harness.types import Generation, GenerationRequest
+
 
 class Executor(Protocol):
     """Runs a backend over requests somewhere."""
