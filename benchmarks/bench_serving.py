@@ -23,7 +23,7 @@ from harness.generation.backends.base import ModelSpec
 from harness.generation.backends.openai import OpenAIBackend
 from harness.types import Generation, GenerationRequest, GenParams, Message, RenderedPrompt
 from tests.support.serve import transformers_serve
-from tests.support.tiny_model import convert_bundled_smollm2
+from tests.support.tiny_models import convert_bundled_smollm2
 
 TOPICS = ["France", "Japan", "Brazil", "Kenya", "Canada", "Norway", "India", "Egypt",
           "Peru", "Italy", "Chile", "Spain", "Ghana", "Nepal", "Cuba", "Fiji"]

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from harness_project import Project
 
-from harness.project.config import load_project_config, resolve_model
 from harness.errors import ConfigError, UsageError
+from harness.project.config import load_project_config, resolve_model
 
 
 def test_defaults_without_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,9 +9,9 @@ from harness_project import Project
 
 from harness.generation.backends import ModelSpec
 from harness.generation.cache import GenerationCache
-from harness.project.config import load_project_config
 from harness.generation.generate import GenerateOptions, build_requests, derive_seed, generate, merge_params
 from harness.pipeline import RunOptions, run_suite
+from harness.project.config import load_project_config
 from harness.project.suites import load_suite
 
 FAKE = ModelSpec("fake", "echo")

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from harness.errors import UsageError
 from harness.generation.backends.base import ModelSpec
 from harness.generation.cache import GenerationCache
-from harness.errors import UsageError
 from harness.generation.executors import LocalExecutor, make_executor
 from harness.generation.generate import GenerateOptions, derive_seed, generate
 from harness.types import GenerationRequest, GenParams, Message, RenderedPrompt
@@ -102,7 +102,7 @@ def test_hf_backend_on_a_tiny_model_matches_local(executor, tmp_path):
 
     if importlib.util.find_spec("harness.generation.backends.hf") is None:
         pytest.skip("the hf backend is not in this tree yet")
-    from tests.support.tiny_model import build_tiny_chat_model
+    from tests.support.tiny_models import build_tiny_chat_model
 
     model = build_tiny_chat_model(tmp_path / "tiny")
     spec = ModelSpec(backend="hf", target=str(model), options={"device": "cpu"})

@@ -13,9 +13,8 @@ from harness_project import Project
 from harness.generation.backends import ModelSpec, backend
 from harness.project.config import load_project_config
 from harness.project.suites import load_suite
+from harness.store import Store
 from harness.types import Generation, GenerationRequest
-
-store_module = pytest.importorskip("harness.store")
 
 
 @backend("test-crash-after-one")
@@ -37,7 +36,7 @@ class CrashAfterOne:
 
 
 def stored_runs(project: Project) -> list[Any]:
-    store = store_module.Store(load_project_config().database)
+    store = Store(load_project_config().database)
     try:
         return [(run, store.results(run.run_id)) for run in store.runs()]
     finally:

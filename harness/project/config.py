@@ -14,8 +14,9 @@ from typing import Any
 import pydantic
 from pydantic import BaseModel, ConfigDict
 
-from harness.generation.backends.base import ModelSpec
 from harness.errors import ConfigError, UsageError
+from harness.generation.backends import backend_class
+from harness.generation.backends.base import ModelSpec, SpecContext, spec_syntax
 from harness.project.paths import CONFIG_NAME, find_project_root
 from harness.project.prompts import ParamsModel
 from harness.project.yamlfile import load_yaml
@@ -143,24 +144,10 @@ def resolve_model(spec: str, config: ProjectConfig) -> ModelSpec:
         known = sorted(set(config.models) | set(BUILTIN_MODELS))
         raise UsageError(f"unknown model '{spec}': use BACKEND:TARGET (hf:, openai:, replay:, fake:) "
                          f"or a name from harness.yaml ({', '.join(known)})")
-    options: dict[str, Any] = {"harness_dir": str(config.harness_dir)}
-    if backend == "openai":
-        url, _, name = target.partition("#")
-        target = url
-        if name:
-            options["model"] = name
-    if backend == "replay":
-        target = str(_project_path(target, config))
-    if backend == "hf" and target.endswith(".gguf"):
-        options["gguf"] = Path(target).name
-    return ModelSpec(backend=backend, target=target, options=options)
-
-
-def _project_path(target: str, config: ProjectConfig) -> Path:
-    path = Path(target)
-    if path.is_absolute() or path.exists():
-        return path.resolve()
-    return (config.root / path).resolve()
+    ctx = SpecContext(root=config.root)
+    target, options = spec_syntax(backend_class(backend)).parse_target(target, ctx)
+    return ModelSpec(backend=backend, target=target,
+                     options={"harness_dir": str(config.harness_dir), **options})
 
 
 def _merged_config(name: str, config: ProjectConfig, seen: tuple[str, ...]) -> dict[str, Any]:
@@ -184,12 +171,8 @@ def _from_name(name: str, config: ProjectConfig, seen: tuple[str, ...]) -> Model
     if backend is None:
         raise ConfigError(f"model '{name}' needs a `backend`", file=str(config.config_file or CONFIG_NAME),
                           field=f"models.{name}.backend")
-    target = raw.pop("url", None) or raw.pop("file", None) or raw.get("model") or raw.get("gguf") or ""
-    if backend == "openai":
-        raw.pop("url", None)
-    elif backend == "hf":
-        raw.pop("model", None)
-    if backend == "replay":
-        target = str(_project_path(target, config))
-    options = {"harness_dir": str(config.harness_dir), **raw}
-    return ModelSpec(backend=backend, target=target, options=options, params=params, name=name)
+    ctx = SpecContext(root=config.root)
+    target, options = spec_syntax(backend_class(backend)).from_config(raw, ctx)
+    return ModelSpec(backend=backend, target=target,
+                     options={"harness_dir": str(config.harness_dir), **options},
+                     params=params, name=name)

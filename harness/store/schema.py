@@ -1,4 +1,5 @@
-"""Table definitions (the current schema; ``migrations`` builds it step by step)."""
+"""Table definitions: the current schema. Change it only together with a new migration step
+(see ``harness.store.migrations``); a test compares it with a database built from the steps."""
 
 from __future__ import annotations
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from harness.errors import ConfigError
 from harness.generation.backends.base import BACKENDS, ModelSpec
 from harness.generation.backends.batching import ModelShape, auto_batch_size, plan_batches
 from harness.generation.backends.hf import HFBackend
-from harness.errors import ConfigError
 from harness.types import GenerationRequest, GenParams, Message, RenderedPrompt
-from tests.fixtures.tiny_models import tiny_gpt2_dir, tiny_llama_dir  # noqa: F401 - fixtures
+from tests.support.tiny_models import tiny_gpt2_dir, tiny_llama_dir  # noqa: F401 - fixtures
 
 QUESTIONS = [
     "The capital of France is",
@@ -213,7 +213,8 @@ def test_fingerprint_changes_when_weights_change(tiny_llama_dir: Path, tmp_path:
 def test_fingerprint_without_importing_torch(tiny_llama_dir: Path, tmp_path: Path) -> None:  # noqa: F811
     import subprocess
 
-    code = ("import sys; from harness.generation.backends.base import ModelSpec; from harness.generation.backends.hf import HFBackend;"
+    code = ("import sys; from harness.generation.backends.base import ModelSpec; "
+            "from harness.generation.backends.hf import HFBackend;"
             f"b = HFBackend(ModelSpec('hf', {str(tiny_llama_dir)!r}, {{'harness_dir': {str(tmp_path)!r}}}));"
             "b.fingerprint(); print('torch' in sys.modules, 'transformers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

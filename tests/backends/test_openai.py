@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.errors import ConfigError
 from harness.generation.backends.base import ModelSpec
 from harness.generation.backends.openai import (
     OpenAIBackend,
@@ -12,7 +13,6 @@ from harness.generation.backends.openai import (
     parse_response,
     request_body,
 )
-from harness.errors import ConfigError
 from harness.types import GenerationRequest, GenParams, Message, RenderedPrompt
 
 

@@ -20,7 +20,7 @@ from harness.generation.backends.openai import OpenAIBackend
 from harness.types import GenerationRequest, GenParams, Message, RenderedPrompt
 from tests.support.fault_proxy import Drop, FaultProxy, Slow, Status
 from tests.support.serve import free_port, transformers_serve
-from tests.support.tiny_model import build_tiny_chat_model
+from tests.support.tiny_models import build_tiny_chat_model
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("fastapi", reason="transformers serve needs the transformers[serving] extra")
@@ -252,7 +252,8 @@ def test_api_key_is_sent_but_never_shown(proxy, tiny_model, monkeypatch, caplog)
     spec = spec_for(proxy.url, tiny_model, api_key_env="HARNESS_TEST_KEY", max_attempts=2)
     backend = OpenAIBackend(spec)
     # The server echoes the Authorization header in its error body: the message must not carry it.
-    proxy.push(Status(500, body='{"error": "bad key {authorization}"}'), Status(401, body='{"auth": "{authorization}"}'))
+    proxy.push(Status(500, body='{"error": "bad key {authorization}"}'),
+               Status(401, body='{"auth": "{authorization}"}'))
     with caplog.at_level(logging.DEBUG):
         got = dict(backend.generate([request("hi", 3)]))
         fingerprint = backend.fingerprint()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from harness_project import Project
 
-from harness.generation.backends.replay import parse_replay
 from harness.errors import ConfigError
+from harness.generation.backends.replay import parse_replay
 
 
 def test_parse_keys_suite_variant_sample() -> None:

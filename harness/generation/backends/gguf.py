@@ -16,8 +16,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from harness.generation.backends.filehash import FileHashCache
 from harness.errors import ConfigError, InfrastructureError
+from harness.generation.backends.filehash import FileHashCache
 
 log = logging.getLogger("harness.generation.backends")
 

@@ -21,7 +21,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from harness.generation.backends.base import ModelSpec, backend
+from harness.errors import ConfigError, InfrastructureError
+from harness.generation.backends.base import ModelSpec, SpecContext, SpecSyntax, backend
 from harness.generation.backends.batching import auto_batch_size, plan_batches
 from harness.generation.backends.filehash import FileHashCache
 from harness.generation.backends.hf_model import DType, LoadedModel, LoadSettings, load_model, resolve_device
@@ -32,7 +33,6 @@ from harness.generation.backends.hf_source import (
     source_fingerprint,
 )
 from harness.generation.backends.rows import RowResult, RowSpec
-from harness.errors import ConfigError, InfrastructureError
 from harness.types import Generation, GenerationRequest
 
 DECODER_VERSION = 1  # bump when decoding changes what a seed or a greedy run produces
@@ -99,8 +99,20 @@ class _Prepared:
 
 
 @backend("hf")
-class HFBackend:
+class HFBackend(SpecSyntax):
     """Local transformers model; see the module docstring for options."""
+
+    @classmethod
+    def parse_target(cls, target: str, ctx: SpecContext) -> tuple[str, dict[str, Any]]:
+        """``hf:ID_OR_PATH``; a ``.gguf`` path also sets the ``gguf`` option to its file name."""
+        return target, ({"gguf": Path(target).name} if target.endswith(".gguf") else {})
+
+    @classmethod
+    def from_config(cls, fields: dict[str, Any], ctx: SpecContext) -> tuple[str, dict[str, Any]]:
+        """``model`` (or ``gguf``) is the target; ``model`` is not an option of this backend."""
+        options = dict(fields)
+        target = options.pop("model", None) or options.get("gguf") or ""
+        return target, options
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec

@@ -12,9 +12,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Literal
 
+from harness.errors import ConfigError, InfrastructureError
 from harness.generation.backends.batching import ModelShape
 from harness.generation.backends.rows import DecodeSetup
-from harness.errors import ConfigError, InfrastructureError
 from harness.types import RenderedPrompt
 
 DType = Literal["float32", "bfloat16", "float16"]

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from harness.errors import ConfigError, InfrastructureError
 from harness.generation.backends.bundled import BUNDLED_NAME, bundled_checkpoint_dir, bundled_gguf_path
 from harness.generation.backends.filehash import FileHashCache, sha256_text
 from harness.generation.backends.gguf import RECIPE_VERSION, converted_checkpoint
-from harness.errors import ConfigError, InfrastructureError
 
 SourceKind = Literal["folder", "gguf", "hub", "hub-gguf", "bundled"]
 

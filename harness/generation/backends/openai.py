@@ -29,9 +29,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from harness.generation.backends.base import ModelSpec, backend
-from harness.generation.backends.retry import RetryPolicy, is_retryable_status, parse_retry_after, retry_delay
 from harness.errors import ConfigError, InfrastructureError
+from harness.generation.backends.base import ModelSpec, SpecContext, SpecSyntax, backend
+from harness.generation.backends.retry import RetryPolicy, is_retryable_status, parse_retry_after, retry_delay
 from harness.types import Generation, GenerationRequest
 
 log = logging.getLogger(__name__)
@@ -176,8 +176,14 @@ def parse_response(mode: str, payload: dict[str, Any]) -> tuple[str, int | None,
 
 
 @backend("openai")
-class OpenAIBackend:
+class OpenAIBackend(SpecSyntax):
     """Generation through an OpenAI-compatible HTTP server."""
+
+    @classmethod
+    def parse_target(cls, target: str, ctx: SpecContext) -> tuple[str, dict[str, Any]]:
+        """``openai:URL#model``: the URL is the target, the part after ``#`` the ``model`` option."""
+        url, _, name = target.partition("#")
+        return url, ({"model": name} if name else {})
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec

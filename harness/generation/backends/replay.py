@@ -12,18 +12,29 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.generation.backends.base import ModelSpec, backend
 from harness.errors import ConfigError
+from harness.generation.backends.base import ModelSpec, SpecContext, SpecSyntax, backend
 from harness.types import Generation, GenerationRequest
 
 Key = tuple[str | None, str, str, int]
 
 
 @backend("replay")
-class ReplayBackend:
+class ReplayBackend(SpecSyntax):
     """Serves recorded outputs; a missing case is an error that names it."""
 
     cacheable = False
+
+    @classmethod
+    def parse_target(cls, target: str, ctx: SpecContext) -> tuple[str, dict[str, Any]]:
+        """``replay:FILE``, relative to the project root unless it exists from the cwd."""
+        return ctx.project_path(target), {}
+
+    @classmethod
+    def from_config(cls, fields: dict[str, Any], ctx: SpecContext) -> tuple[str, dict[str, Any]]:
+        """``file`` is the target."""
+        target, options = super().from_config(fields, ctx)
+        return ctx.project_path(target), options
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec

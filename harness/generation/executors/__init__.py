@@ -7,15 +7,13 @@ give the same cache keys whichever executor runs them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
+from harness.errors import UsageError
 from harness.generation.backends import create_backend
 from harness.generation.backends.base import ModelSpec
-from harness.errors import UsageError
 from harness.types import Generation, GenerationRequest
-
-EXECUTORS = ("local", "ray")
 
 
 class Executor(Protocol):
@@ -44,15 +42,27 @@ class LocalExecutor:
         """Nothing held between runs."""
 
 
+def _local(address: str | None, workers: int | None) -> Executor:
+    return LocalExecutor()
+
+
+def _ray(address: str | None, workers: int | None) -> Executor:
+    try:
+        from harness.generation.executors.ray import RayExecutor
+    except ImportError as exc:
+        raise UsageError(f"the ray executor needs the 'ray' package ({exc}); "
+                         "install it with: pip install 'harness[ray]'") from None
+    return RayExecutor(address=address, workers=workers or 2)
+
+
+ExecutorFactory = Callable[[str | None, int | None], Executor]
+EXECUTOR_FACTORIES: dict[str, ExecutorFactory] = {"local": _local, "ray": _ray}
+EXECUTORS = tuple(EXECUTOR_FACTORIES)
+
+
 def make_executor(name: str, address: str | None = None, workers: int | None = None) -> Executor:
     """``local`` or ``ray`` (``address``: a ``ray://`` or ``host:port`` cluster, else a local one)."""
-    if name == "local":
-        return LocalExecutor()
-    if name == "ray":
-        try:
-            from harness.generation.executors.ray import RayExecutor
-        except ImportError as exc:
-            raise UsageError(f"the ray executor needs the 'ray' package ({exc}); "
-                             "install it with: pip install 'harness[ray]'") from None
-        return RayExecutor(address=address, workers=workers or 2)
-    raise UsageError(f"unknown executor '{name}'; use one of: {', '.join(EXECUTORS)}")
+    factory = EXECUTOR_FACTORIES.get(name)
+    if factory is None:
+        raise UsageError(f"unknown executor '{name}'; use one of: {', '.join(EXECUTORS)}")
+    return factory(address, workers)

@@ -22,8 +22,8 @@ from typing import Any
 
 import ray
 
-from harness.generation.backends.base import ModelSpec
 from harness.errors import InfrastructureError
+from harness.generation.backends.base import ModelSpec
 from harness.types import Generation, GenerationRequest
 
 IN_FLIGHT_PER_WORKER = 2

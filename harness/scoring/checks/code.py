@@ -6,8 +6,9 @@ else the raw text. The program run is ``prefix`` (when needed) + code + ``test``
 does not define ``entry_point`` it is appended to ``prefix``; when it does, ``prefix``
 (imports, helpers and a docstring-only stub) goes first and the code redefines the stub.
 
-Verdicts: pass, fail (with the failing assertion), timeout, memory, sandbox-error;
-only pass passes. Code runs only inside ``harness.scoring.sandbox.code_execution_allowed()``.
+Code verdicts (``harness.scoring.sandbox.CodeVerdict``): pass, fail (with the failing
+assertion), timeout, memory, sandbox-error; only pass passes. Code runs only inside
+``harness.scoring.sandbox.code_execution_allowed()``.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from harness.errors import CodeExecutionNotAllowed
-from harness.scoring.sandbox import Limits, SandboxResult, is_code_execution_allowed, run_code
-from harness.scoring.checks.base import CheckConfig, ScoreItem, Scorer, check_type
 from harness.analysis.stats import pass_at_k  # the one estimator, re-exported for pass@k over code cases
+from harness.errors import CodeExecutionNotAllowed
+from harness.scoring.checks.base import CheckConfig, ScoreItem, Scorer, check_type
+from harness.scoring.sandbox import Limits, SandboxResult, is_code_execution_allowed, run_code
 from harness.types import Score
 
 FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)

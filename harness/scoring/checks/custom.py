@@ -16,6 +16,8 @@ from harness.scoring.checks.base import CheckConfig, ScoreItem, Scorer, check_ty
 from harness.types import Case, Score
 
 ScorerFn = Callable[..., "bool | float | Score"]
+# Python scorer functions (used by the `python` check type): entry-point group `harness.scorers`.
+# Check types themselves register under `harness.checks` (see checks/base.py); docs/suites.md.
 CUSTOM_SCORERS: Registry[ScorerFn] = Registry("python scorer", "harness.scorers")
 
 

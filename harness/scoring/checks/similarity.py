@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.scoring.embeddings import DEFAULT_EMBEDDING_MODEL, cosine_pairs
 from harness.scoring.checks.base import CheckConfig, ScoreItem, Scorer, check_type
+from harness.scoring.embeddings import DEFAULT_EMBEDDING_MODEL, cosine_pairs
 from harness.types import Score
 
 

@@ -6,8 +6,12 @@ may migrate a fresh database at once: the whole migration runs in one write tran
 (SQLite ``BEGIN IMMEDIATE``; PostgreSQL also takes a transaction-level advisory lock), so
 the second process waits and then finds nothing left to do.
 
-To change the schema, append a step here and change ``schema.py`` to match; never edit a
-step that has shipped.
+Each step lives in its own module (``v001_tables``, ``v002_indexes``, ...) with its DDL
+frozen: a step never reads ``schema.py``, so editing the models cannot change what an old
+step creates. To change the schema, add a module ``vNNN_<what>.py`` with ``upgrade(conn)``,
+append it to ``MIGRATIONS`` and change ``schema.py`` to match; never edit a step that has
+shipped. ``tests/test_store.py`` builds a fresh database from the steps and fails when it
+differs from ``schema.metadata``.
 """
 
 from __future__ import annotations
@@ -18,28 +22,20 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from harness.store import schema
 from harness.store.engine import READ_ONLY
+from harness.store.migrations import v001_tables, v002_indexes
 
 Migration = Callable[[sa.Connection], None]
 _PG_LOCK_KEY = 0x6861726E  # "harn"
 
+# The bookkeeping table, frozen like the steps (``schema.schema_version`` must match it).
+_schema_version = sa.Table(
+    "schema_version", sa.MetaData(),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("applied_at", sa.String(40), nullable=False),
+)
 
-def _create_tables(conn: sa.Connection) -> None:
-    """1: runs, per-case and per-sample results, comparisons."""
-    for table in (schema.runs, schema.run_cases, schema.results, schema.case_tags,
-                  schema.comparisons,
-                  schema.comparison_suites, schema.comparison_cases):
-        conn.execute(sa.schema.CreateTable(table))
-
-
-def _create_indexes(conn: sa.Connection) -> None:
-    """2: indexes for the dashboard's queries."""
-    for index in schema.INDEXES:
-        conn.execute(sa.schema.CreateIndex(index))
-
-
-MIGRATIONS: tuple[Migration, ...] = (_create_tables, _create_indexes)
+MIGRATIONS: tuple[Migration, ...] = (v001_tables.upgrade, v002_indexes.upgrade)
 LATEST = len(MIGRATIONS)
 
 
@@ -50,11 +46,11 @@ def migrate(engine: Engine) -> int:
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-        schema.schema_version.create(conn, checkfirst=True)
+        _schema_version.create(conn, checkfirst=True)
         version = _version(conn)
         for number in range(version + 1, LATEST + 1):
             MIGRATIONS[number - 1](conn)
-            conn.execute(schema.schema_version.insert().values(
+            conn.execute(_schema_version.insert().values(
                 version=number, applied_at=datetime.now(timezone.utc).isoformat()))
         return LATEST - version
 
@@ -62,10 +58,10 @@ def migrate(engine: Engine) -> int:
 def current_version(engine: Engine) -> int:
     """The schema version of the database (0 for an empty one)."""
     with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
-        if not sa.inspect(conn).has_table(schema.schema_version.name):
+        if not sa.inspect(conn).has_table(_schema_version.name):
             return 0
         return _version(conn)
 
 
 def _version(conn: sa.Connection) -> int:
-    return int(conn.scalar(sa.select(sa.func.max(schema.schema_version.c.version))) or 0)
+    return int(conn.scalar(sa.select(sa.func.max(_schema_version.c.version))) or 0)

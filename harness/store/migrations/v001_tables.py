@@ -1,0 +1,118 @@
+"""Migration 1 (frozen): runs, per-case and per-sample results, comparisons.
+
+This is the DDL that shipped as step 1, copied here so that later edits to ``schema.py``
+cannot change what step 1 creates. Never edit this file; append a new step instead.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+KEY = 255
+
+runs = sa.Table(
+    "runs", metadata,
+    sa.Column("run_id", sa.String(32), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # incomplete | complete
+    sa.Column("suite_id", sa.String(KEY), nullable=False),
+    sa.Column("suite_hash", sa.String(128), nullable=False),
+    sa.Column("prompt_hash", sa.String(128), nullable=False),
+    sa.Column("prompt_version", sa.String(KEY), nullable=False),
+    sa.Column("model_spec", sa.Text, nullable=False),
+    sa.Column("model_fingerprint", sa.JSON, nullable=False),
+    sa.Column("params", sa.JSON, nullable=False),
+    sa.Column("seed", sa.Integer, nullable=False),
+    sa.Column("samples", sa.Integer, nullable=False),
+    sa.Column("versions", sa.JSON, nullable=False),
+    sa.Column("host", sa.JSON, nullable=False),
+    sa.Column("started_at", sa.String(40), nullable=False),
+    sa.Column("finished_at", sa.String(40)),
+    sa.Column("pass_rate", sa.Float),
+)
+
+run_cases = sa.Table(
+    "run_cases", metadata,
+    sa.Column("run_id", sa.String(32), sa.ForeignKey("runs.run_id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("case_id", sa.String(KEY), primary_key=True),
+    sa.Column("tags", sa.JSON, nullable=False),
+    sa.Column("reference", sa.Text),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("n_passed", sa.Integer, nullable=False),
+    sa.Column("pass_rate", sa.Float, nullable=False),
+    sa.Column("consistent", sa.Boolean, nullable=False),  # every sample and paraphrase agrees
+)
+
+results = sa.Table(
+    "results", metadata,
+    sa.Column("run_id", sa.String(32), sa.ForeignKey("runs.run_id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("case_id", sa.String(KEY), primary_key=True),
+    sa.Column("variant", sa.String(64), primary_key=True),
+    sa.Column("sample", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("output", sa.Text, nullable=False),
+    sa.Column("passed", sa.Boolean, nullable=False),
+    sa.Column("scores", sa.JSON, nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("latency_s", sa.Float, nullable=False),
+    sa.Column("new_tokens", sa.Integer),
+    sa.Column("cached", sa.Boolean, nullable=False),
+)
+
+case_tags = sa.Table(  # the latest known tags of each case, for filters
+    "case_tags", metadata,
+    sa.Column("suite_id", sa.String(KEY), primary_key=True),
+    sa.Column("case_id", sa.String(KEY), primary_key=True),
+    sa.Column("tag", sa.String(KEY), primary_key=True),
+)
+
+comparisons = sa.Table(
+    "comparisons", metadata,
+    sa.Column("comparison_id", sa.String(32), primary_key=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("verdict", sa.String(16), nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("report", sa.JSON, nullable=False),
+)
+
+comparison_suites = sa.Table(
+    "comparison_suites", metadata,
+    sa.Column("comparison_id", sa.String(32),
+              sa.ForeignKey("comparisons.comparison_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("suite_id", sa.String(KEY), primary_key=True),
+    sa.Column("verdict", sa.String(16), nullable=False),
+    sa.Column("baseline_run_id", sa.String(32)),
+    sa.Column("candidate_run_id", sa.String(32)),
+    sa.Column("baseline_model", sa.Text),
+    sa.Column("candidate_model", sa.Text),
+    sa.Column("baseline_prompt_version", sa.String(KEY)),
+    sa.Column("candidate_prompt_version", sa.String(KEY)),
+    sa.Column("baseline_pass_rate", sa.Float),
+    sa.Column("candidate_pass_rate", sa.Float),
+    sa.Column("pass_rate_delta", sa.Float),
+    sa.Column("mean_drift", sa.Float),
+    sa.Column("stats", sa.JSON, nullable=False),
+)
+
+comparison_cases = sa.Table(
+    "comparison_cases", metadata,
+    sa.Column("comparison_id", sa.String(32),
+              sa.ForeignKey("comparisons.comparison_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("suite_id", sa.String(KEY), primary_key=True),
+    sa.Column("case_id", sa.String(KEY), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("baseline_pass_rate", sa.Float),
+    sa.Column("candidate_pass_rate", sa.Float),
+    sa.Column("drift", sa.Float),
+    sa.Column("tags", sa.JSON, nullable=False),
+)
+
+
+def upgrade(conn: sa.Connection) -> None:
+    """Create the step-1 tables."""
+    for table in (runs, run_cases, results, case_tags, comparisons,
+                  comparison_suites, comparison_cases):
+        conn.execute(sa.schema.CreateTable(table))
