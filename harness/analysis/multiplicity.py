@@ -95,7 +95,7 @@ def combined_drop_test(tables: Sequence[tuple[int, int, int, int]]) -> float:
     observed = 0
     pmf = np.ones(1)
     for (b, bn, c, cn), score in zip(cases, scores):
-        points = [int(math.floor(s * resolution + 1e-9)) for s in score]
+        points = [math.floor(s * resolution + 1e-9) for s in score]
         observed += points[b]
         step = np.zeros(len(pmf) + max(points))
         for a, prob in enumerate(_null_pmf(bn, cn, b + c)):

@@ -23,7 +23,8 @@ ALPHA = 0.05
 def _tables(rng: np.random.Generator, rates_base: np.ndarray, rates_cand: np.ndarray, k: int,
             sampled: bool = True) -> list[CaseTable]:
     base, cand = rng.binomial(k, rates_base), rng.binomial(k, rates_cand)
-    return [CaseTable(f"c{i}", int(b), k, int(c), k, sampled, case_status(int(b), k, int(c), k, ALPHA)[0] == "regression")
+    return [CaseTable(f"c{i}", int(b), k, int(c), k, sampled,
+                      case_status(int(b), k, int(c), k, ALPHA)[0] == "regression")
             for i, (b, c) in enumerate(zip(base, cand))]
 
 

@@ -47,7 +47,9 @@ def test_combined_test_equals_brute_force_enumeration() -> None:
         if not informative:
             assert p == 1.0
             continue
-        score = lambda a, m: math.floor(-math.log(fisher_one_sided(a, k, m - a, k)) * 100 + 1e-9)  # noqa: E731
+        def score(a: int, m: int, k: int = k) -> int:
+            return math.floor(-math.log(fisher_one_sided(a, k, m - a, k)) * 100 + 1e-9)
+
         observed = sum(score(b, b + c) for b, _, c, _ in informative)
         supports = [[(a, hypergeom.pmf(a, 2 * k, b + c, k)) for a in range(k + 1)
                      if hypergeom.pmf(a, 2 * k, b + c, k) > 0] for b, _, c, _ in informative]
