@@ -24,6 +24,7 @@ from harness.commands.gitfiles import (
     revision_files,
 )
 from harness.project.paths import ProjectFiles
+from harness.analysis.report import ComparisonReport
 from harness.project.suites import Suite
 
 
@@ -102,7 +103,7 @@ def _execute(project: Any, base: BaseRevision, plan: CheckPlan, options: CheckOp
     from harness.commands.common import load_gate_policy
     from harness.project.config import resolve_model
     from harness.pipeline import compare_suites, options_from_project, run_suite
-    from harness.reporters.run_report import run_suite_dict
+    from harness.reporters.run_report import run_suite_report
 
     spec = resolve_model(options.model or project.default_model, project)
     run_options = options_from_project(project, samples=options.samples, seed=options.seed,
@@ -114,17 +115,17 @@ def _execute(project: Any, base: BaseRevision, plan: CheckPlan, options: CheckOp
         outcome = compare_suites(pairs, spec, spec, project, run_options,
                                  policy=load_gate_policy(project, options.policy_file), alpha=options.alpha,
                                  variable="prompt", store=store)
-        report = dict(outcome.report)
+        report = outcome.report.model_dump(mode="json")
     else:
         report = {"verdict": "pass", "reasons": [], "suites": []}
     new_runs = [run_suite(s.head, spec, project, run_options, case_ids=_new_ids(s), store=store)
                 for s in plan.to_run if s.head is not None and _new_ids(s)]
-    report["new_cases"] = [run_suite_dict(r) for r in new_runs]
+    report["new_cases"] = [run_suite_report(r).model_dump(mode="json") for r in new_runs]
     _note_new_failures(report)
     report["check"] = check_section(base, plan, spec.label)
     from harness.commands.common import comparison_exit_code
 
-    exit_code = comparison_exit_code(report)
+    exit_code = comparison_exit_code(ComparisonReport.model_validate(report))
     if exit_code == EXIT_OK and any(not r.complete for r in new_runs):
         exit_code = EXIT_INFRA
     return CheckOutcome(base, plan, report, exit_code)
@@ -191,7 +192,7 @@ def check_command(options: CheckOptions, outputs: dict[str, Path | None], store:
     print_message(f"base: {outcome.base.label}")
     print_message(outcome.plan.summary())
     if outcome.report.get("suites"):
-        print_comparison(outcome.report)
+        print_comparison(ComparisonReport.model_validate(outcome.report))
     for reason in outcome.report.get("reasons", []) if not outcome.report.get("suites") else []:
         print_message(f"{outcome.report['verdict']}: {reason}")
     write_check_reports(outcome, outputs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from harness.analysis.report import CalibrationReport, ComparisonReport
 from harness.errors import EXIT_GATE_FAILED, EXIT_INFRA, EXIT_OK, ConfigError, UsageError
 
 ReportPaths = dict[str, Path | None]
@@ -69,7 +70,7 @@ def _open_store(project: Any, db: str | None, enabled: bool) -> Any:
 def write_run_reports(results: list[Any], outputs: ReportPaths) -> None:
     from harness.reporters.run_report import run_report
 
-    write_reports(run_report(results), outputs, {"junit": ("junit", "run_junit"),
+    write_reports(run_report(results).model_dump(mode="json"), outputs, {"junit": ("junit", "run_junit"),
                                                  "markdown": ("markdown", "run_markdown"),
                                                  "html": ("html", "render_run_html")})
 
@@ -111,21 +112,20 @@ def compare_command(suites: list[Path], *, baseline: str | None, candidate: str 
     outcome = compare_suites(pairs, base_spec, cand_spec, project, options, policy=load_gate_policy(project, policy_file),
                              alpha=alpha, variable=variable, store=_open_store(project, db, store))
     print_comparison(outcome.report)
-    write_comparison_reports(outcome.report, outputs)
+    write_comparison_reports(outcome.report.model_dump(mode="json"), outputs)
     return comparison_exit_code(outcome.report)
 
 
-def comparison_exit_code(report: dict[str, Any]) -> int:
+def comparison_exit_code(report: ComparisonReport) -> int:
     """3 when a side could not complete (infrastructure errors; reports still written), else by the gate."""
-    incomplete = [s["id"] for s in report.get("suites", [])
-                  if not (s["baseline"].get("complete", True) and s["candidate"].get("complete", True))]
+    incomplete = [s.id for s in report.suites if not (s.baseline.complete and s.candidate.complete)]
     if incomplete:
         from harness.reporters.terminal import print_message
 
         print_message(f"infrastructure error: runs of {', '.join(incomplete)} could not complete; "
                       "what finished is cached and stored", style="red")
         return EXIT_INFRA
-    return EXIT_GATE_FAILED if report.get("verdict") == "fail" else EXIT_OK
+    return EXIT_GATE_FAILED if report.verdict == "fail" else EXIT_OK
 
 
 def load_gate_policy(project: Any, policy_file: Path | None) -> Any:
@@ -205,5 +205,5 @@ def calibrate_command(suites: list[Path], *, model: str | None, samples: int | N
     if json_out is not None:
         from harness.reporters.files import write_json
 
-        write_json(json_out, [asdict(r) for r in results])
+        write_json(json_out, CalibrationReport.model_validate([asdict(r) for r in results]).model_dump(mode="json"))
     return EXIT_OK

@@ -32,7 +32,7 @@ def case_rows(run_id: str, case: CaseResult) -> dict[str, Any]:
     verdicts = {s.passed for s in _all_samples(case)}
     return {"run_id": run_id, "case_id": case.case_id, "tags": list(case.tags),
             "reference": case.reference, "n": case.n, "n_passed": case.n_passed,
-            "pass_rate": case.pass_rate, "consistent": len(verdicts) <= 1}
+            "pass_rate": case.pass_rate if case.pass_rate is not None else 0.0, "consistent": len(verdicts) <= 1}
 
 
 def result_rows(run_id: str, case: CaseResult) -> list[dict[str, Any]]:
