@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.analysis.compare import compare_runs
-from harness.analysis.report import build_report
+from harness.analysis.report_build import build_report
 from harness.reporters.html import render_comparison_html, render_stored_html
 from harness.reporters.run_report import run_report
 from harness.store import Store
