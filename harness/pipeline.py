@@ -14,15 +14,15 @@ from harness.analysis.compare import SuiteComparison, compare_runs
 from harness.analysis.gate import GateResult, Policy, evaluate
 from harness.analysis.report import ComparisonReport
 from harness.analysis.report_build import build_report
+from harness.errors import CodeExecutionNotAllowed, InfrastructureError
 from harness.generation.backends import ModelSpec
 from harness.generation.cache import GenerationCache
-from harness.project.config import ProjectConfig
-from harness.errors import CodeExecutionNotAllowed, InfrastructureError
 from harness.generation.generate import GenerateOptions, build_requests, case_params, generate
 from harness.generation.runinfo import host_info, library_versions, now_iso
+from harness.project.config import ProjectConfig
+from harness.project.suites import Suite
 from harness.scoring.sandbox import code_execution_allowed
 from harness.scoring.score import score_generations
-from harness.project.suites import Suite
 from harness.store import Store
 from harness.types import RunInfo, RunResult
 
@@ -159,7 +159,7 @@ def compare_suites(pairs: Sequence[tuple[Suite, Suite]], baseline: ModelSpec, ca
     report = build_report(comparisons, gate)
     comparison_id = None
     if store is not None:
-        comparison_id = store.save_comparison(report.model_dump(mode="json"), baseline_run_ids=run_ids[0],
+        comparison_id = store.save_comparison(report, baseline_run_ids=run_ids[0],
                                               candidate_run_ids=run_ids[1])
         report = report.model_copy(update={"comparison_id": comparison_id})
     return ComparisonOutcome(comparisons, gate, report, comparison_id)

@@ -18,13 +18,16 @@ PASS_CUTOFF = 0.5
 
 
 class CaseStatus(str, Enum):
-    """How one case changed from baseline to candidate (the JSON value is the lower-case name)."""
+    """How one case changed from baseline to candidate (the JSON value is the lower-case name).
+
+    Declared in the order reports list them: what needs attention first.
+    """
 
     REGRESSION = "regression"
     IMPROVEMENT = "improvement"
-    STABLE_PASS = "stable_pass"
-    STABLE_FAIL = "stable_fail"
     FLAKY = "flaky"
+    STABLE_FAIL = "stable_fail"
+    STABLE_PASS = "stable_pass"
 
     def __str__(self) -> str:
         return self.value

@@ -13,6 +13,7 @@ from statistics import fmean
 from typing import Any
 
 from harness.analysis import stats
+from harness.analysis.check_summary import summarize_checks
 from harness.analysis.confounders import Variable, confounder_warnings
 from harness.analysis.consistency import (
     Consistency,
@@ -25,7 +26,15 @@ from harness.analysis.consistency import (
 from harness.analysis.drift import Drift, DriftSummary, measure_drift, summarize_drift
 from harness.scoring.embeddings import DEFAULT_EMBEDDING_MODEL
 from harness.scoring.textpairs import SimilarityBatch, SimilarityFn, default_similarity
-from harness.types import PASS_CUTOFF, CaseResult, case_pass_rate, CaseStatus, RunResult, SampleResult, Score, is_errored
+from harness.types import (
+    PASS_CUTOFF,
+    CaseResult,
+    CaseStatus,
+    RunResult,
+    SampleResult,
+    case_pass_rate,
+    is_errored,
+)
 
 __all__ = ["CaseComparison", "CaseSide", "CheckDelta", "CheckScore", "Consistency", "ConsistencySummary",
            "Drift", "DriftSummary", "ParaphraseResult", "Power", "RunSide", "SuiteComparison", "SuiteStats",
@@ -229,38 +238,15 @@ def _side(case: CaseResult, pending: _Pending, batch: SimilarityBatch) -> CaseSi
                     paraphrases=_paraphrases(case, pending, batch))
 
 
-@dataclass(frozen=True)
-class _CheckSide:
-    type: str
-    pass_rate: float
-    value: float | None
-    reason: str
-
-
-def _check_summary(valid: Sequence[SampleResult]) -> dict[str, _CheckSide]:
-    """Scores of one version grouped by check name."""
-    grouped: dict[str, list[Score]] = {}
-    for sample in valid:
-        for score in sample.scores:
-            grouped.setdefault(score.check, []).append(score)
-    out = {}
-    for name, scores in grouped.items():
-        values = [s.value for s in scores if s.value is not None]
-        shown = next((s for s in scores if not s.passed), scores[0])
-        out[name] = _CheckSide(scores[0].type, fmean(s.passed for s in scores),
-                               fmean(values) if values else None, shown.reason)
-    return out
-
-
 def _check_scores(base: Sequence[SampleResult], cand: Sequence[SampleResult]) -> tuple[CheckScore, ...]:
-    old, new = _check_summary(base), _check_summary(cand)
+    old, new = summarize_checks(base), summarize_checks(cand)
     out = []
     for name in list(old) + [n for n in new if n not in old]:
         o, n = old.get(name), new.get(name)
         out.append(CheckScore(
             check=name, type=(o or n).type,  # type: ignore[union-attr]
             baseline_pass_rate=o.pass_rate if o else None, candidate_pass_rate=n.pass_rate if n else None,
-            baseline_value=o.value if o else None, candidate_value=n.value if n else None,
+            baseline_value=o.mean if o else None, candidate_value=n.mean if n else None,
             baseline_reason=o.reason if o else "", candidate_reason=n.reason if n else ""))
     return tuple(out)
 

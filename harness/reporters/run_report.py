@@ -5,31 +5,28 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from harness.analysis.check_summary import summarize_checks
 from harness.analysis.consistency import suite_pass_at_k
 from harness.analysis.report import RunCase, RunCheck, RunParaphrase, RunReport, RunSuite
-from harness.types import CaseResult, RunResult, SampleResult, Score, case_pass_rate, case_passed, is_errored
+from harness.types import (
+    CaseResult,
+    RunResult,
+    SampleResult,
+    case_pass_rate,
+    case_passed,
+    is_errored,
+)
 
 
 def check_summary(samples: Sequence[SampleResult]) -> dict[str, RunCheck]:
-    """The one per-check summary: pass rate over scorable samples, mean value, first failing reason."""
-    grouped: dict[str, list[Score]] = defaultdict(list)
-    for sample in samples:
-        if is_errored(sample):
-            continue
-        for score in sample.scores:
-            grouped[score.check].append(score)
-    summary = {}
-    for name, scores in grouped.items():
-        values = [s.value for s in scores if s.value is not None]
-        shown = next((s for s in scores if not s.passed), scores[0])
-        summary[name] = RunCheck(type=scores[0].type, pass_rate=sum(s.passed for s in scores) / len(scores),
-                                 mean=sum(values) / len(values) if values else None,
-                                 threshold=scores[0].threshold, reason=shown.reason,
-                                 verdicts=sorted({s.verdict for s in scores if s.verdict}))
-    return summary
+    """The run report's ``scores``: :func:`summarize_checks` as report models."""
+    return {name: RunCheck(type=c.type, pass_rate=c.pass_rate, mean=c.mean, threshold=c.threshold,
+                           reason=c.reason, verdicts=list(c.verdicts))
+            for name, c in summarize_checks(samples).items()}
 
 
 def case_report(case: CaseResult) -> RunCase:
+    """One case of a run report."""
     paraphrases = []
     for samples in case.paraphrases:
         if samples:
