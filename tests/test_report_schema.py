@@ -55,3 +55,20 @@ def test_calibrate_json_validates(project: Project) -> None:
     assert project.cli("calibrate", "suites/s.yaml", "--model", "fake:echo", "--repeats", "2",
                        "--json", "cal.json").code == 0
     _validate("calibration", project.read_json("cal.json"))
+
+
+@pytest.mark.parametrize("changed", [True, False], ids=["regression-and-new-case", "nothing-to-run"])
+def test_check_json_validates(project: Project, changed: bool) -> None:
+    from tests.gitproject import golden_scenario, make_project
+
+    make_project(project.root)
+    if changed:
+        golden_scenario(project.root)
+    result = project.cli("check", "--base", "HEAD", "--json", "check.json")
+    assert result.code == (1 if changed else 0), result.err
+    report = project.read_json("check.json")
+    _validate("comparison", report)
+    assert report["check"]["nothing_to_run"] is not changed
+    if changed:  # the comparison, the new cases and the plan are all in the one validated document
+        assert report["verdict"] == "fail" and [s["id"] for s in report["new_cases"]] == ["s1"]
+        assert {s["id"] for s in report["suites"]} == {s["id"] for s in report["check"]["suites"]}

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import UsageError
 from harness.analysis.report import ComparisonReport, RunReport, RunSuite
+from harness.errors import UsageError
 from harness.reporters.html import render_comparison_html, render_run_html, render_stored_html
 from harness.store import Store
 from tests.store_support import XSS_OUTPUT, make_report, make_report_data, make_run
