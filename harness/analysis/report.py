@@ -176,6 +176,11 @@ class DriftSummaryReport(_Model):
     json_validity_losses: list[str]
     json_validity_gains: list[str]
 
+    @property
+    def median(self) -> float | None:
+        """The median drift (``quantiles.p50``); None without drift values."""
+        return self.quantiles.get("p50")
+
 
 class Unmatched(_Model):
     baseline_only: list[str] = Field(description="Case ids missing from the candidate run.")

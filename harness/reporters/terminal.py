@@ -83,7 +83,7 @@ def print_comparison(report: ComparisonReport, console: Console | None = None, w
         stats = suite.stats
         statuses = Counter(c.status for c in suite.cases)
         ci = stats.ci95 or [None, None]
-        median = suite.drift.quantiles.get("p50")
+        median = suite.drift.median
         mcnemar = float("nan") if stats.mcnemar_p is None else stats.mcnemar_p
         table.add_row(escape(suite.id),
                       f"[{_VERDICT_STYLE.get(suite.verdict or '', 'white')}]{suite.verdict}[/]",
