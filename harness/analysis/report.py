@@ -80,7 +80,7 @@ class RunSuite(_Model):
     pass_at_k: dict[str, float] | None = Field(default=None, description=(
         "With samples > 1: unbiased pass@k averaged over scored cases, keyed by k, for every k the "
         "suite's scored cases all have (same as the comparison's consistency.pass_at_k)."))
-    status: str | None = Field(default=None, description="Stored runs only: 'running' or 'complete' etc.")
+    status: str | None = Field(default=None, description="Stored runs only: 'complete' or 'incomplete'.")
     started_at: str | None = Field(default=None, description="Stored runs only: start time (ISO 8601).")
     finished_at: str | None = Field(default=None, description="Stored runs only: end time (ISO 8601).")
     cases: list[RunCase] = Field(description="One entry per case.")
