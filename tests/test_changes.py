@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from harness.commands.changes import CheckPlan, plan_check
-from harness.errors import ConfigError
 from harness.commands.gitfiles import changed_files, revision_files
+from harness.errors import ConfigError
 from harness.project.paths import ProjectFiles
 from tests.gitproject import PROMPT_A, git, make_project, suite_doc, write_yaml
 
