@@ -48,11 +48,12 @@ def run(
     markdown: Path | None = MarkdownOpt, html: Path | None = HtmlOpt,
 ) -> None:
     """Run suites against one model: a benchmark run, stored in the history."""
-    from harness.commands.common import run_command
+    from harness.commands.run import RunOptionsCli, run_command
 
-    raise typer.Exit(run_command(suites, model=model, samples=samples, seed=seed, use_cache=not no_cache,
-                                 allow_code=allow_code, executor=executor, db=db, store=not no_store,
-                                 outputs={"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
+    raise typer.Exit(run_command(
+        suites, RunOptionsCli(model=model, samples=samples, seed=seed, use_cache=not no_cache,
+                              allow_code=allow_code, executor=executor, db=db, store=not no_store),
+        {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
 
 
 @app.command()
@@ -75,13 +76,14 @@ def compare(
     markdown: Path | None = MarkdownOpt, html: Path | None = HtmlOpt,
 ) -> None:
     """The rollout gate: baseline vs candidate, case by case; exit 1 when the gate fails."""
-    from harness.commands.common import compare_command
+    from harness.commands.compare import CompareOptions, compare_command
 
     raise typer.Exit(compare_command(
-        suites, baseline=baseline, candidate=candidate, baseline_prompt=baseline_prompt, samples=samples,
-        seed=seed, policy_file=policy, alpha=alpha, use_cache=not no_cache, allow_code=allow_code,
-        executor=executor, db=db, store=not no_store,
-        outputs={"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
+        suites, CompareOptions(baseline=baseline, candidate=candidate, baseline_prompt=baseline_prompt,
+                               samples=samples, seed=seed, policy_file=policy, alpha=alpha,
+                               use_cache=not no_cache, allow_code=allow_code, executor=executor, db=db,
+                               store=not no_store),
+        {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
 
 
 @app.command()
@@ -128,11 +130,11 @@ def calibrate(
     json_out: Path | None = JsonOpt,
 ) -> None:
     """A/A calibration: the model against itself; the false-alarm rate and the K that reaches a target."""
-    from harness.commands.common import calibrate_command
+    from harness.commands.calibrate import CalibrateOptions, calibrate_command
 
-    raise typer.Exit(calibrate_command(suites, model=model, samples=samples, repeats=repeats, alpha=alpha,
-                                       target=target, seed=seed, use_cache=not no_cache,
-                                       allow_code=allow_code, json_out=json_out))
+    raise typer.Exit(calibrate_command(
+        suites, CalibrateOptions(model=model, samples=samples, repeats=repeats, alpha=alpha, target=target,
+                                 seed=seed, use_cache=not no_cache, allow_code=allow_code), json_out))
 
 
 @app.command()
@@ -156,12 +158,9 @@ def report(
     db: str | None = typer.Option(None, "--db", help="History database URL."),
 ) -> None:
     """Render a stored run or comparison as one self-contained HTML file."""
-    from harness.reporters.files import write_text
-    from harness.reporters.html import render_stored_html
-    from harness.store import Store
+    from harness.commands.admin import report_command
 
-    write_text(html, render_stored_html(Store(db or _project().database), ref))
-    typer.echo(f"wrote {html}")
+    typer.echo(report_command(ref, html, db))
 
 
 @app.command()
@@ -178,14 +177,10 @@ def init(path: Path = typer.Argument(Path("."), help="Folder for the new project
 @models_app.command("list")
 def models_list() -> None:
     """Model names usable wherever a spec is (built-in and from harness.yaml)."""
-    from harness.project.config import BUILTIN_MODELS, resolve_model
+    from harness.commands.admin import model_lines
 
-    project = _project()
-    for name in sorted(set(BUILTIN_MODELS) | set(project.models)):
-        spec = resolve_model(name, project)
-        options = {k: v for k, v in spec.options.items() if k != "harness_dir"}
-        marker = " (default)" if name == project.default_model else ""
-        typer.echo(f"{name}{marker}: {spec.backend}:{spec.target} {options if options else ''}".rstrip())
+    for line in model_lines():
+        typer.echo(line)
 
 
 @models_app.command("prepare")

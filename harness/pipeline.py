@@ -10,15 +10,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from harness.analysis.compare import SuiteComparison, compare_runs
+from harness.analysis.gate import GateResult, Policy, evaluate
+from harness.analysis.report import ComparisonReport
+from harness.analysis.report_build import build_report
+from harness.errors import CodeExecutionNotAllowed, InfrastructureError
 from harness.generation.backends import ModelSpec
 from harness.generation.cache import GenerationCache
-from harness.project.config import ProjectConfig
-from harness.errors import CodeExecutionNotAllowed, InfrastructureError
 from harness.generation.generate import GenerateOptions, build_requests, case_params, generate
 from harness.generation.runinfo import host_info, library_versions, now_iso
+from harness.project.config import ProjectConfig
+from harness.project.suites import Suite
 from harness.scoring.sandbox import code_execution_allowed
 from harness.scoring.score import score_generations
-from harness.project.suites import Suite
+from harness.store import Store
 from harness.types import RunInfo, RunResult
 
 log = logging.getLogger(__name__)
@@ -53,7 +58,7 @@ def ensure_code_allowed(suite: Suite, options: RunOptions) -> None:
 
 
 def run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: RunOptions,
-              case_ids: set[str] | None = None, store: Any = None) -> RunResult:
+              case_ids: set[str] | None = None, store: Store | None = None) -> RunResult:
     """Generate (cached) and score one suite on one model; record it in the store.
 
     The run is registered as incomplete before anything is generated and marked
@@ -110,7 +115,7 @@ def _drop_unrecorded_paraphrases(backend: Any, requests: list[Any]) -> list[Any]
 
 
 def run_suites(suites: Sequence[Suite], spec: ModelSpec, project: ProjectConfig, options: RunOptions,
-               store: Any = None) -> list[RunResult]:
+               store: Store | None = None) -> list[RunResult]:
     for suite in suites:
         ensure_code_allowed(suite, options)
     return [run_suite(s, spec, project, options, store=store) for s in suites]
@@ -127,20 +132,17 @@ def _warn_identical_samples(suite: Suite, cases: Sequence[Any], spec: ModelSpec,
 class ComparisonOutcome:
     """Everything a compare produced: per-suite comparisons, the gate, the report dict."""
 
-    comparisons: list[Any]
-    gate: Any
-    report: dict[str, Any]
+    comparisons: list[SuiteComparison]
+    gate: GateResult
+    report: ComparisonReport
     comparison_id: str | None = None
 
 
 def compare_suites(pairs: Sequence[tuple[Suite, Suite]], baseline: ModelSpec, candidate: ModelSpec,
-                   project: ProjectConfig, options: RunOptions, *, policy: Any, alpha: float = 0.05,
-                   variable: str = "model", store: Any = None,
+                   project: ProjectConfig, options: RunOptions, *, policy: Policy, alpha: float = 0.05,
+                   variable: str = "model", store: Store | None = None,
                    case_ids: dict[str, set[str]] | None = None) -> ComparisonOutcome:
     """Run each (baseline suite, candidate suite) pair on its model, compare, gate, store."""
-    from harness.analysis.compare import compare_runs
-    from harness.analysis.gate import evaluate
-    from harness.analysis.report import build_report
 
     for old, new in pairs:
         ensure_code_allowed(old, options)
@@ -157,6 +159,7 @@ def compare_suites(pairs: Sequence[tuple[Suite, Suite]], baseline: ModelSpec, ca
     report = build_report(comparisons, gate)
     comparison_id = None
     if store is not None:
-        comparison_id = store.save_comparison(report, baseline_run_ids=run_ids[0], candidate_run_ids=run_ids[1])
-        report["comparison_id"] = comparison_id
+        comparison_id = store.save_comparison(report, baseline_run_ids=run_ids[0],
+                                              candidate_run_ids=run_ids[1])
+        report = report.model_copy(update={"comparison_id": comparison_id})
     return ComparisonOutcome(comparisons, gate, report, comparison_id)

@@ -142,11 +142,11 @@ class CaseItem(pytest.Item):
         self.case_id = case_id
 
     def runtest(self) -> None:
-        from harness.reporters.run_report import case_dict
+        from harness.reporters.run_report import case_report
 
         assert isinstance(self.parent, SuiteFile)
         case = self.parent.results()[self.case_id]
-        if not case_dict(case)["passed"]:
+        if not case_report(case).passed:
             raise CaseFailed(case)
 
     def repr_failure(  # type: ignore[override]

@@ -7,11 +7,45 @@ Internal values are frozen dataclasses; what is read from YAML lives in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant"]
-CaseStatus = Literal["regression", "improvement", "stable_pass", "stable_fail", "flaky"]
 Verdict = Literal["pass", "warn", "fail"]
+
+PASS_CUTOFF = 0.5
+"""A case (or one version of it) counts as passed when at least this share of its scorable samples passed."""
+
+
+class CaseStatus(str, Enum):
+    """How one case changed from baseline to candidate (the JSON value is the lower-case name).
+
+    Declared in the order reports list them: what needs attention first.
+    """
+
+    REGRESSION = "regression"
+    IMPROVEMENT = "improvement"
+    FLAKY = "flaky"
+    STABLE_FAIL = "stable_fail"
+    STABLE_PASS = "stable_pass"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def is_errored(sample: SampleResult) -> bool:
+    """An infrastructure error or a crashed scorer: the sample is not scorable."""
+    return sample.error is not None or any(s.error for s in sample.scores)
+
+
+def case_pass_rate(passed: int, scorable: int) -> float | None:
+    """The one definition of a case's pass rate: passed / scorable samples; None with none scorable."""
+    return passed / scorable if scorable else None
+
+
+def case_passed(pass_rate: float | None) -> bool:
+    """A case passed when it has a pass rate of at least ``PASS_CUTOFF``."""
+    return pass_rate is not None and pass_rate >= PASS_CUTOFF
 
 
 @dataclass(frozen=True)
@@ -127,12 +161,18 @@ class CaseResult:
         return len(self.samples)
 
     @property
-    def n_passed(self) -> int:
-        return sum(s.passed for s in self.samples)
+    def scorable(self) -> tuple[SampleResult, ...]:
+        """Samples that are neither infrastructure errors nor crashed scorers."""
+        return tuple(s for s in self.samples if not is_errored(s))
 
     @property
-    def pass_rate(self) -> float:
-        return self.n_passed / self.n if self.n else 0.0
+    def n_passed(self) -> int:
+        return sum(s.passed for s in self.scorable)
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Passed / scorable samples (errored samples left out); None when no sample is scorable."""
+        return case_pass_rate(self.n_passed, len(self.scorable))
 
     @property
     def outputs(self) -> list[str]:
@@ -173,7 +213,9 @@ class RunResult:
 
     @property
     def pass_rate(self) -> float:
-        return sum(c.pass_rate for c in self.cases) / len(self.cases) if self.cases else 0.0
+        """Mean case pass rate over the cases that have one (errored cases left out); 0 with none."""
+        rates = [c.pass_rate for c in self.cases if c.pass_rate is not None]
+        return sum(rates) / len(rates) if rates else 0.0
 
 
 @dataclass(frozen=True)

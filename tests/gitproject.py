@@ -52,3 +52,13 @@ def make_project(root: Path, config: str = "default_model: fake:echo\n") -> Path
 def commit(root: Path, message: str) -> None:
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", message)
+
+
+def golden_scenario(repo: Path) -> None:
+    """A regression in s1, a passing prompt change in s3, a failing new case, an unchanged case."""
+    doc = suite_doc("s1", "prompts/a.yaml")
+    doc["cases"][1]["vars"] = {"question": "something else"}
+    doc["cases"].append({"id": "fresh", "vars": {"question": "q"},
+                         "checks": [{"type": "equals", "value": "never"}]})
+    write_yaml(repo, "suites/s1.yaml", doc)
+    write_yaml(repo, "prompts/b.yaml", {**PROMPT_B, "template": "Please answer: {{ question }}"})

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from harness.analysis.report import ComparisonReport
 from harness.types import CaseResult, RunInfo, RunResult, SampleResult, Score
 
 PG_ENV = "HARNESS_TEST_PG_URL"
@@ -92,30 +93,72 @@ def make_run(suite_id: str = "capitals", *, model: str = "hf:HuggingFaceTB/SmolL
     return RunResult(info=info, cases=tuple(cases))
 
 
-def make_report(suite_id: str = "capitals", *, verdict: str = "fail",
-                xss: bool = False) -> dict[str, Any]:
-    """A comparison report in the DESIGN.md JSON shape, with realistic values."""
+def make_report(suite_id: str = "capitals", *, verdict: str = "fail", xss: bool = False) -> ComparisonReport:
+    """A comparison report model (docs/report-format.md) with realistic values."""
+    return ComparisonReport.model_validate(make_report_data(suite_id, verdict=verdict, xss=xss))
+
+
+def make_report_data(suite_id: str = "capitals", *, verdict: str = "fail",
+                     xss: bool = False) -> dict[str, Any]:
+    """The JSON of :func:`make_report`, for tests that change a field before validating."""
     bad = XSS_OUTPUT if xss else "The capital of France is Lyon."
     cases = [
-        {"id": "france", "status": "regression", "baseline_pass_rate": 1.0,
-         "candidate_pass_rate": 0.0, "drift": 0.41, "tags": ["critical"],
-         "scores": {"icontains paris": {"baseline": 1.0, "candidate": 0.0}},
-         "baseline_outputs": ["The capital of France is Paris."], "candidate_outputs": [bad]},
-        {"id": "japan", "status": "stable_pass", "baseline_pass_rate": 1.0,
-         "candidate_pass_rate": 1.0, "drift": 0.02, "scores": {},
-         "baseline_outputs": ["Tokyo is the capital of Japan."],
-         "candidate_outputs": ["Tokyo is the capital city of Japan."]},
-        {"id": "peru", "status": "flaky", "baseline_pass_rate": 0.33,
-         "candidate_pass_rate": 0.67, "drift": 0.12, "scores": {},
-         "baseline_outputs": ["Lima, I think."], "candidate_outputs": ["Lima."]},
+        _case("france", "regression", (1.0, 0.0), 0.41, ["The capital of France is Paris."], [bad],
+              tags=["critical"], scores={"icontains paris": _check(1.0, 0.0)}),
+        _case("japan", "stable_pass", (1.0, 1.0), 0.02, ["Tokyo is the capital of Japan."],
+              ["Tokyo is the capital city of Japan."]),
+        _case("peru", "flaky", (0.33, 0.67), 0.12, ["Lima, I think."], ["Lima."]),
     ]
-    suite = {"id": suite_id, "verdict": verdict,
-             "baseline": {"model": "hf:HuggingFaceTB/SmolLM2-135M-Instruct",
-                          "prompt_version": "v1", "pass_rate": 0.78},
-             "candidate": {"model": "smollm2-int8", "prompt_version": "v1", "pass_rate": 0.56},
-             "stats": {"pass_rate_delta": -0.22, "ci95": [-0.51, 0.07], "mcnemar_p": 0.25,
-                       "n_cases": 3},
+    suite = {"id": suite_id, "verdict": verdict, "reasons": [], "variable": "model", "alpha": 0.05,
+             "baseline": _side("hf:HuggingFaceTB/SmolLM2-135M-Instruct", 0.78),
+             "candidate": _side("smollm2-int8", 0.56),
+             "stats": _stats(), "consistency": {"baseline": _consistency(), "candidate": _consistency(),
+                                                "flaky_share": 0.333333},
+             "drift": {"basis": "similarity", "mean": None, "quantiles": {}, "most_drifted": [],
+                       "refusal_increases": [], "refusal_decreases": [], "json_validity_losses": [],
+                       "json_validity_gains": []},
+             "warnings": [], "confounders": [], "unmatched": {"baseline_only": [], "candidate_only": []},
              "cases": cases}
     return {"verdict": verdict,
             "reasons": [f"{suite_id}: 1 critical regression (france) exceeds the limit of 0"],
             "suites": [suite]}
+
+
+def _side(model: str, pass_rate: float) -> dict[str, Any]:
+    return {"model": model, "prompt_version": "v1", "pass_rate": pass_rate, "samples": 3}
+
+
+def _stats() -> dict[str, Any]:
+    power = {"cases": 3, "samples": 3, "alpha": 0.05, "power": 0.8, "min_detectable_drop": 0.6,
+             "min_case_drop": 1.0, "text": "With 3 cases x 3 samples, drops under 60 pp may go unnoticed."}
+    return {"pass_rate_delta": -0.22, "ci95": [-0.51, 0.07], "mcnemar_p": 0.25, "cases": 3,
+            "discordant": {"baseline_only_pass": 1, "candidate_only_pass": 0},
+            "status_counts": {"regression": 1, "improvement": 0, "flaky": 1, "stable_fail": 0, "stable_pass": 1},
+            "flaky_share": 0.333333, "power": power}
+
+
+def _consistency() -> dict[str, Any]:
+    return {"mean_agreement": None, "mean_pairwise_similarity": None, "pass_at_k": {}, "pass_hat_k": {},
+            "paraphrase_pass_agreement": None, "paraphrase_similarity": None}
+
+
+def _check(base: float, cand: float) -> dict[str, Any]:
+    return {"type": "icontains", "baseline_pass_rate": base, "candidate_pass_rate": cand,
+            "baseline_value": None, "candidate_value": None}
+
+
+def _case(case_id: str, status: str, rates: tuple[float, float], drift: float, base_out: list[str],
+          cand_out: list[str], *, tags: list[str] | None = None,
+          scores: dict[str, Any] | None = None) -> dict[str, Any]:
+    nothing = {"agreement": None, "distinct_answers": 1, "mean_pairwise_similarity": None,
+               "pass_at_k": {}, "pass_hat_k": {}}
+    detail = dict.fromkeys(("similarity", "rouge_l", "length_delta", "length_ratio", "json_valid_baseline",
+                            "json_valid_candidate", "refusal_baseline", "refusal_candidate"))
+    return {"id": case_id, "status": status, "baseline_pass_rate": rates[0], "candidate_pass_rate": rates[1],
+            "drift": drift, "scores": scores or {}, "baseline_outputs": base_out, "candidate_outputs": cand_out,
+            "tags": tags or [], "p_value": None,
+            "samples": {"baseline": {"n": 3, "passed": round(rates[0] * 3)},
+                        "candidate": {"n": 3, "passed": round(rates[1] * 3)}},
+            "errors": {"baseline": [], "candidate": []}, "drift_detail": {**detail, "similarity": 1 - drift},
+            "consistency": {"baseline": nothing, "candidate": nothing},
+            "paraphrases": {"baseline": [], "candidate": []}}

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from harness.commands.changes import CheckPlan, plan_check
-from harness.errors import ConfigError
 from harness.commands.gitfiles import changed_files, revision_files
+from harness.errors import ConfigError
 from harness.project.paths import ProjectFiles
 from tests.gitproject import PROMPT_A, git, make_project, suite_doc, write_yaml
 
@@ -156,11 +156,14 @@ def test_base_version_broken_runs_as_new(repo: Path) -> None:
     assert s1.status == "new" and "does not load" in s1.note
 
 
-def test_plan_as_dict_is_json(repo: Path) -> None:
+def test_plan_report_section_is_json(repo: Path) -> None:
     import json
+
+    from harness.commands.check import BaseRevision, check_section
     write_yaml(repo, "prompts/b.yaml", {**yaml.safe_load((repo / "prompts/b.yaml").read_text()),
                                         "system": "Be terse."})
-    data = json.loads(json.dumps(plan(repo).as_dict()))
+    section = check_section(BaseRevision("HEAD", "0" * 40, "given"), plan(repo), None)
+    data = json.loads(section.model_dump_json())
     assert data["suites"][0]["run"][0] == {"id": "c0", "reasons": ["input"]}
 
 

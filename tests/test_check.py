@@ -11,13 +11,23 @@ from pathlib import Path
 
 import pytest
 
-from harness.generation.backends.fake import FakeBackend
+from harness.analysis.report import CheckSection
 from harness.commands.check import CheckOptions, CheckOutcome, run_check, write_check_reports
-from harness.project.config import load_project_config, resolve_model
 from harness.errors import ConfigError, UsageError
+from harness.generation.backends.fake import FakeBackend
 from harness.pipeline import options_from_project, run_suite
+from harness.project.config import load_project_config, resolve_model
 from harness.project.suites import load_suite
-from tests.gitproject import PROMPT_A, PROMPT_B, commit, git, make_project, suite_doc, write_yaml
+from tests.gitproject import (
+    PROMPT_A,
+    PROMPT_B,
+    commit,
+    git,
+    golden_scenario,
+    make_project,
+    suite_doc,
+    write_yaml,
+)
 
 GOLDEN = Path(__file__).parent / "golden" / "check.md"
 
@@ -40,15 +50,20 @@ def check(repo: Path, **options: object) -> Counted:
     return Counted(outcome, FakeBackend.generated - generated, FakeBackend.loads - loads)
 
 
+def section(run: Counted) -> CheckSection:
+    assert run.outcome.report.check is not None
+    return run.outcome.report.check
+
+
 def compared(outcome: CheckOutcome) -> dict[str, list[str]]:
-    return {s["id"]: [c["id"] for c in s["cases"]] for s in outcome.report["suites"]}
+    return {s.id: [c.id for c in s.cases] for s in outcome.report.suites}
 
 
 def test_unchanged_tree_runs_nothing(repo: Path) -> None:
     run = check(repo, base="HEAD")
     assert run.outcome.exit_code == 0 and not run.outcome.ran
     assert (run.generated, run.loads) == (0, 0)
-    assert "Nothing relevant changed" in run.outcome.report["check"]["summary"]
+    assert "Nothing relevant changed" in section(run).summary
 
 
 def test_nothing_relevant_never_resolves_the_model(repo: Path) -> None:
@@ -63,7 +78,7 @@ def test_prompt_change_runs_only_suites_using_it(repo: Path) -> None:
     run = check(repo, base="HEAD")
     assert compared(run.outcome) == {"s1": ["c0", "c1"], "s2": ["c0", "c1", "c2"]}
     assert run.generated == 2 * (2 + 3)  # baseline and candidate of s1 and s2; nothing of s3
-    assert run.outcome.exit_code == 0 and run.outcome.report["verdict"] == "pass"
+    assert run.outcome.exit_code == 0 and run.outcome.report.verdict == "pass"
 
 
 def test_baseline_comes_from_cache_of_earlier_base_runs(repo: Path) -> None:
@@ -84,8 +99,8 @@ def test_one_changed_case_runs_only_that_case(repo: Path) -> None:
     run = check(repo, base="HEAD")
     assert compared(run.outcome) == {"s2": ["c1"]}
     assert run.generated == 2
-    (plan,) = run.outcome.report["check"]["suites"]
-    assert plan["unchanged"] == ["c0", "c2"]
+    (plan,) = section(run).suites
+    assert plan.unchanged == ["c0", "c2"]
 
 
 def test_changed_check_reuses_the_same_generation(repo: Path) -> None:
@@ -94,22 +109,22 @@ def test_changed_check_reuses_the_same_generation(repo: Path) -> None:
     write_yaml(repo, "suites/s3.yaml", doc)
     run = check(repo, base="HEAD")
     assert run.generated == 1  # same rendered prompt on both sides: the candidate is a cache hit
-    (suite,) = run.outcome.report["suites"]
-    assert [(c["id"], c["status"]) for c in suite["cases"]] == [("c0", "regression")]
+    (suite,) = run.outcome.report.suites
+    assert [(c.id, c.status) for c in suite.cases] == [("c0", "regression")]
 
 
 def test_regression_fails_the_gate(repo: Path) -> None:
     write_yaml(repo, "prompts/b.yaml", {**PROMPT_B, "template": "Please answer."})
     run = check(repo, base="HEAD")
-    assert run.outcome.report["verdict"] == "fail" and run.outcome.exit_code == 1
+    assert run.outcome.report.verdict == "fail" and run.outcome.exit_code == 1
 
 
 def test_untracked_new_suite_runs_candidate_only(repo: Path) -> None:
     write_yaml(repo, "suites/s4.yaml", suite_doc("s4", "prompts/b.yaml", 3))
     run = check(repo, base="HEAD")
-    assert run.generated == 3 and run.outcome.report["suites"] == []
-    (new,) = run.outcome.report["new_cases"]
-    assert new["id"] == "s4" and [c["passed"] for c in new["cases"]] == [True, True, True]
+    assert run.generated == 3 and run.outcome.report.suites == []
+    (new,) = run.outcome.report.new_cases or []
+    assert new.id == "s4" and [c.passed for c in new.cases] == [True, True, True]
     assert run.outcome.exit_code == 0
 
 
@@ -120,8 +135,8 @@ def test_failing_new_case_warns(repo: Path) -> None:
     write_yaml(repo, "suites/s1.yaml", doc)
     run = check(repo, base="HEAD")
     assert run.generated == 1
-    assert run.outcome.report["verdict"] == "warn" and run.outcome.exit_code == 0
-    assert any("s1::fresh" in r for r in run.outcome.report["reasons"])
+    assert run.outcome.report.verdict == "warn" and run.outcome.exit_code == 0
+    assert any("s1::fresh" in r for r in run.outcome.report.reasons)
 
 
 def test_committed_changes_since_merge_base(repo: Path) -> None:
@@ -137,8 +152,8 @@ def test_renamed_suite_runs_nothing(repo: Path) -> None:
     git(repo, "mv", "suites/s2.yaml", "suites/second.yaml")
     run = check(repo, base="HEAD")
     assert run.generated == 0 and run.outcome.exit_code == 0
-    (plan,) = run.outcome.report["check"]["suites"]
-    assert (plan["path"], plan["base_path"], plan["unchanged"]) == ("suites/second.yaml", "suites/s2.yaml",
+    (plan,) = section(run).suites
+    assert (plan.path, plan.base_path, plan.unchanged) == ("suites/second.yaml", "suites/s2.yaml",
                                                                     ["c0", "c1", "c2"])
 
 
@@ -148,7 +163,7 @@ def test_prompt_renamed_with_suites_updated_runs_nothing(repo: Path) -> None:
         write_yaml(repo, f"suites/{name}.yaml", suite_doc(name, "prompts/short.yaml", n))
     run = check(repo, base="HEAD")
     assert run.generated == 0 and run.outcome.exit_code == 0
-    assert len(run.outcome.report["check"]["suites"]) == 2
+    assert len(section(run).suites) == 2
 
 
 def test_prompt_renamed_but_suite_not_updated(repo: Path) -> None:
@@ -162,14 +177,14 @@ def test_deleted_suite_and_prompt(repo: Path) -> None:
     (repo / "prompts/b.yaml").unlink()
     run = check(repo, base="HEAD")
     assert run.generated == 0 and run.outcome.exit_code == 0
-    (plan,) = run.outcome.report["check"]["suites"]
-    assert (plan["status"], plan["removed"]) == ("deleted", ["c0", "c1"])
+    (plan,) = section(run).suites
+    assert (plan.status, plan.removed) == ("deleted", ["c0", "c1"])
 
 
 def test_added_prompt_used_by_no_suite(repo: Path) -> None:
     write_yaml(repo, "prompts/c.yaml", {"id": "c", "version": "1", "template": "{{ x }}"})
     run = check(repo, base="HEAD")
-    assert run.generated == 0 and run.outcome.report["check"]["unused_prompts"] == ["prompts/c.yaml"]
+    assert run.generated == 0 and section(run).unused_prompts == ["prompts/c.yaml"]
 
 
 def test_unknown_ref(repo: Path) -> None:
@@ -181,16 +196,6 @@ def test_not_a_git_repo(tmp_path: Path) -> None:
     (tmp_path / "harness.yaml").write_text("default_model: fake:echo\n")
     with pytest.raises(UsageError, match="not inside a git repository"):
         check(tmp_path, base="HEAD")
-
-
-def golden_scenario(repo: Path) -> None:
-    """A regression in s1, a passing prompt change in s3, a failing new case, an unchanged case."""
-    doc = suite_doc("s1", "prompts/a.yaml")
-    doc["cases"][1]["vars"] = {"question": "something else"}
-    doc["cases"].append({"id": "fresh", "vars": {"question": "q"},
-                         "checks": [{"type": "equals", "value": "never"}]})
-    write_yaml(repo, "suites/s1.yaml", doc)
-    write_yaml(repo, "prompts/b.yaml", {**PROMPT_B, "template": "Please answer: {{ question }}"})
 
 
 def normalise(markdown: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from harness.analysis.report_build import suite_report
+
 import pytest
 import scipy.stats
 
@@ -217,7 +219,7 @@ def test_confounder_warnings_for_a_prompt_comparison():
 
 
 def test_report_dict_has_the_design_shape(k5):
-    report = k5.to_report_dict(verdict="fail", reasons=["x"])
+    report = suite_report(k5, "fail", ["x"]).model_dump(mode="json")
     json.dumps(report)
     assert {"id", "verdict", "baseline", "candidate", "stats", "cases"} <= set(report)
     assert report["verdict"] == "fail"

@@ -15,7 +15,7 @@ from harness.analysis.gate import (
     parse_policy,
     policy_from_doc,
 )
-from harness.analysis.report import build_report
+from harness.analysis.report_build import build_report
 from harness.project.yamlfile import load_yaml_text
 from tests.comparison_helpers import case, counts, run
 
@@ -167,7 +167,7 @@ def test_build_report_carries_verdicts_and_reasons():
     bad = _compare(_stable(3) + [case("k", [True], tags=["critical"])],
                    _stable(3) + [case("k", [False], tags=["critical"])], suite="bad")
     gate = evaluate(DEFAULT_POLICY, [ok, bad])
-    report = build_report([ok, bad], gate)
+    report = build_report([ok, bad], gate).model_dump(mode="json")
     assert report["verdict"] == "fail"
     assert [s["verdict"] for s in report["suites"]] == ["pass", "fail"]
     assert [s["id"] for s in report["suites"]] == ["ok", "bad"]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.project.config import load_project_config, resolve_model
 from harness.errors import UsageError
+from harness.project.config import load_project_config, resolve_model
 from harness.project.scaffold import FILES, init_project
 from harness.project.suites import load_suite
 
@@ -82,14 +82,13 @@ def test_target_that_is_a_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_scaffolded_project_runs_on_recorded_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from harness.commands.common import run_command
+    from harness.commands.run import RunOptionsCli, run_command
 
     init_project(tmp_path)
     monkeypatch.chdir(tmp_path)
     report = tmp_path / "out.json"
-    code = run_command([Path("suites/capitals.yaml")], model="recorded", samples=None, seed=None,
-                       use_cache=False, allow_code=False, executor=None, db=None, store=False,
-                       outputs={"json": report, "junit": None, "markdown": None, "html": None})
+    code = run_command([Path("suites/capitals.yaml")],
+                       RunOptionsCli(model="recorded", use_cache=False, store=False), {"json": report})
     assert code == 0
     import json
 

@@ -9,10 +9,11 @@ from dataclasses import replace
 import pytest
 import sqlalchemy as sa
 
+from harness.analysis.report import ComparisonReport
 from harness.errors import InfrastructureError, UsageError
-from harness.store import RunFilter, Store
+from harness.store import RunFilter, Store, schema
 from harness.store.migrations import LATEST, current_version, migrate
-from tests.store_support import make_case, make_info, make_report, make_run
+from tests.store_support import make_case, make_info, make_report, make_report_data, make_run
 
 WRITERS, RUNS_PER_WRITER, CASES_PER_RUN, SAMPLES = 8, 4, 40, 3
 
@@ -125,9 +126,9 @@ def test_unknown_run_is_a_usage_error(store_url: str) -> None:
 def test_comparison_is_queryable_and_keeps_the_full_report(store_url: str) -> None:
     with Store(store_url) as store:
         base, cand = store.save_run(make_run()), store.save_run(make_run(model="smollm2-int8"))
-        report = make_report()
-        report["suites"][0]["stats"]["mcnemar_p"] = math.nan
-        cid = store.save_comparison(report, baseline_run_ids={"capitals": base},
+        data = make_report_data()
+        data["suites"][0]["stats"]["mcnemar_p"] = math.nan
+        cid = store.save_comparison(ComparisonReport.model_validate(data), baseline_run_ids={"capitals": base},
                                     candidate_run_ids={"capitals": cand})
         row = store.comparison(cid)
         assert row is not None and row.verdict == "fail" and row.suite_ids == ("capitals",)
@@ -140,18 +141,24 @@ def test_comparison_is_queryable_and_keeps_the_full_report(store_url: str) -> No
                     (store.case_statuses("capitals", c) for c in ("france", "peru")) for s in s}
         assert statuses == {"france": "regression", "peru": "flaky"}
         saved = store.comparison_report(cid)
-        assert saved is not None and saved["suites"][0]["stats"]["mcnemar_p"] is None
-        assert saved["suites"][0]["cases"][0]["candidate_outputs"] == [
-            "The capital of France is Lyon."]
+        assert saved is not None and saved.suites[0].stats.mcnemar_p is None  # NaN is stored as null
+        assert saved.suites[0].cases[0].candidate_outputs == ["The capital of France is Lyon."]
+        assert saved.model_dump(exclude={"suites"}) == make_report().model_dump(exclude={"suites"})
         assert store.latest_comparison_id() == cid
-        report["suites"][0]["drift"] = {"basis": "similarity", "mean": 0.3}
-        store.save_comparison(report, baseline_run_ids={}, candidate_run_ids={})
+        data["suites"][0]["drift"]["mean"] = 0.3
+        store.save_comparison(ComparisonReport.model_validate(data), baseline_run_ids={}, candidate_run_ids={})
         assert store.comparison_suites("capitals")[-1].mean_drift == 0.3  # the suite's summary
 
 
-def test_bad_comparison_report_is_rejected(store_url: str) -> None:
-    with Store(store_url) as store, pytest.raises(UsageError, match="verdict"):
-        store.save_comparison({"suites": []}, baseline_run_ids={}, candidate_run_ids={})
+def test_stored_report_that_does_not_fit_the_model_is_a_clear_error(store_url: str) -> None:
+    with Store(store_url) as store:
+        cid = store.save_comparison(make_report(), baseline_run_ids={}, candidate_run_ids={})
+    engine = sa.create_engine(store_url)
+    with engine.begin() as conn:
+        conn.execute(schema.comparisons.update().values(report={"suites": []}))
+    engine.dispose()
+    with Store(store_url) as store, pytest.raises(UsageError, match=f"comparison {cid} .*verdict"):
+        store.comparison_report(cid)
 
 
 def test_case_history_and_run_filters(store_url: str) -> None:
@@ -176,15 +183,15 @@ def test_run_report_shape(store_url: str) -> None:
     with Store(store_url) as store:
         run_id = store.save_run(make_run(pattern="pfp"))
         report = store.run_report(run_id)
-        [suite] = report["suites"]
-        assert suite["id"] == "capitals" and suite["status"] == "complete"
-        france = next(c for c in suite["cases"] if c["id"] == "france")
-        assert france["passed"] is True and france["pass_rate"] == pytest.approx(2 / 3)
-        peru = next(c for c in suite["cases"] if c["id"] == "peru")
-        assert peru["passed"] is False and peru["n_passed"] == 1 and peru["tags"] == ["geo"]
-        assert france["outputs"] == ["The capital of France is Paris."] * 3
-        assert france["scores"]["rouge-l"]["mean"] == pytest.approx((0.8 + 0.1 + 0.8) / 3)
-        assert france["scores"]["rouge-l"]["type"] == "rouge-l"
+        [suite] = report.suites
+        assert suite.id == "capitals" and suite.status == "complete"
+        france = next(c for c in suite.cases if c.id == "france")
+        assert france.passed is True and france.pass_rate == pytest.approx(2 / 3)
+        peru = next(c for c in suite.cases if c.id == "peru")
+        assert peru.passed is False and peru.n_passed == 1 and peru.tags == ["geo"]
+        assert france.outputs == ["The capital of France is Paris."] * 3
+        assert france.scores["rouge-l"].mean == pytest.approx((0.8 + 0.1 + 0.8) / 3)
+        assert france.scores["rouge-l"].type == "rouge-l"
 
 
 def test_resolve_by_id_and_prefix(store_url: str) -> None:

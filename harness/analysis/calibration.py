@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from harness.analysis.compare import SuiteComparison
 from harness.analysis.stats import binom_pmf, case_status
+from harness.types import CaseStatus
 
 MAX_SAMPLES = 50
 
@@ -110,7 +111,7 @@ def _calibrate_suite(suite_id: str, comps: Sequence[SuiteComparison], target: fl
     return Calibration(
         suite_id=suite_id, samples=k, alpha=alpha, repeats=len(comps),
         observed_regressions=sum(regressions),
-        observed_improvements=sum(len(c.with_status("improvement")) for c in comps),
+        observed_improvements=sum(len(c.with_status(CaseStatus.IMPROVEMENT)) for c in comps),
         observed_false_alarm_rate=sum(r > 0 for r in regressions) / len(comps),
         expected_regressions=expected, false_alarm_rate=rate, target=target, samples_needed=needed,
         cases=cases, text=_text(suite_id, k, alpha, rate, expected, target, needed, max_samples))

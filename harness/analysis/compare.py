@@ -2,7 +2,7 @@
 
 ``compare_runs`` is pure apart from computing sentence embeddings (one batched call).
 The dataclasses here are what reporters, the gate and the store read; their field
-names are stable. ``SuiteComparison.to_report_dict`` gives the DESIGN JSON suite shape.
+names are stable. ``harness.analysis.report_build`` turns them into the report models.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from statistics import fmean
 from typing import Any
 
 from harness.analysis import stats
+from harness.analysis.check_summary import summarize_checks
 from harness.analysis.confounders import Variable, confounder_warnings
 from harness.analysis.consistency import (
     Consistency,
@@ -25,9 +26,16 @@ from harness.analysis.consistency import (
 from harness.analysis.drift import Drift, DriftSummary, measure_drift, summarize_drift
 from harness.scoring.embeddings import DEFAULT_EMBEDDING_MODEL
 from harness.scoring.textpairs import SimilarityBatch, SimilarityFn, default_similarity
-from harness.types import CaseResult, CaseStatus, RunResult, SampleResult, Score, Verdict
+from harness.types import (
+    PASS_CUTOFF,
+    CaseResult,
+    CaseStatus,
+    RunResult,
+    SampleResult,
+    case_pass_rate,
+    is_errored,
+)
 
-STATUSES: tuple[CaseStatus, ...] = ("regression", "improvement", "stable_pass", "stable_fail", "flaky")
 __all__ = ["CaseComparison", "CaseSide", "CheckDelta", "CheckScore", "Consistency", "ConsistencySummary",
            "Drift", "DriftSummary", "ParaphraseResult", "Power", "RunSide", "SuiteComparison", "SuiteStats",
            "compare_runs", "is_errored", "normalise_answer"]
@@ -48,8 +56,9 @@ class CaseSide:
     paraphrases: tuple[ParaphraseResult, ...] = ()
 
     @property
-    def pass_rate(self) -> float:
-        return self.passed / self.n if self.n else 0.0
+    def pass_rate(self) -> float | None:
+        """``passed / n``; None when no sample is scorable (``harness.types.case_pass_rate``)."""
+        return case_pass_rate(self.passed, self.n)
 
 
 @dataclass(frozen=True)
@@ -78,12 +87,17 @@ class CaseComparison:
     scores: tuple[CheckScore, ...] = ()
 
     @property
-    def baseline_pass_rate(self) -> float:
+    def baseline_pass_rate(self) -> float | None:
         return self.baseline.pass_rate
 
     @property
-    def candidate_pass_rate(self) -> float:
+    def candidate_pass_rate(self) -> float | None:
         return self.candidate.pass_rate
+
+    @property
+    def rates(self) -> tuple[float, float]:
+        """(baseline, candidate) pass rates of a compared (not errored) case."""
+        return self.baseline.passed / self.baseline.n, self.candidate.passed / self.candidate.n
 
     @property
     def errored(self) -> bool:
@@ -166,21 +180,10 @@ class SuiteComparison:
 
     @property
     def regressions(self) -> list[CaseComparison]:
-        return self.with_status("regression")
-
-    def to_report_dict(self, verdict: Verdict | None = None, reasons: Sequence[str] = ()) -> dict[str, Any]:
-        """The DESIGN JSON report's suite object (stable fields plus extras)."""
-        from harness.analysis.report import suite_report
-
-        return suite_report(self, verdict, reasons)
+        return self.with_status(CaseStatus.REGRESSION)
 
 
 # ---------------------------------------------------------------- per-case pieces
-
-
-def is_errored(sample: SampleResult) -> bool:
-    """An infrastructure error or a crashed scorer: the sample is not scorable."""
-    return sample.error is not None or any(s.error for s in sample.scores)
 
 
 def _sample_errors(samples: Sequence[SampleResult]) -> tuple[str, ...]:
@@ -221,7 +224,7 @@ def _paraphrases(case: CaseResult, pending: _Pending, batch: SimilarityBatch) ->
         valid = [s for s in samples if not is_errored(s)]
         agree = None
         if valid and main_rate is not None:
-            agree = fmean(s.passed == (main_rate >= 0.5) for s in valid)
+            agree = fmean(s.passed == (main_rate >= PASS_CUTOFF) for s in valid)
         out.append(ParaphraseResult(index=index, n=len(valid), passed=sum(s.passed for s in valid),
                                     pass_agreement=agree, similarity=batch.mean(pairs),
                                     outputs=tuple(s.output for s in samples)))
@@ -235,38 +238,15 @@ def _side(case: CaseResult, pending: _Pending, batch: SimilarityBatch) -> CaseSi
                     paraphrases=_paraphrases(case, pending, batch))
 
 
-@dataclass(frozen=True)
-class _CheckSide:
-    type: str
-    pass_rate: float
-    value: float | None
-    reason: str
-
-
-def _check_summary(valid: Sequence[SampleResult]) -> dict[str, _CheckSide]:
-    """Scores of one version grouped by check name."""
-    grouped: dict[str, list[Score]] = {}
-    for sample in valid:
-        for score in sample.scores:
-            grouped.setdefault(score.check, []).append(score)
-    out = {}
-    for name, scores in grouped.items():
-        values = [s.value for s in scores if s.value is not None]
-        shown = next((s for s in scores if not s.passed), scores[0])
-        out[name] = _CheckSide(scores[0].type, fmean(s.passed for s in scores),
-                               fmean(values) if values else None, shown.reason)
-    return out
-
-
 def _check_scores(base: Sequence[SampleResult], cand: Sequence[SampleResult]) -> tuple[CheckScore, ...]:
-    old, new = _check_summary(base), _check_summary(cand)
+    old, new = summarize_checks(base), summarize_checks(cand)
     out = []
     for name in list(old) + [n for n in new if n not in old]:
         o, n = old.get(name), new.get(name)
         out.append(CheckScore(
             check=name, type=(o or n).type,  # type: ignore[union-attr]
             baseline_pass_rate=o.pass_rate if o else None, candidate_pass_rate=n.pass_rate if n else None,
-            baseline_value=o.value if o else None, candidate_value=n.value if n else None,
+            baseline_value=o.mean if o else None, candidate_value=n.mean if n else None,
             baseline_reason=o.reason if o else "", candidate_reason=n.reason if n else ""))
     return tuple(out)
 
@@ -311,11 +291,12 @@ def _power(cases: Sequence[CaseComparison], alpha: float) -> Power:
 
 def _suite_stats(cases: Sequence[CaseComparison], alpha: float, seed: int) -> SuiteStats:
     compared = _compared(cases)
-    diffs = [c.candidate_pass_rate - c.baseline_pass_rate for c in compared]
-    b = sum(c.baseline_pass_rate >= 0.5 > c.candidate_pass_rate for c in compared)
-    c_ = sum(c.candidate_pass_rate >= 0.5 > c.baseline_pass_rate for c in compared)
-    counts: dict[str, int] = {s: sum(c.status == s for c in cases) for s in STATUSES}
-    flaky = sum(c.status == "flaky" for c in compared)
+    rates = [c.rates for c in compared]
+    diffs = [new - old for old, new in rates]
+    b = sum(old >= PASS_CUTOFF > new for old, new in rates)
+    c_ = sum(new >= PASS_CUTOFF > old for old, new in rates)
+    counts: dict[str, int] = {s.value: sum(c.status == s for c in cases) for s in CaseStatus}
+    flaky = sum(c.status == CaseStatus.FLAKY for c in compared)
     return SuiteStats(cases=len(compared), pass_rate_delta=fmean(diffs) if diffs else 0.0,
                       ci95=stats.bootstrap_mean_ci(diffs, seed=seed), mcnemar_p=stats.mcnemar_exact(b, c_),
                       discordant=(b, c_), status_counts=counts,
@@ -357,8 +338,8 @@ def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.
     warnings += _run_warnings(baseline, candidate) + confounders
     return SuiteComparison(
         suite_id=baseline.info.suite_id, variable=variable, alpha=alpha,
-        baseline=_run_side(baseline, cases, lambda c: c.baseline_pass_rate),
-        candidate=_run_side(candidate, cases, lambda c: c.candidate_pass_rate),
+        baseline=_run_side(baseline, cases, lambda c: c.rates[0]),
+        candidate=_run_side(candidate, cases, lambda c: c.rates[1]),
         cases=cases, stats=_suite_stats(cases, alpha, bootstrap_seed),
         baseline_consistency=summarize_consistency([c.baseline for c in cases]),
         candidate_consistency=summarize_consistency([c.candidate for c in cases]),

@@ -97,16 +97,23 @@ def mean_or_none(values: Sequence[float | None]) -> float | None:
     return fmean(present) if present else None
 
 
+def suite_pass_at_k(sides: Sequence[tuple[int, int]], *, hat: bool = False) -> dict[int, float]:
+    """The one suite pass@k (or pass^k with ``hat``): the mean over scored cases of (n, passed),
+    for every k in ``sample_ks`` of the smallest n (the k's every scored case has)."""
+    scored = [(n, c) for n, c in sides if n]
+    ks = sample_ks(min((n for n, _ in scored), default=0))
+    fn = stats.pass_hat_k if hat else stats.pass_at_k
+    return {k: fmean(fn(n, c, k) for n, c in scored) for k in ks}
+
+
 def summarize_consistency(sides: Sequence[SideLike]) -> ConsistencySummary:
     """Suite means for one version (pass@k over the k's every scored case has)."""
     scored = [s for s in sides if s.n]
-    k_max = min((s.n for s in scored), default=0)
-    ks = sample_ks(k_max)
+    counts = [(s.n, s.passed) for s in scored]
     paraphrases = [p for s in scored for p in s.paraphrases]
     return ConsistencySummary(
         mean_agreement=mean_or_none([s.consistency.agreement for s in scored]),
         mean_pairwise_similarity=mean_or_none([s.consistency.mean_pairwise_similarity for s in scored]),
-        pass_at_k={k: fmean(stats.pass_at_k(s.n, s.passed, k) for s in scored) for k in ks},
-        pass_hat_k={k: fmean(stats.pass_hat_k(s.n, s.passed, k) for s in scored) for k in ks},
+        pass_at_k=suite_pass_at_k(counts), pass_hat_k=suite_pass_at_k(counts, hat=True),
         paraphrase_pass_agreement=mean_or_none([p.pass_agreement for p in paraphrases]),
         paraphrase_similarity=mean_or_none([p.similarity for p in paraphrases]))

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from harness.analysis.compare import SuiteComparison
 from harness.errors import ConfigError
-from harness.types import Verdict
+from harness.types import CaseStatus, Verdict
 from harness.project.yamlfile import YamlDoc, load_yaml
 
 Level = Literal["fail", "warn"]
@@ -150,7 +150,7 @@ def _worst(verdicts: Any) -> Verdict:
 
 
 def _evaluate_suite(rules: Rules, comp: SuiteComparison) -> SuiteVerdict:
-    reasons = [r for check in _CHECKS for r in check(rules, comp)]
+    reasons = [r for rule in _RULES for r in rule(rules, comp)]
     return SuiteVerdict(comp.suite_id, _worst(r.level for r in reasons), tuple(reasons))
 
 
@@ -199,7 +199,7 @@ def _flaky(rules: Rules, comp: SuiteComparison) -> list[Reason]:
     rule, share = rules.max_flaky_share, comp.stats.flaky_share
     if rule is None or share <= rule.value + 1e-12:
         return []
-    hits = [c.case_id for c in comp.with_status("flaky")]
+    hits = [c.case_id for c in comp.with_status(CaseStatus.FLAKY)]
     return [Reason(rule.level, comp.suite_id, "max_flaky_share",
                    f"{share:.1%} of cases are flaky (allowed {rule.value:.1%}): {_ids(hits)}", tuple(hits))]
 
@@ -223,4 +223,4 @@ def _ids(ids: Sequence[str], limit: int = 10) -> str:
     return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
 
 
-_CHECKS = (_critical, _regressions, _pass_rate_drop, _consistency, _flaky, _errors, _confounders)
+_RULES = (_critical, _regressions, _pass_rate_drop, _consistency, _flaky, _errors, _confounders)

@@ -1,152 +1,399 @@
-"""The comparison report as plain data: the DESIGN "JSON report" shape.
+"""The report contract: pydantic models of what ``harness run|compare|check|calibrate --json`` write.
 
-Reporters (JSON, JUnit, Markdown, HTML) render this dict; floats are rounded to
-six decimals so that golden files are stable across platforms.
+Every producer builds these models (``harness.analysis.report_build``) and every consumer
+(terminal, JSON, JUnit, Markdown, HTML, store, dashboard, pytest plugin) reads them. Field
+names are the stable JSON names documented in ``docs/report-format.md``; the JSON Schema in
+``docs/schema/`` is generated from here: ``python -m harness.analysis.report``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+import json
+import sys
+from pathlib import Path
 
-from harness.types import Verdict
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, RootModel
 
-if TYPE_CHECKING:
-    from harness.analysis.compare import (
-        CaseComparison,
-        Consistency,
-        ConsistencySummary,
-        Drift,
-        DriftSummary,
-        ParaphraseResult,
-        RunSide,
-        SuiteComparison,
-        SuiteStats,
-    )
-    from harness.analysis.gate import GateResult
+from harness.types import CaseStatus, Verdict
 
-DIGITS = 6
+JsonObject = dict[str, JsonValue]
 
 
-def build_report(comparisons: Sequence[SuiteComparison], gate: GateResult) -> dict[str, Any]:
-    """The whole report: overall verdict, the reasons that decided it, one object per suite."""
-    suites = []
-    for index, comparison in enumerate(comparisons):
-        verdict = gate.suites[index] if index < len(gate.suites) else None
-        suites.append(suite_report(comparison, verdict.verdict if verdict else None,
-                                   [str(r) for r in verdict.reasons] if verdict else ()))
-    return {"verdict": gate.verdict, "reasons": [str(r) for r in gate.reasons], "suites": suites}
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def suite_report(comp: SuiteComparison, verdict: Verdict | None, reasons: Sequence[str]) -> dict[str, Any]:
-    return {
-        "id": comp.suite_id,
-        "verdict": verdict,
-        "reasons": list(reasons),
-        "variable": comp.variable,
-        "alpha": comp.alpha,
-        "baseline": _run_side(comp.baseline),
-        "candidate": _run_side(comp.candidate),
-        "stats": _stats(comp.stats),
-        "consistency": {"baseline": _consistency_summary(comp.baseline_consistency),
-                        "candidate": _consistency_summary(comp.candidate_consistency),
-                        "flaky_share": _r(comp.stats.flaky_share)},
-        "drift": _drift_summary(comp.drift),
-        "warnings": list(comp.warnings),
-        "confounders": list(comp.confounders),
-        "unmatched": {"baseline_only": list(comp.baseline_only), "candidate_only": list(comp.candidate_only)},
-        "cases": [_case(c) for c in comp.cases],
-    }
+# ---------------------------------------------------------------- run report
 
 
-def _r(value: float | None) -> float | None:
-    return None if value is None else round(float(value), DIGITS)
+class RunCheck(_Model):
+    """One check on one case over its scorable samples."""
+
+    type: str = Field(description="Check type (registry name, e.g. 'rouge-l').")
+    pass_rate: float = Field(description="Share of scorable samples this check passed.")
+    mean: float | None = Field(description="Mean numeric value over samples; null when the check has none.")
+    threshold: float | None = Field(default=None, description="The check's threshold, if any.")
+    reason: str = Field(default="", description="First failing sample's reason, else the first sample's.")
+    verdicts: list[str] = Field(default_factory=list, description="Distinct detail verdicts (code-tests).")
 
 
-def _ks(values: dict[int, float]) -> dict[str, float | None]:
-    return {str(k): _r(v) for k, v in values.items()}
+class RunParaphrase(_Model):
+    """One paraphrase of a case in a run."""
+
+    outputs: list[str] = Field(description="Outputs of the paraphrase's samples.")
+    pass_rate: float | None = Field(description="Share of its scorable samples that passed; null if none.")
 
 
-def _run_side(side: RunSide) -> dict[str, Any]:
-    return {"model": side.model, "prompt_version": side.prompt_version, "pass_rate": _r(side.pass_rate),
-            "samples": side.samples, "run_id": side.run_id, "complete": side.complete,
-            "model_fingerprint": dict(side.model_fingerprint)}
+class RunCase(_Model):
+    """One case of one run."""
+
+    id: str = Field(description="Case id.")
+    pass_rate: float | None = Field(
+        description="Passed / scorable samples; errored samples are left out; null when none is scorable.")
+    passed: bool = Field(description="pass_rate >= 0.5 (the PASS_CUTOFF).")
+    n_samples: int = Field(description="Main samples generated, errored ones included.")
+    n_passed: int = Field(description="Scorable main samples that passed.")
+    tags: list[str] = Field(default_factory=list, description="Case tags.")
+    reference: str | None = Field(default=None, description="The case's reference answer.")
+    outputs: list[str] = Field(description="Output of every main sample, in sample order.")
+    errors: list[str] = Field(default_factory=list, description="Infrastructure errors of the samples.")
+    scores: dict[str, RunCheck] = Field(default_factory=dict, description="Per check name: its summary.")
+    paraphrases: list[RunParaphrase] = Field(default_factory=list, description="Paraphrase results.")
 
 
-def _stats(s: SuiteStats) -> dict[str, Any]:
-    return {
-        "pass_rate_delta": _r(s.pass_rate_delta),
-        "ci95": [_r(s.ci95[0]), _r(s.ci95[1])],
-        "mcnemar_p": _r(s.mcnemar_p),
-        "cases": s.cases,
-        "discordant": {"baseline_only_pass": s.discordant[0], "candidate_only_pass": s.discordant[1]},
-        "status_counts": dict(s.status_counts),
-        "flaky_share": _r(s.flaky_share),
-        "check_deltas": {d.check: {"cases": d.cases, "baseline_mean": _r(d.baseline_mean),
-                                   "candidate_mean": _r(d.candidate_mean), "delta": _r(d.delta),
-                                   "ci95": [_r(d.ci95[0]), _r(d.ci95[1])]} for d in s.check_deltas},
-        "power": {"cases": s.power.cases, "samples": s.power.samples, "alpha": s.power.alpha,
-                  "power": s.power.power, "min_detectable_drop": _r(s.power.min_detectable_drop),
-                  "min_case_drop": _r(s.power.min_case_drop), "text": s.power.text},
-    }
+class RunSuite(_Model):
+    """One suite run on one model."""
+
+    id: str = Field(description="Suite id.")
+    model: str = Field(description="Model label.")
+    prompt_version: str = Field(description="Prompt template version.")
+    pass_rate: float | None = Field(description="Mean case pass rate over cases that have one.")
+    complete: bool = Field(description="False when some generations failed.")
+    run_id: str | None = Field(default=None, description="Store id of the run (null without a store).")
+    samples: int = Field(description="Samples per case requested.")
+    suite_hash: str | None = Field(default=None, description="Content hash of the suite.")
+    prompt_hash: str | None = Field(default=None, description="Content hash of the prompt.")
+    model_fingerprint: JsonObject = Field(default_factory=dict, description="What identifies the model.")
+    params: JsonObject = Field(default_factory=dict, description="Generation parameters of the first case.")
+    check_pass_rates: dict[str, float] = Field(default_factory=dict,
+                                               description="Per check: share of scorable samples that passed.")
+    pass_at_k: dict[str, float] | None = Field(default=None, description=(
+        "With samples > 1: unbiased pass@k averaged over scored cases, keyed by k, for every k the "
+        "suite's scored cases all have (same as the comparison's consistency.pass_at_k)."))
+    status: str | None = Field(default=None, description="Stored runs only: 'complete' or 'incomplete'.")
+    started_at: str | None = Field(default=None, description="Stored runs only: start time (ISO 8601).")
+    finished_at: str | None = Field(default=None, description="Stored runs only: end time (ISO 8601).")
+    cases: list[RunCase] = Field(description="One entry per case.")
 
 
-def _consistency_summary(c: ConsistencySummary) -> dict[str, Any]:
-    return {"mean_agreement": _r(c.mean_agreement), "mean_pairwise_similarity": _r(c.mean_pairwise_similarity),
-            "pass_at_k": _ks(c.pass_at_k), "pass_hat_k": _ks(c.pass_hat_k),
-            "paraphrase_pass_agreement": _r(c.paraphrase_pass_agreement),
-            "paraphrase_similarity": _r(c.paraphrase_similarity)}
+class RunReport(_Model):
+    """``harness run --json``: one object per suite."""
+
+    suites: list[RunSuite]
 
 
-def _drift_summary(d: DriftSummary) -> dict[str, Any]:
-    return {"basis": d.basis, "mean": _r(d.mean), "quantiles": {k: _r(v) for k, v in d.quantiles.items()},
-            "most_drifted": [{"id": cid, "drift": _r(v)} for cid, v in d.most_drifted],
-            "refusal_increases": list(d.refusal_increases), "refusal_decreases": list(d.refusal_decreases),
-            "json_validity_losses": list(d.json_validity_losses),
-            "json_validity_gains": list(d.json_validity_gains)}
+# ---------------------------------------------------------------- comparison report
 
 
-def _case(c: CaseComparison) -> dict[str, Any]:
-    return {
-        "id": c.case_id,
-        "status": c.status,
-        "baseline_pass_rate": _r(c.baseline_pass_rate),
-        "candidate_pass_rate": _r(c.candidate_pass_rate),
-        "drift": _r(c.drift.value),
-        "scores": {s.check: {"type": s.type, "baseline_pass_rate": _r(s.baseline_pass_rate),
-                             "candidate_pass_rate": _r(s.candidate_pass_rate),
-                             "baseline_value": _r(s.baseline_value), "candidate_value": _r(s.candidate_value),
-                             "baseline_reason": s.baseline_reason, "candidate_reason": s.candidate_reason}
-                   for s in c.scores},
-        "baseline_outputs": list(c.baseline.outputs),
-        "candidate_outputs": list(c.candidate.outputs),
-        "tags": list(c.tags),
-        "p_value": _r(c.p_value),
-        "samples": {"baseline": {"n": c.baseline.n, "passed": c.baseline.passed},
-                    "candidate": {"n": c.candidate.n, "passed": c.candidate.passed}},
-        "errors": {"baseline": list(c.baseline.errors), "candidate": list(c.candidate.errors)},
-        "drift_detail": _drift(c.drift),
-        "consistency": {"baseline": _consistency(c.baseline.consistency),
-                        "candidate": _consistency(c.candidate.consistency)},
-        "paraphrases": {"baseline": [_paraphrase(p) for p in c.baseline.paraphrases],
-                        "candidate": [_paraphrase(p) for p in c.candidate.paraphrases]},
-    }
+class Side(_Model):
+    """One version (baseline or candidate) of a suite comparison."""
+
+    model: str = Field(description="Model label.")
+    prompt_version: str = Field(description="Prompt template version.")
+    pass_rate: float = Field(description="Mean case pass rate over compared cases.")
+    samples: int = Field(description="Samples per case requested.")
+    run_id: str | None = Field(default=None, description="Store id of the run.")
+    complete: bool = Field(default=True, description="False when the run did not complete.")
+    model_fingerprint: JsonObject = Field(default_factory=dict, description="What identifies the model.")
 
 
-def _drift(d: Drift) -> dict[str, Any]:
-    return {"similarity": _r(d.similarity), "rouge_l": _r(d.rouge_l), "length_delta": _r(d.length_delta),
-            "length_ratio": _r(d.length_ratio), "json_valid_baseline": _r(d.json_valid_baseline),
-            "json_valid_candidate": _r(d.json_valid_candidate), "refusal_baseline": _r(d.refusal_baseline),
-            "refusal_candidate": _r(d.refusal_candidate)}
+class Discordant(_Model):
+    baseline_only_pass: int = Field(description="Compared cases passed (>= 0.5) only on the baseline.")
+    candidate_only_pass: int = Field(description="Compared cases passed (>= 0.5) only on the candidate.")
 
 
-def _consistency(c: Consistency) -> dict[str, Any]:
-    return {"agreement": _r(c.agreement), "distinct_answers": c.distinct_answers,
-            "mean_pairwise_similarity": _r(c.mean_pairwise_similarity),
-            "pass_at_k": _ks(c.pass_at_k), "pass_hat_k": _ks(c.pass_hat_k)}
+class CheckDeltaReport(_Model):
+    """Mean per-case change of one numeric check."""
+
+    cases: int
+    baseline_mean: float | None
+    candidate_mean: float | None
+    delta: float | None
+    ci95: list[float | None] = Field(description="Paired bootstrap 95% CI of delta.")
 
 
-def _paraphrase(p: ParaphraseResult) -> dict[str, Any]:
-    return {"index": p.index, "n": p.n, "passed": p.passed, "pass_rate": _r(p.pass_rate),
-            "pass_agreement": _r(p.pass_agreement), "similarity": _r(p.similarity),
-            "outputs": list(p.outputs)}
+class PowerReport(_Model):
+    """What this comparison could detect."""
+
+    cases: int = Field(description="Compared cases.")
+    samples: int = Field(description="Smallest samples per case on either side.")
+    alpha: float = Field(description="Per-case significance level.")
+    power: float = Field(description="Power used for min_detectable_drop (0.8).")
+    min_detectable_drop: float | None = Field(description="Suite pass-rate drop detectable at that power.")
+    min_case_drop: float | None = Field(description="Smallest per-case drop the status rule can flag.")
+    text: str = Field(description="The power statement in words (printed by the terminal reporter).")
+
+
+class SuiteStatsReport(_Model):
+    pass_rate_delta: float | None = Field(description="Mean candidate - baseline case pass rate.")
+    ci95: list[float | None] = Field(description="Bootstrap 95% CI of pass_rate_delta.")
+    mcnemar_p: float | None = Field(description="Exact McNemar p-value on passed/failed cases.")
+    cases: int = Field(description="Compared cases (matched, scorable on both sides).")
+    discordant: Discordant
+    status_counts: dict[CaseStatus, int] = Field(description="Cases per status.")
+    flaky_share: float | None = Field(description="Share of compared cases that are flaky.")
+    check_deltas: dict[str, CheckDeltaReport] = Field(default_factory=dict)
+    power: PowerReport
+
+
+class ConsistencySummaryReport(_Model):
+    mean_agreement: float | None
+    mean_pairwise_similarity: float | None
+    pass_at_k: dict[str, float | None] = Field(description="Mean unbiased pass@k over scored cases, by k.")
+    pass_hat_k: dict[str, float | None] = Field(description="Mean pass^k (all k pass) over scored cases.")
+    paraphrase_pass_agreement: float | None
+    paraphrase_similarity: float | None
+
+
+class SuiteConsistency(_Model):
+    baseline: ConsistencySummaryReport
+    candidate: ConsistencySummaryReport
+    flaky_share: float | None
+
+
+class MostDrifted(_Model):
+    id: str
+    drift: float | None
+
+
+class DriftSummaryReport(_Model):
+    basis: str = Field(description="'similarity' (embeddings) or 'rouge-l'.")
+    mean: float | None
+    quantiles: dict[str, float | None]
+    most_drifted: list[MostDrifted]
+    refusal_increases: list[str]
+    refusal_decreases: list[str]
+    json_validity_losses: list[str]
+    json_validity_gains: list[str]
+
+    @property
+    def median(self) -> float | None:
+        """The median drift (``quantiles.p50``); None without drift values."""
+        return self.quantiles.get("p50")
+
+
+class Unmatched(_Model):
+    baseline_only: list[str] = Field(description="Case ids missing from the candidate run.")
+    candidate_only: list[str] = Field(description="Case ids new in the candidate run.")
+
+
+class CaseCheck(_Model):
+    """One check on one case, both versions."""
+
+    type: str
+    baseline_pass_rate: float | None
+    candidate_pass_rate: float | None
+    baseline_value: float | None
+    candidate_value: float | None
+    baseline_reason: str = ""
+    candidate_reason: str = ""
+
+
+class SampleCount(_Model):
+    n: int = Field(description="Scorable samples.")
+    passed: int = Field(description="Scorable samples that passed.")
+
+
+class PerSide(_Model):
+    baseline: SampleCount
+    candidate: SampleCount
+
+
+class Errors(_Model):
+    baseline: list[str]
+    candidate: list[str]
+
+
+class DriftDetail(_Model):
+    similarity: float | None
+    rouge_l: float | None
+    length_delta: float | None
+    length_ratio: float | None
+    json_valid_baseline: float | None
+    json_valid_candidate: float | None
+    refusal_baseline: float | None
+    refusal_candidate: float | None
+
+
+class CaseConsistencyReport(_Model):
+    agreement: float | None
+    distinct_answers: int
+    mean_pairwise_similarity: float | None
+    pass_at_k: dict[str, float | None]
+    pass_hat_k: dict[str, float | None]
+
+
+class CaseConsistencyPair(_Model):
+    baseline: CaseConsistencyReport
+    candidate: CaseConsistencyReport
+
+
+class ParaphraseReport(_Model):
+    index: int
+    n: int
+    passed: int
+    pass_rate: float | None
+    pass_agreement: float | None
+    similarity: float | None
+    outputs: list[str]
+
+
+class ParaphrasePair(_Model):
+    baseline: list[ParaphraseReport]
+    candidate: list[ParaphraseReport]
+
+
+class CaseReport(_Model):
+    """One case compared."""
+
+    id: str
+    status: CaseStatus = Field(description="regression, improvement, stable_pass, stable_fail or flaky.")
+    baseline_pass_rate: float | None = Field(description="Passed / scorable samples; null if none scorable.")
+    candidate_pass_rate: float | None = Field(description="Passed / scorable samples; null if none scorable.")
+    drift: float | None = Field(description="Output drift (1 - similarity).")
+    scores: dict[str, CaseCheck] = Field(default_factory=dict, description="Per check name.")
+    baseline_outputs: list[str]
+    candidate_outputs: list[str]
+    tags: list[str]
+    p_value: float | None = Field(description="Two-sided Fisher exact p-value.")
+    samples: PerSide
+    errors: Errors
+    drift_detail: DriftDetail
+    consistency: CaseConsistencyPair
+    paraphrases: ParaphrasePair
+
+
+class SuiteReport(_Model):
+    """One suite compared."""
+
+    id: str
+    verdict: Verdict | None = Field(description="The gate's verdict for this suite.")
+    reasons: list[str] = Field(description="The gate's reasons for this suite.")
+    variable: str = Field(description="'model' or 'prompt': what the comparison varies.")
+    alpha: float
+    baseline: Side
+    candidate: Side
+    stats: SuiteStatsReport
+    consistency: SuiteConsistency
+    drift: DriftSummaryReport
+    warnings: list[str]
+    confounders: list[str]
+    unmatched: Unmatched
+    cases: list[CaseReport]
+
+
+class PlannedCase(_Model):
+    id: str
+    reasons: list[str]
+
+
+class SuitePlanReport(_Model):
+    id: str
+    status: str
+    path: str | None
+    base_path: str | None
+    reasons: list[str]
+    note: str | None
+    run: list[PlannedCase]
+    unchanged: list[str]
+    removed: list[str]
+
+
+class BaseRef(_Model):
+    ref: str
+    commit: str
+    how: str = Field(description="'given' or 'merge base with <branch>'.")
+
+
+class ChangedFile(_Model):
+    kind: str
+    path: str
+    old_path: str | None
+
+
+class CheckSection(_Model):
+    """``harness check`` only: what was compared against and what the plan ran."""
+
+    base: BaseRef
+    model: str | None
+    summary: str
+    nothing_to_run: bool
+    suites: list[SuitePlanReport]
+    unused_prompts: list[str]
+    changed_files: list[ChangedFile]
+
+
+class ComparisonReport(_Model):
+    """``harness compare --json`` (and ``harness check --json`` with ``new_cases`` and ``check``)."""
+
+    verdict: Verdict = Field(description="Overall gate verdict: the worst suite verdict.")
+    reasons: list[str] = Field(description="Every fail reason, then every warn reason.")
+    suites: list[SuiteReport]
+    comparison_id: str | None = Field(default=None, description="Store id, when stored.")
+    new_cases: list[RunSuite] | None = Field(default=None, description="check: runs of cases new to a suite.")
+    check: CheckSection | None = Field(default=None, description="check: the base revision and the plan.")
+
+
+# ---------------------------------------------------------------- calibration report
+
+
+class CaseNoiseReport(_Model):
+    case_id: str
+    p: float = Field(description="Pooled pass rate over every sample of every repeat.")
+    false_regression: float = Field(description="P(flagged as a regression) at this K and alpha.")
+
+
+class CalibrationSuite(_Model):
+    suite_id: str
+    samples: int
+    alpha: float
+    repeats: int
+    observed_regressions: int
+    observed_improvements: int
+    observed_false_alarm_rate: float
+    expected_regressions: float
+    false_alarm_rate: float
+    target: float
+    samples_needed: int | None
+    cases: list[CaseNoiseReport]
+    text: str
+
+
+class CalibrationReport(RootModel[list[CalibrationSuite]]):
+    """``harness calibrate --json``: one object per suite."""
+
+
+TOP_LEVEL: dict[str, type[BaseModel]] = {"run": RunReport, "comparison": ComparisonReport,
+                                         "calibration": CalibrationReport}
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "docs" / "schema"
+
+
+def schema_text(model: type[BaseModel]) -> str:
+    """The JSON Schema of one top-level report, as committed in docs/schema."""
+    return json.dumps(model.model_json_schema(mode="serialization"), indent=2, sort_keys=True) + "\n"
+
+
+def write_schemas(folder: Path = SCHEMA_DIR) -> list[Path]:
+    """Regenerate docs/schema/<name>.schema.json."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, model in TOP_LEVEL.items():
+        path = folder / f"{name}.schema.json"
+        path.write_text(schema_text(model), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+if __name__ == "__main__":
+    for written in write_schemas(Path(sys.argv[1]) if len(sys.argv) > 1 else SCHEMA_DIR):
+        print(written)

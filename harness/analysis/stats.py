@@ -191,14 +191,14 @@ def case_status(base_passed: int, base_n: int, cand_passed: int, cand_n: int,
     A side without scorable samples cannot be judged: ``flaky`` with p = 1.
     """
     if base_n == 0 or cand_n == 0:
-        return "flaky", 1.0
+        return CaseStatus.FLAKY, 1.0
     p = fisher_exact(base_passed, base_n - base_passed, cand_passed, cand_n - cand_passed)
     base_rate, cand_rate = base_passed / base_n, cand_passed / cand_n
     complete_flip = {base_rate, cand_rate} == {0.0, 1.0}
     if base_rate != cand_rate and (p <= alpha or complete_flip):
-        return ("regression" if cand_rate < base_rate else "improvement"), p
+        return (CaseStatus.REGRESSION if cand_rate < base_rate else CaseStatus.IMPROVEMENT), p
     if base_rate == 1.0 and cand_rate == 1.0:
-        return "stable_pass", p
+        return CaseStatus.STABLE_PASS, p
     if base_rate == 0.0 and cand_rate == 0.0:
-        return "stable_fail", p
-    return "flaky", p
+        return CaseStatus.STABLE_FAIL, p
+    return CaseStatus.FLAKY, p

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from harness.errors import ConfigError
 from harness.commands.gitfiles import Change, revision_paths
+from harness.errors import ConfigError
 from harness.project.paths import ProjectFiles
 from harness.project.prompts import render
 from harness.project.suites import Suite, case_fingerprint, load_suite
@@ -85,13 +85,6 @@ class CheckPlan:
         lines += [f"prompt {p}: changed but used by no suite" for p in self.unused_prompts]
         return "\n".join(lines)
 
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-friendly form for reports."""
-        return {"suites": [_plan_dict(s) for s in self.suites],
-                "unused_prompts": list(self.unused_prompts),
-                "changed_files": [{"kind": c.kind, "path": c.path, "old_path": c.old_path}
-                                  for c in self.changes]}
-
 
 def _suite_line(s: SuitePlan) -> str:
     where = s.path or s.base_path
@@ -104,13 +97,6 @@ def _suite_line(s: SuitePlan) -> str:
         parts.append(f"{len(s.removed)} removed ({', '.join(s.removed)})")
     note = f" [{s.note}]" if s.note else ""
     return f"{head}: {', '.join(parts)}{note}"
-
-
-def _plan_dict(s: SuitePlan) -> dict[str, Any]:
-    return {"id": s.suite_id, "status": s.status, "path": s.path, "base_path": s.base_path,
-            "reasons": list(s.reasons), "note": s.note,
-            "run": [{"id": c.case_id, "reasons": list(c.reasons)} for c in s.run],
-            "unchanged": list(s.unchanged), "removed": list(s.removed)}
 
 
 @dataclass(frozen=True)

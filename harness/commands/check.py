@@ -12,10 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from harness.analysis.report import (
+    BaseRef,
+    ChangedFile,
+    CheckSection,
+    ComparisonReport,
+    PlannedCase,
+    RunSuite,
+    SuitePlanReport,
+)
 from harness.commands.changes import CheckPlan, SuitePlan, plan_check
-from harness.errors import EXIT_INFRA, EXIT_OK
 from harness.commands.gitfiles import (
     changed_files,
     merge_base_with_default_branch,
@@ -23,8 +31,14 @@ from harness.commands.gitfiles import (
     resolve_ref,
     revision_files,
 )
+from harness.commands.shared import ReportPaths
+from harness.errors import EXIT_INFRA, EXIT_OK
 from harness.project.paths import ProjectFiles
 from harness.project.suites import Suite
+
+if TYPE_CHECKING:
+    from harness.project.config import ProjectConfig
+    from harness.store import Store
 
 
 @dataclass(frozen=True)
@@ -58,11 +72,11 @@ class BaseRevision:
 
 @dataclass(frozen=True)
 class CheckOutcome:
-    """The plan, the report dict (DESIGN's comparison JSON plus a ``check`` section), the exit code."""
+    """The plan, the comparison report (with ``new_cases`` and the ``check`` section), the exit code."""
 
     base: BaseRevision
     plan: CheckPlan
-    report: dict[str, Any]
+    report: ComparisonReport
     exit_code: int
 
     @property
@@ -85,7 +99,7 @@ def plan_for(root: Path, base: BaseRevision, suites_dirs: tuple[str, ...] = ("su
     return plan_check(revision_files(root, base.commit), ProjectFiles(root), changes, suites_dirs)
 
 
-def run_check(options: CheckOptions, start: Path | None = None, store: Any = None) -> CheckOutcome:
+def run_check(options: CheckOptions, start: Path | None = None, store: Store | None = None) -> CheckOutcome:
     """Plan, then compare only the affected cases; exit code by the gate policy."""
     from harness.project.config import load_project_config
 
@@ -97,12 +111,12 @@ def run_check(options: CheckOptions, start: Path | None = None, store: Any = Non
     return _execute(project, base, plan, options, store)
 
 
-def _execute(project: Any, base: BaseRevision, plan: CheckPlan, options: CheckOptions,
-             store: Any) -> CheckOutcome:
-    from harness.commands.common import load_gate_policy
-    from harness.project.config import resolve_model
+def _execute(project: ProjectConfig, base: BaseRevision, plan: CheckPlan, options: CheckOptions,
+             store: Store | None) -> CheckOutcome:
+    from harness.commands.shared import comparison_exit_code, load_gate_policy
     from harness.pipeline import compare_suites, options_from_project, run_suite
-    from harness.reporters.run_report import run_suite_dict
+    from harness.project.config import resolve_model
+    from harness.reporters.run_report import run_suite_report
 
     spec = resolve_model(options.model or project.default_model, project)
     run_options = options_from_project(project, samples=options.samples, seed=options.seed,
@@ -111,19 +125,16 @@ def _execute(project: Any, base: BaseRevision, plan: CheckPlan, options: CheckOp
     pairs = [(_only(s.base, s.baseline_ids), _only(s.head, s.baseline_ids))
              for s in plan.to_run if s.base is not None and s.head is not None and s.baseline_ids]
     if pairs:
-        outcome = compare_suites(pairs, spec, spec, project, run_options,
-                                 policy=load_gate_policy(project, options.policy_file), alpha=options.alpha,
-                                 variable="prompt", store=store)
-        report = dict(outcome.report)
+        report = compare_suites(pairs, spec, spec, project, run_options,
+                                policy=load_gate_policy(project, options.policy_file), alpha=options.alpha,
+                                variable="prompt", store=store).report
     else:
-        report = {"verdict": "pass", "reasons": [], "suites": []}
+        report = ComparisonReport(verdict="pass", reasons=[], suites=[])
     new_runs = [run_suite(s.head, spec, project, run_options, case_ids=_new_ids(s), store=store)
                 for s in plan.to_run if s.head is not None and _new_ids(s)]
-    report["new_cases"] = [run_suite_dict(r) for r in new_runs]
-    _note_new_failures(report)
-    report["check"] = check_section(base, plan, spec.label)
-    from harness.commands.common import comparison_exit_code
-
+    new_cases = [run_suite_report(r) for r in new_runs]
+    report = _with_new_cases(report, new_cases).model_copy(
+        update={"check": check_section(base, plan, spec.label)})
     exit_code = comparison_exit_code(report)
     if exit_code == EXIT_OK and any(not r.complete for r in new_runs):
         exit_code = EXIT_INFRA
@@ -140,49 +151,52 @@ def _new_ids(plan: SuitePlan) -> set[str]:
     return plan.run_ids - plan.baseline_ids
 
 
-def _note_new_failures(report: dict[str, Any]) -> None:
+def _with_new_cases(report: ComparisonReport, new_cases: list[RunSuite]) -> ComparisonReport:
     """New cases are not gated (no baseline), but failing ones turn a pass into a warn."""
-    failing = [f"{s['id']}::{c['id']}" for s in report["new_cases"] for c in s["cases"] if not c["passed"]]
-    if not failing:
-        return
-    shown = ", ".join(failing[:10]) + (" …" if len(failing) > 10 else "")
-    report["reasons"] = [*report.get("reasons", []),
-                         f"{len(failing)} new case(s) fail (no baseline to compare with): {shown}"]
-    if report["verdict"] == "pass":
-        report["verdict"] = "warn"
+    failing = [f"{s.id}::{c.id}" for s in new_cases for c in s.cases if not c.passed]
+    update: dict[str, object] = {"new_cases": new_cases}
+    if failing:
+        shown = ", ".join(failing[:10]) + (" …" if len(failing) > 10 else "")
+        update["reasons"] = [*report.reasons,
+                             f"{len(failing)} new case(s) fail (no baseline to compare with): {shown}"]
+        update["verdict"] = "warn" if report.verdict == "pass" else report.verdict
+    return report.model_copy(update=update)
 
 
-def check_section(base: BaseRevision, plan: CheckPlan, model: str | None) -> dict[str, Any]:
-    """The ``check`` object of the report: base revision, model, plan, summary."""
-    return {"base": {"ref": base.ref, "commit": base.commit, "how": base.how}, "model": model,
-            "summary": plan.summary(), "nothing_to_run": plan.nothing_to_run, **plan.as_dict()}
+def check_section(base: BaseRevision, plan: CheckPlan, model: str | None) -> CheckSection:
+    """The ``check`` section of the report: base revision, model, plan, summary."""
+    return CheckSection(
+        base=BaseRef(ref=base.ref, commit=base.commit, how=base.how), model=model, summary=plan.summary(),
+        nothing_to_run=plan.nothing_to_run, suites=[_suite_plan(s) for s in plan.suites],
+        unused_prompts=list(plan.unused_prompts),
+        changed_files=[ChangedFile(kind=c.kind, path=c.path, old_path=c.old_path) for c in plan.changes])
 
 
-def _report_without_runs(base: BaseRevision, plan: CheckPlan) -> dict[str, Any]:
+def _suite_plan(s: SuitePlan) -> SuitePlanReport:
+    return SuitePlanReport(id=s.suite_id, status=s.status, path=s.path, base_path=s.base_path,
+                           reasons=list(s.reasons), note=s.note,
+                           run=[PlannedCase(id=c.case_id, reasons=list(c.reasons)) for c in s.run],
+                           unchanged=list(s.unchanged), removed=list(s.removed))
+
+
+def _report_without_runs(base: BaseRevision, plan: CheckPlan) -> ComparisonReport:
     reasons = ["nothing relevant changed" if not plan.suites
                else "no case changed its input, checks or reference"]
-    return {"verdict": "pass", "reasons": reasons, "suites": [], "new_cases": [],
-            "check": check_section(base, plan, None)}
+    return ComparisonReport(verdict="pass", reasons=reasons, suites=[], new_cases=[],
+                            check=check_section(base, plan, None))
 
 
-def write_check_reports(outcome: CheckOutcome, outputs: dict[str, Path | None]) -> None:
+def write_check_reports(outcome: CheckOutcome, outputs: ReportPaths) -> None:
     """--json, --junit, --markdown, --html for a check."""
+    from harness.commands.shared import write_reports
     from harness.reporters.check import check_junit, check_markdown
-    from harness.reporters.files import write_json, write_text
+    from harness.reporters.html import render_comparison_html
 
-    if outputs.get("json"):
-        write_json(outputs["json"], outcome.report)  # type: ignore[arg-type]
-    if outputs.get("junit"):
-        write_text(outputs["junit"], check_junit(outcome.report))  # type: ignore[arg-type]
-    if outputs.get("markdown"):
-        write_text(outputs["markdown"], check_markdown(outcome.report))  # type: ignore[arg-type]
-    if outputs.get("html"):
-        from harness.reporters.html import render_comparison_html
-
-        write_text(outputs["html"], render_comparison_html(outcome.report))  # type: ignore[arg-type]
+    write_reports(outcome.report, outputs, {"junit": check_junit, "markdown": check_markdown,
+                                            "html": render_comparison_html})
 
 
-def check_command(options: CheckOptions, outputs: dict[str, Path | None], store: Any = None,
+def check_command(options: CheckOptions, outputs: ReportPaths, store: Store | None = None,
                   start: Path | None = None) -> int:
     """``harness check``: plan, print what runs, compare, print, write the reports; the exit code."""
     from harness.reporters.terminal import print_comparison, print_message
@@ -190,9 +204,10 @@ def check_command(options: CheckOptions, outputs: dict[str, Path | None], store:
     outcome = run_check(options, start=start, store=store)
     print_message(f"base: {outcome.base.label}")
     print_message(outcome.plan.summary())
-    if outcome.report.get("suites"):
+    if outcome.report.suites:
         print_comparison(outcome.report)
-    for reason in outcome.report.get("reasons", []) if not outcome.report.get("suites") else []:
-        print_message(f"{outcome.report['verdict']}: {reason}")
+    else:
+        for reason in outcome.report.reasons:
+            print_message(f"{outcome.report.verdict}: {reason}")
     write_check_reports(outcome, outputs)
     return outcome.exit_code

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -63,15 +64,33 @@ def _page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse
     return HTMLResponse(render(template, **context), status_code=status_code)
 
 
+class Query(BaseModel):
+    """The query parameters the pages read (others are ignored; empty means not given)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    suite: str = ""
+    model: str = ""
+    prompt: str = ""
+    tag: str = ""
+    since: str = ""
+    until: str = ""
+    by: str = ""
+    case: str = ""
+
+
+def _query(request: Request) -> Query:
+    return Query.model_validate(dict(request.query_params))
+
+
 def _filter(request: Request) -> RunFilter:
-    q = request.query_params
-    return RunFilter(suite_id=q.get("suite") or None, model=q.get("model") or None,
-                     prompt_version=q.get("prompt") or None, tag=q.get("tag") or None,
-                     since=q.get("since") or None, until=q.get("until") or None)
+    q = _query(request)
+    return RunFilter(suite_id=q.suite or None, model=q.model or None, prompt_version=q.prompt or None,
+                     tag=q.tag or None, since=q.since or None, until=q.until or None)
 
 
 def _trends(store: Store, request: Request) -> HTMLResponse:
-    by: pages.SeriesBy = "prompt" if request.query_params.get("by") == "prompt" else "model"
+    by: pages.SeriesBy = "prompt" if _query(request).by == "prompt" else "model"
     flt = _filter(request)
     return _page("trends.html", suites=pages.trends(store, flt, by), flt=flt, by=by,
                  choices=store.filter_values())
@@ -98,7 +117,8 @@ def _run(store: Store, request: Request) -> HTMLResponse:
 
 
 def _case(store: Store, request: Request) -> HTMLResponse:
-    suite_id, case_id = request.query_params.get("suite", ""), request.query_params.get("case", "")
+    query = _query(request)
+    suite_id, case_id = query.suite, query.case
     page = pages.case_page(store, suite_id, case_id)
     if not page.timeline.points and not page.statuses:
         return _missing(f"No history for case {case_id} in suite {suite_id}.")

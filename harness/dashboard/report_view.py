@@ -1,7 +1,6 @@
 """View models for a comparison report and a run report (pure; shared by dashboard and HTML file).
 
-Input is the JSON of DESIGN.md; fields the view does not know are ignored, missing ones shown
-as blanks, so reports from older or newer harness versions still render.
+Input is the report models of ``harness.analysis.report`` (docs/report-format.md).
 """
 
 from __future__ import annotations
@@ -12,10 +11,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from harness.analysis.report import (
+    CaseReport,
+    ComparisonReport,
+    RunCase,
+    RunReport,
+    RunSuite,
+    SuiteReport,
+)
+from harness.analysis.report import Side as ReportSide
 from harness.dashboard.charts import BarChart, bar_chart
 from harness.dashboard.diff import SideBySide, pair_outputs
-
-STATUS_ORDER = ("regression", "improvement", "flaky", "stable_fail", "stable_pass")
+from harness.types import CaseStatus
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ class Side:
 @dataclass(frozen=True)
 class CaseView:
     id: str
-    status: str
+    status: CaseStatus
     tags: tuple[str, ...]
     baseline_pass_rate: float | None
     candidate_pass_rate: float | None
@@ -84,33 +91,28 @@ class ComparisonView:
     created_at: str | None = None
 
 
-def comparison_view(report: Mapping[str, Any], *, comparison_id: str | None = None,
+def comparison_view(report: ComparisonReport, *, comparison_id: str | None = None,
                     created_at: str | None = None,
                     run_ids: Mapping[str, tuple[str | None, str | None]] | None = None
                     ) -> ComparisonView:
     """Shape a comparison report for the templates."""
-    suites = tuple(_suite_view(s, (run_ids or {}).get(str(s.get("id")), (None, None)))
-                   for s in report.get("suites", []))
-    return ComparisonView(str(report.get("verdict", "")),
-                          tuple(fmt(r) for r in report.get("reasons", [])), suites,
-                          comparison_id, created_at)
+    suites = tuple(_suite_view(s, (run_ids or {}).get(s.id, (None, None))) for s in report.suites)
+    return ComparisonView(report.verdict, tuple(report.reasons), suites, comparison_id, created_at)
 
 
-def _suite_view(suite: Mapping[str, Any], run_ids: tuple[str | None, str | None]) -> SuiteView:
-    stats = suite.get("stats") or {}
-    cases = sorted((_case_view(c) for c in suite.get("cases", [])), key=_case_order)
-    deltas = [(c.id, (c.candidate_pass_rate or 0.0) - (c.baseline_pass_rate or 0.0))
-              for c in cases]
+def _suite_view(suite: SuiteReport, run_ids: tuple[str | None, str | None]) -> SuiteView:
+    stats = suite.stats.model_dump(mode="json")
+    cases = sorted((_case_view(c) for c in suite.cases), key=_case_order)
+    deltas = [(c.id, (c.candidate_pass_rate or 0.0) - (c.baseline_pass_rate or 0.0)) for c in cases]
     drifts = [(c.id, c.drift) for c in cases if c.drift is not None]
+    scalars = _scalars(stats)
+    more = {**{k: v for k, v in stats.items() if k not in scalars},
+            **suite.model_dump(mode="json", include=set(_MORE))}
     return SuiteView(
-        id=str(suite.get("id", "")), verdict=str(suite.get("verdict", "")),
-        baseline=_side(suite.get("baseline") or {}, run_ids[0]),
-        candidate=_side(suite.get("candidate") or {}, run_ids[1]),
-        reasons=tuple(fmt(r) for r in suite.get("reasons", [])),
-        warnings=tuple(fmt(w) for w in suite.get("warnings", [])),
-        stats=flatten(_scalars(stats)),
-        more=flatten({**{k: v for k, v in stats.items() if k not in _scalars(stats)},
-                      **{k: suite[k] for k in _MORE if isinstance(suite.get(k), Mapping)}}),
+        id=suite.id, verdict=suite.verdict or "",
+        baseline=_side(suite.baseline, run_ids[0]), candidate=_side(suite.candidate, run_ids[1]),
+        reasons=tuple(suite.reasons), warnings=tuple(suite.warnings),
+        stats=flatten(scalars), more=flatten(more),
         status_counts=_status_counts(cases), cases=tuple(cases),
         delta_chart=bar_chart("Pass-rate change per case (candidate - baseline)", deltas),
         drift_chart=bar_chart("Drift per case", drifts, symmetric=False, percent=False)
@@ -118,40 +120,31 @@ def _suite_view(suite: Mapping[str, Any], run_ids: tuple[str | None, str | None]
 
 
 _MORE = ("drift", "consistency", "unmatched")
-_CASE_DETAILS = ("p_value", "drift_detail", "consistency", "samples")
+_CASE_DETAILS = {"p_value", "drift_detail", "consistency", "samples"}
 
 
-def _case_view(case: Mapping[str, Any]) -> CaseView:
-    errors = case.get("errors")
-    errors = errors if isinstance(errors, Mapping) else {}
+def _case_view(case: CaseReport) -> CaseView:
     return CaseView(
-        id=str(case.get("id", "")), status=str(case.get("status", "")),
-        tags=tuple(str(t) for t in case.get("tags", [])),
-        baseline_pass_rate=_num(case.get("baseline_pass_rate")),
-        candidate_pass_rate=_num(case.get("candidate_pass_rate")), drift=_num(case.get("drift")),
-        scores=score_table(case.get("scores")),
-        details=flatten({k: case[k] for k in _CASE_DETAILS if case.get(k) is not None}),
-        baseline_errors=tuple(fmt(e) for e in errors.get("baseline", [])),
-        candidate_errors=tuple(fmt(e) for e in errors.get("candidate", [])),
-        pairs=tuple(pair_outputs([str(o) for o in case.get("baseline_outputs", [])],
-                                 [str(o) for o in case.get("candidate_outputs", [])])))
+        id=case.id, status=case.status, tags=tuple(case.tags),
+        baseline_pass_rate=case.baseline_pass_rate, candidate_pass_rate=case.candidate_pass_rate,
+        drift=case.drift,
+        scores=score_table({name: check.model_dump(mode="json") for name, check in case.scores.items()}),
+        details=flatten(case.model_dump(mode="json", include=_CASE_DETAILS, exclude_none=True)),
+        baseline_errors=tuple(case.errors.baseline), candidate_errors=tuple(case.errors.candidate),
+        pairs=tuple(pair_outputs(list(case.baseline_outputs), list(case.candidate_outputs))))
 
 
 def _case_order(case: CaseView) -> tuple[int, str]:
-    rank = STATUS_ORDER.index(case.status) if case.status in STATUS_ORDER else len(STATUS_ORDER)
-    return rank, case.id
+    return list(CaseStatus).index(case.status), case.id
 
 
 def _status_counts(cases: list[CaseView]) -> tuple[tuple[str, int], ...]:
     counts = Counter(c.status for c in cases)
-    known = [(s, counts[s]) for s in STATUS_ORDER if counts[s]]
-    return tuple(known + [(s, n) for s, n in counts.items() if s not in STATUS_ORDER])
+    return tuple((status.value, counts[status]) for status in CaseStatus if counts[status])
 
 
-def _side(side: Mapping[str, Any], run_id: str | None) -> Side:
-    return Side(str(side.get("model", "")), str(side.get("prompt_version", "")),
-                _num(side.get("pass_rate")), run_id or side.get("run_id"),
-                side.get("complete", True) is not False)
+def _side(side: ReportSide, run_id: str | None) -> Side:
+    return Side(side.model, side.prompt_version, side.pass_rate, run_id or side.run_id, side.complete)
 
 
 @dataclass(frozen=True)
@@ -183,41 +176,28 @@ class RunView:
     suites: tuple[RunSuiteView, ...]
 
 
-_RUN_META = ("started_at", "finished_at", "samples")
+def run_view(report: RunReport) -> RunView:
+    """Shape a run report for the templates."""
+    return RunView(tuple(_run_suite(s) for s in report.suites))
 
 
-def run_view(report: Mapping[str, Any]) -> RunView:
-    """Shape a run report (``{"suites": [{"id", "model", "pass_rate", "cases"}]}``)."""
-    return RunView(tuple(_run_suite(s) for s in report.get("suites", [])))
-
-
-def _run_suite(suite: Mapping[str, Any]) -> RunSuiteView:
-    cases = tuple(sorted((_run_case(c) for c in suite.get("cases", [])),
-                         key=lambda c: (c.passed, c.id)))
+def _run_suite(suite: RunSuite) -> RunSuiteView:
+    cases = tuple(sorted((_run_case(c) for c in suite.cases), key=lambda c: (c.passed, c.id)))
+    meta = (("started_at", suite.started_at), ("finished_at", suite.finished_at), ("samples", suite.samples))
+    status = suite.status or ("complete" if suite.complete else "incomplete")
     return RunSuiteView(
-        id=str(suite.get("id", "")), model=str(suite.get("model", "")),
-        prompt_version=str(suite.get("prompt_version", "")),
-        pass_rate=_num(suite.get("pass_rate")), status=_run_status(suite),
-        run_id=suite.get("run_id"),
-        meta=tuple((k, fmt(suite[k])) for k in _RUN_META if suite.get(k) is not None),
-        cases=cases,
+        id=suite.id, model=suite.model, prompt_version=suite.prompt_version, pass_rate=suite.pass_rate,
+        status=status, run_id=suite.run_id,
+        meta=tuple((k, fmt(v)) for k, v in meta if v is not None), cases=cases,
         chart=bar_chart("Pass rate per case", [(c.id, c.pass_rate or 0.0) for c in cases],
                         symmetric=False))
 
 
-def _run_case(case: Mapping[str, Any]) -> RunCaseView:
+def _run_case(case: RunCase) -> RunCaseView:
     return RunCaseView(
-        id=str(case.get("id", "")), pass_rate=_num(case.get("pass_rate")),
-        passed=bool(case.get("passed")), tags=tuple(str(t) for t in case.get("tags", [])),
-        outputs=tuple(str(o) for o in case.get("outputs", [])),
-        errors=tuple(str(e) for e in case.get("errors", [])),
-        scores=score_table(case.get("scores")))
-
-
-def _run_status(suite: Mapping[str, Any]) -> str:
-    if suite.get("status"):
-        return str(suite["status"])
-    return "incomplete" if suite.get("complete") is False else "complete"
+        id=case.id, pass_rate=case.pass_rate, passed=case.passed, tags=tuple(case.tags),
+        outputs=tuple(case.outputs), errors=tuple(case.errors),
+        scores=score_table({name: check.model_dump(mode="json") for name, check in case.scores.items()}))
 
 
 def flatten(values: Mapping[str, Any], prefix: str = "", depth: int = 2) -> tuple[Row, ...]:
@@ -232,15 +212,13 @@ def flatten(values: Mapping[str, Any], prefix: str = "", depth: int = 2) -> tupl
     return tuple(rows)
 
 
-def score_table(scores: Any) -> Table:
-    """Per-check scores as a table: the union of the checks' fields as columns."""
-    if not isinstance(scores, Mapping) or not scores:
+def score_table(scores: Mapping[str, Mapping[str, Any]]) -> Table:
+    """Per-check scores (each check's fields as JSON) as a table: one column per field."""
+    if not scores:
         return Table((), ())
-    if not all(isinstance(v, Mapping) for v in scores.values()):
-        return Table(("value",), tuple((str(k), (fmt(v),)) for k, v in scores.items()))
-    columns = tuple(dict.fromkeys(str(c) for v in scores.values() for c in v))
-    return Table(columns, tuple((str(k), tuple(fmt(v.get(c)) for c in columns))
-                                for k, v in scores.items()))
+    columns = tuple(dict.fromkeys(c for fields in scores.values() for c in fields))
+    return Table(columns, tuple((name, tuple(fmt(fields[c]) if c in fields else "—" for c in columns))
+                                for name, fields in scores.items()))
 
 
 def _scalars(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -270,8 +248,3 @@ def fmt(value: Any) -> str:
     if isinstance(value, Mapping):
         return ", ".join(f"{k}: {fmt(v)}" for k, v in value.items())
     return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def _num(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
-        else None

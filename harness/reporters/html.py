@@ -6,22 +6,20 @@ with the stylesheet inlined.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
+from harness.analysis.report import ComparisonReport, RunReport
 from harness.dashboard.report_view import comparison_view, run_view
 from harness.dashboard.templating import render_static
 from harness.errors import UsageError
 from harness.store import Store
 
 
-def render_comparison_html(report: Mapping[str, Any]) -> str:
-    """A comparison report (DESIGN.md JSON) as one HTML file."""
+def render_comparison_html(report: ComparisonReport) -> str:
+    """A comparison report (docs/report-format.md) as one HTML file."""
     return render_static("comparison.html", view=comparison_view(report))
 
 
-def render_run_html(run_report: Mapping[str, Any]) -> str:
-    """A run report (``{"suites": [{"id", "model", "pass_rate", "cases"}]}``) as one HTML file."""
+def render_run_html(run_report: RunReport) -> str:
+    """A run report (docs/report-format.md) as one HTML file."""
     return render_static("run.html", view=run_view(run_report))
 
 

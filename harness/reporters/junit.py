@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 from xml.etree import ElementTree as ET
+
+from harness.analysis.report import CaseReport, ComparisonReport, RunCase, RunReport
+from harness.types import CaseStatus
 
 
 def _clean(text: str) -> str:
@@ -14,51 +17,53 @@ def _clean(text: str) -> str:
 
 # What a case became in JUnit: None (passed), or ("failure" | "error", message, body).
 Outcome = tuple[str, str, str] | None
+CaseT = TypeVar("CaseT", CaseReport, RunCase)
 
 
-def comparison_junit(report: dict[str, Any]) -> str:
+def comparison_junit(report: ComparisonReport) -> str:
     """A regression is a failure; an infrastructure error on either side is an error."""
-    return _junit("harness compare", report, _comparison_outcome, lambda c: f"status: {c.get('status')}")
+    suites = [(s.id, s.cases) for s in report.suites]
+    return _junit("harness compare", suites, _comparison_outcome, lambda c: f"status: {c.status}")
 
 
-def run_junit(report: dict[str, Any]) -> str:
+def run_junit(report: RunReport) -> str:
     """A failing case is a failure (message: its failing checks); an infrastructure error is an error."""
-    return _junit("harness run", report, _run_outcome, None)
+    return _junit("harness run", [(s.id, s.cases) for s in report.suites], _run_outcome, None)
 
 
-def _comparison_outcome(case: dict[str, Any]) -> Outcome:
-    errors = _case_errors(case)
+def _first(outputs: Sequence[str]) -> str:
+    return outputs[0] if outputs else ""
+
+
+def _comparison_outcome(case: CaseReport) -> Outcome:
+    errors = [f"baseline: {e}" for e in case.errors.baseline] + [f"candidate: {e}" for e in case.errors.candidate]
     if errors:
         return "error", "infrastructure error", "\n".join(errors)
-    if case.get("status") != "regression":
+    if case.status is not CaseStatus.REGRESSION:
         return None
-    message = (f"regression: pass rate {case.get('baseline_pass_rate', 0):.2f} -> "
-               f"{case.get('candidate_pass_rate', 0):.2f}")
-    body = ("baseline:\n" + (case.get("baseline_outputs") or [""])[0]
-            + "\n\ncandidate:\n" + (case.get("candidate_outputs") or [""])[0])
+    message = (f"regression: pass rate {case.baseline_pass_rate or 0:.2f} -> "
+               f"{case.candidate_pass_rate or 0:.2f}")
+    body = "baseline:\n" + _first(case.baseline_outputs) + "\n\ncandidate:\n" + _first(case.candidate_outputs)
     return "failure", message, body
 
 
-def _run_outcome(case: dict[str, Any]) -> Outcome:
-    errors = _case_errors(case)
-    if errors:
-        return "error", "infrastructure error", "\n".join(errors)
-    if case.get("passed"):
+def _run_outcome(case: RunCase) -> Outcome:
+    if case.errors:
+        return "error", "infrastructure error", "\n".join(case.errors)
+    if case.passed:
         return None
-    reasons = [f"{n}: {s.get('reason', '')}" for n, s in case.get("scores", {}).items() if s.get("pass_rate", 1) < 1]
-    return "failure", "; ".join(reasons)[:500], (case.get("outputs") or [""])[0]
+    reasons = [f"{name}: {check.reason}" for name, check in case.scores.items() if check.pass_rate < 1]
+    return "failure", "; ".join(reasons)[:500], _first(case.outputs)
 
 
-def _junit(title: str, report: dict[str, Any], outcome_of: Callable[[dict[str, Any]], Outcome],
-           system_out: Callable[[dict[str, Any]], str] | None) -> str:
+def _junit(title: str, suites: Sequence[tuple[str, Sequence[CaseT]]], outcome_of: Callable[[CaseT], Outcome],
+           system_out: Callable[[CaseT], str] | None) -> str:
     root = ET.Element("testsuites", name=title)
-    for suite in report.get("suites", []):
-        cases = suite.get("cases", [])
-        node = ET.SubElement(root, "testsuite", name=_clean(str(suite.get("id"))), tests=str(len(cases)))
+    for suite_id, cases in suites:
+        node = ET.SubElement(root, "testsuite", name=_clean(suite_id), tests=str(len(cases)))
         counts = {"failure": 0, "error": 0}
         for case in cases:
-            item = ET.SubElement(node, "testcase", classname=_clean(str(suite.get("id"))),
-                                 name=_clean(str(case.get("id"))))
+            item = ET.SubElement(node, "testcase", classname=_clean(suite_id), name=_clean(case.id))
             outcome = outcome_of(case)
             if outcome is not None:
                 kind, message, body = outcome
@@ -68,16 +73,10 @@ def _junit(title: str, report: dict[str, Any], outcome_of: Callable[[dict[str, A
                 ET.SubElement(item, "system-out").text = _clean(system_out(case))
         node.set("failures", str(counts["failure"]))
         node.set("errors", str(counts["error"]))
-    return _serialize(root)
+    return serialize(root)
 
 
-def _case_errors(case: dict[str, Any]) -> list[str]:
-    errors = case.get("errors") or []
-    if isinstance(errors, dict):
-        return [f"{side}: {e}" for side, items in errors.items() for e in items]
-    return [str(e) for e in errors]
-
-
-def _serialize(root: ET.Element) -> str:
+def serialize(root: ET.Element) -> str:
+    """An XML document with declaration, indented."""
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

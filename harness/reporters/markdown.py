@@ -4,11 +4,15 @@ collapsible blocks; model output always HTML-escaped inside <pre>; kept under 60
 from __future__ import annotations
 
 import html
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
+
+from harness.analysis.report import CaseReport, ComparisonReport, RunReport, SuiteReport
+from harness.types import CaseStatus
 
 MAX_BYTES = 60_000
 _ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
-STATUS_ORDER = ("regression", "improvement", "flaky", "stable_fail", "stable_pass")
 
 
 def cell(text: Any) -> str:
@@ -29,17 +33,13 @@ def _delta(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:+.1f} pp"
 
 
-def comparison_markdown(report: dict[str, Any], title: str = "harness comparison") -> str:
-    verdict = report.get("verdict", "fail")
-    head = [f"## {_ICON.get(verdict, '')} {cell(title)}: **{verdict.upper()}**", ""]
-    head += [f"- {cell(r)}" for r in report.get("reasons", [])] or ["- no gate rule was triggered"]
+def comparison_markdown(report: ComparisonReport, title: str = "harness comparison") -> str:
+    """The comparison as a PR comment: verdict and reasons, one table per suite, regressions."""
+    head = [f"## {_ICON[report.verdict]} {cell(title)}: **{report.verdict.upper()}**", ""]
+    head += [f"- {cell(r)}" for r in report.reasons] or ["- no gate rule was triggered"]
     head.append("")
-    parts = ["\n".join(head)]
-    for suite in report.get("suites", []):
-        parts.append(_suite_summary(suite))
-    details = [_suite_regressions(s) for s in report.get("suites", [])]
-    text = "\n".join(parts)
-    for block in details:
+    text = "\n".join(["\n".join(head), *(_suite_summary(s) for s in report.suites)])
+    for block in (_suite_regressions(s) for s in report.suites):
         if block and len((text + block).encode()) < MAX_BYTES - 200:
             text += block
         elif block:
@@ -48,40 +48,37 @@ def comparison_markdown(report: dict[str, Any], title: str = "harness comparison
     return text
 
 
-def _suite_summary(suite: dict[str, Any]) -> str:
-    stats = suite.get("stats", {})
-    base, cand = suite.get("baseline", {}), suite.get("candidate", {})
-    counts = {s: 0 for s in STATUS_ORDER}
-    for case in suite.get("cases", []):
-        counts[case.get("status", "flaky")] = counts.get(case.get("status", "flaky"), 0) + 1
-    ci = stats.get("ci95") or [None, None]
-    lines = [f"### {_ICON.get(suite.get('verdict', ''), '')} `{cell(suite.get('id'))}`: {suite.get('verdict', '')}", "",
+def _suite_summary(suite: SuiteReport) -> str:
+    stats, base, cand = suite.stats, suite.baseline, suite.candidate
+    counts = Counter(case.status for case in suite.cases)
+    mcnemar = float("nan") if stats.mcnemar_p is None else stats.mcnemar_p
+    verdict = suite.verdict or ""
+    lines = [f"### {_ICON.get(verdict, '')} `{cell(suite.id)}`: {verdict}", "",
              "| | baseline | candidate |", "|---|---|---|",
-             f"| model | {cell(base.get('model', ''))} | {cell(cand.get('model', ''))} |",
-             f"| prompt | {cell(base.get('prompt_version', ''))} | {cell(cand.get('prompt_version', ''))} |",
-             f"| pass rate | {_pct(base.get('pass_rate'))} | {_pct(cand.get('pass_rate'))} |", "",
-             (f"Δ pass rate **{_delta(stats.get('pass_rate_delta'))}** "
-              f"(95% CI {_delta(ci[0])} to {_delta(ci[1])}), McNemar exact p = "
-              f"{stats.get('mcnemar_p', float('nan')):.3g}"), "",
-             " · ".join(f"{name.replace('_', ' ')}: **{n}**" for name, n in counts.items()), ""]
-    for warning in suite.get("warnings", []):
-        lines.append(f"> ⚠️ {cell(warning)}")
-    if suite.get("warnings"):
+             f"| model | {cell(base.model)} | {cell(cand.model)} |",
+             f"| prompt | {cell(base.prompt_version)} | {cell(cand.prompt_version)} |",
+             f"| pass rate | {_pct(base.pass_rate)} | {_pct(cand.pass_rate)} |", "",
+             (f"Δ pass rate **{_delta(stats.pass_rate_delta)}** "
+              f"(95% CI {_delta(stats.ci95[0])} to {_delta(stats.ci95[1])}), McNemar exact p = "
+              f"{mcnemar:.3g}"), "",
+             " · ".join(f"{status.value.replace('_', ' ')}: **{counts[status]}**" for status in CaseStatus), ""]
+    lines += [f"> ⚠️ {cell(warning)}" for warning in suite.warnings]
+    if suite.warnings:
         lines.append("")
     return "\n".join(lines)
 
 
-def _suite_regressions(suite: dict[str, Any]) -> str:
-    regressions = [c for c in suite.get("cases", []) if c.get("status") == "regression"]
+def _suite_regressions(suite: SuiteReport) -> str:
+    regressions = [c for c in suite.cases if c.status is CaseStatus.REGRESSION]
     if not regressions:
         return ""
-    out = [f"\n#### Regressions in `{cell(suite.get('id'))}` ({len(regressions)})\n"]
+    out = [f"\n#### Regressions in `{cell(suite.id)}` ({len(regressions)})\n"]
     for case in regressions:
-        tags = f" [{cell(', '.join(case.get('tags', [])))}]" if case.get("tags") else ""
-        out.append(f"<details><summary><code>{cell(case.get('id'))}</code>{tags}: "
-                   f"{_pct(case.get('baseline_pass_rate'))} → {_pct(case.get('candidate_pass_rate'))}</summary>\n")
-        out.append("**baseline**\n\n" + pre((case.get("baseline_outputs") or [""])[0]) + "\n")
-        out.append("**candidate**\n\n" + pre((case.get("candidate_outputs") or [""])[0]) + "\n")
+        tags = f" [{cell(', '.join(case.tags))}]" if case.tags else ""
+        out.append(f"<details><summary><code>{cell(case.id)}</code>{tags}: "
+                   f"{_pct(case.baseline_pass_rate)} → {_pct(case.candidate_pass_rate)}</summary>\n")
+        out.append("**baseline**\n\n" + pre(_first(case.baseline_outputs)) + "\n")
+        out.append("**candidate**\n\n" + pre(_first(case.candidate_outputs)) + "\n")
         failing = _failing_checks(case)
         if failing:
             out.append("failing checks: " + "; ".join(cell(f) for f in failing) + "\n")
@@ -89,27 +86,31 @@ def _suite_regressions(suite: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def _failing_checks(case: dict[str, Any]) -> list[str]:
+def _first(outputs: Sequence[str]) -> str:
+    return outputs[0] if outputs else ""
+
+
+def _failing_checks(case: CaseReport) -> list[str]:
     found = []
-    for name, score in (case.get("scores") or {}).items():
-        rate = score.get("candidate_pass_rate", score.get("pass_rate", 1)) if isinstance(score, dict) else 1
+    for name, score in case.scores.items():
+        rate = score.candidate_pass_rate
         if rate is not None and rate < 1:
             found.append(f"{name} ({rate:.0%} pass)")
     return found[:5]
 
 
-def run_markdown(report: dict[str, Any]) -> str:
+def run_markdown(report: RunReport) -> str:
+    """A run as Markdown: per suite its check pass rates and the failing cases' first outputs."""
     lines = ["## harness run", ""]
-    for suite in report.get("suites", []):
-        cases = suite.get("cases", [])
-        failing = [c for c in cases if not c.get("passed")]
-        lines += [f"### `{cell(suite.get('id'))}` on {cell(suite.get('model'))}: {_pct(suite.get('pass_rate'))}", "",
+    for suite in report.suites:
+        failing = [c for c in suite.cases if not c.passed]
+        lines += [f"### `{cell(suite.id)}` on {cell(suite.model)}: {_pct(suite.pass_rate)}", "",
                   "| check | pass rate |", "|---|---|"]
-        lines += [f"| {cell(n)} | {_pct(r)} |" for n, r in sorted(suite.get("check_pass_rates", {}).items())]
+        lines += [f"| {cell(n)} | {_pct(r)} |" for n, r in sorted(suite.check_pass_rates.items())]
         lines.append("")
         for case in failing[:20]:
-            lines.append(f"<details><summary><code>{cell(case.get('id'))}</code> failed</summary>\n")
-            lines.append(pre((case.get("outputs") or [""])[0]))
+            lines.append(f"<details><summary><code>{cell(case.id)}</code> failed</summary>\n")
+            lines.append(pre(_first(case.outputs)))
             lines.append("</details>\n")
     text = "\n".join(lines)
     return text if len(text.encode()) < MAX_BYTES else text[: MAX_BYTES - 100] + "\n\n_(truncated)_\n"

@@ -1,73 +1,68 @@
-"""The JSON shape of ``harness run`` (DESIGN.md): one side, per suite and case."""
+"""Builds the run report model (``harness run --json``) from run results: one side, per suite and case."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from collections.abc import Sequence
 
-from harness.types import CaseResult, RunResult
-
-
-def check_summary(case: CaseResult) -> dict[str, dict[str, Any]]:
-    """Per check: pass rate over samples, mean value, and the first failing reason."""
-    grouped: dict[str, list] = defaultdict(list)
-    for sample in case.samples:
-        for score in sample.scores:
-            grouped[score.check].append(score)
-    summary = {}
-    for name, scores in grouped.items():
-        values = [s.value for s in scores if s.value is not None]
-        failing = next((s.reason for s in scores if not s.passed), None)
-        summary[name] = {"type": scores[0].type, "pass_rate": sum(s.passed for s in scores) / len(scores),
-                         "mean": sum(values) / len(values) if values else None,
-                         "threshold": scores[0].threshold, "reason": failing or scores[0].reason,
-                         "verdicts": sorted({s.verdict for s in scores if s.verdict})}
-    return summary
+from harness.analysis.check_summary import summarize_checks
+from harness.analysis.consistency import suite_pass_at_k
+from harness.analysis.report import RunCase, RunCheck, RunParaphrase, RunReport, RunSuite
+from harness.types import (
+    CaseResult,
+    RunResult,
+    SampleResult,
+    case_pass_rate,
+    case_passed,
+    is_errored,
+)
 
 
-def case_dict(case: CaseResult) -> dict[str, Any]:
-    return {"id": case.case_id, "pass_rate": case.pass_rate, "passed": case.pass_rate >= 0.5 and case.n > 0,
-            "n_samples": case.n, "n_passed": case.n_passed, "tags": list(case.tags),
-            "reference": case.reference, "outputs": case.outputs, "errors": case.errors,
-            "scores": check_summary(case),
-            "paraphrases": [{"outputs": [s.output for s in p], "pass_rate": sum(s.passed for s in p) / len(p)}
-                            for p in case.paraphrases if p]}
+def check_summary(samples: Sequence[SampleResult]) -> dict[str, RunCheck]:
+    """The run report's ``scores``: :func:`summarize_checks` as report models."""
+    return {name: RunCheck(type=c.type, pass_rate=c.pass_rate, mean=c.mean, threshold=c.threshold,
+                           reason=c.reason, verdicts=list(c.verdicts))
+            for name, c in summarize_checks(samples).items()}
+
+
+def case_report(case: CaseResult) -> RunCase:
+    """One case of a run report."""
+    paraphrases = []
+    for samples in case.paraphrases:
+        if samples:
+            ok = [s for s in samples if not is_errored(s)]
+            paraphrases.append(RunParaphrase(outputs=[s.output for s in samples],
+                                             pass_rate=case_pass_rate(sum(s.passed for s in ok), len(ok))))
+    return RunCase(id=case.case_id, pass_rate=case.pass_rate, passed=case_passed(case.pass_rate),
+                   n_samples=case.n, n_passed=case.n_passed, tags=list(case.tags), reference=case.reference,
+                   outputs=case.outputs, errors=case.errors, scores=check_summary(case.samples),
+                   paraphrases=paraphrases)
 
 
 def check_pass_rates(result: RunResult) -> dict[str, float]:
-    """Per check name: share of scored samples that passed."""
+    """Per check name: share of scorable samples that passed."""
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for case in result.cases:
-        for sample in case.samples:
+        for sample in case.scorable:
             for score in sample.scores:
                 totals[score.check][0] += score.passed
                 totals[score.check][1] += 1
     return {name: p / n for name, (p, n) in totals.items() if n}
 
 
-def run_suite_dict(result: RunResult) -> dict[str, Any]:
+def run_suite_report(result: RunResult) -> RunSuite:
     info = result.info
-    suite = {"id": info.suite_id, "model": info.model_spec, "prompt_version": info.prompt_version,
-             "pass_rate": result.pass_rate, "complete": result.complete, "run_id": result.run_id,
-             "samples": info.samples, "suite_hash": info.suite_hash, "prompt_hash": info.prompt_hash,
-             "model_fingerprint": info.model_fingerprint, "params": info.params,
-             "check_pass_rates": check_pass_rates(result),
-             "cases": [case_dict(c) for c in result.cases]}
+    pass_at_k = None
     if info.samples > 1:
-        suite["pass_at_k"] = pass_at_k_summary(result, info.samples)
-    return suite
+        sides = [(len(c.scorable), c.n_passed) for c in result.cases]
+        pass_at_k = {str(k): v for k, v in suite_pass_at_k(sides).items()}
+    return RunSuite(id=info.suite_id, model=info.model_spec, prompt_version=info.prompt_version,
+                    pass_rate=result.pass_rate, complete=result.complete, run_id=result.run_id,
+                    samples=info.samples, suite_hash=info.suite_hash, prompt_hash=info.prompt_hash,
+                    model_fingerprint=info.model_fingerprint, params=info.params,
+                    check_pass_rates=check_pass_rates(result), pass_at_k=pass_at_k,
+                    cases=[case_report(c) for c in result.cases])
 
 
-def pass_at_k_summary(result: RunResult, samples: int) -> dict[str, float]:
-    """Unbiased pass@k averaged over cases, for k = 1 and k = K (cases with fewer samples use what they have)."""
-    from harness.analysis.stats import pass_at_k
-
-    scored = [c for c in result.cases if c.n > 0]
-    if not scored:
-        return {}
-    return {str(k): sum(pass_at_k(c.n, c.n_passed, min(k, c.n)) for c in scored) / len(scored)
-            for k in sorted({1, samples})}
-
-
-def run_report(results: list[RunResult]) -> dict[str, Any]:
-    return {"suites": [run_suite_dict(r) for r in results]}
+def run_report(results: Sequence[RunResult]) -> RunReport:
+    return RunReport(suites=[run_suite_report(r) for r in results])

@@ -9,8 +9,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from harness.analysis.report import ComparisonReport, SuiteReport
 from harness.reporters.run_report import check_pass_rates
-from harness.types import RunResult
+from harness.types import CaseStatus, RunResult
 
 
 def _preview(text: str, limit: int = 80) -> str:
@@ -40,7 +41,7 @@ def print_runs(results: list[RunResult], console: Console | None = None, max_fai
         console.print(table)
         if not result.complete:
             console.print("[yellow]run incomplete: some generations failed (see errors)[/yellow]")
-        failing = [c for c in result.cases if c.pass_rate < 1.0]
+        failing = [c for c in result.cases if c.pass_rate is None or c.pass_rate < 1.0]
         if failing:
             fails = Table(title=f"failing cases ({len(failing)} of {len(result.cases)})", show_lines=False)
             fails.add_column("case")
@@ -70,51 +71,48 @@ def _pp(value: float | None) -> str:
 _VERDICT_STYLE = {"pass": "green", "warn": "yellow", "fail": "red"}
 
 
-def print_comparison(report: dict[str, Any], console: Console | None = None, worst: int = 3) -> None:
-    """Verdict and reasons, per-suite statistics, the worst regressions with both outputs."""
+def print_comparison(report: ComparisonReport, console: Console | None = None, worst: int = 3) -> None:
+    """Verdict and reasons, per-suite statistics, the worst regressions with both outputs, the power statement."""
     console = console or make_console()
-    verdict = report.get("verdict", "fail")
-    style = _VERDICT_STYLE.get(verdict, "red")
+    style = _VERDICT_STYLE.get(report.verdict, "red")
     table = Table(title="baseline vs candidate", show_lines=False)
     for column in ("suite", "verdict", "baseline", "candidate", "Δ pass rate", "95% CI", "McNemar p",
                    "regr.", "impr.", "flaky", "drift p50"):
         table.add_column(column, justify="left" if column in ("suite", "verdict") else "right")
-    for suite in report.get("suites", []):
-        stats = suite.get("stats", {})
-        statuses = Counter(c.get("status") for c in suite.get("cases", []))
-        ci = stats.get("ci95") or [None, None]
-        median = (suite.get("drift", {}).get("quantiles") or {}).get("p50")
-        table.add_row(escape(str(suite.get("id"))),
-                      f"[{_VERDICT_STYLE.get(suite.get('verdict') or '', 'white')}]{suite.get('verdict')}[/]",
-                      f"{suite['baseline']['pass_rate']:.1%}", f"{suite['candidate']['pass_rate']:.1%}",
-                      _pp(stats.get("pass_rate_delta")), f"{_pp(ci[0])} … {_pp(ci[1])}",
-                      f"{stats.get('mcnemar_p', float('nan')):.3g}", str(statuses["regression"]),
-                      str(statuses["improvement"]), str(statuses["flaky"]),
+    for suite in report.suites:
+        stats = suite.stats
+        statuses = Counter(c.status for c in suite.cases)
+        ci = stats.ci95 or [None, None]
+        median = suite.drift.median
+        mcnemar = float("nan") if stats.mcnemar_p is None else stats.mcnemar_p
+        table.add_row(escape(suite.id),
+                      f"[{_VERDICT_STYLE.get(suite.verdict or '', 'white')}]{suite.verdict}[/]",
+                      f"{suite.baseline.pass_rate:.1%}", f"{suite.candidate.pass_rate:.1%}",
+                      _pp(stats.pass_rate_delta), f"{_pp(ci[0])} … {_pp(ci[1])}",
+                      f"{mcnemar:.3g}", str(statuses[CaseStatus.REGRESSION]),
+                      str(statuses[CaseStatus.IMPROVEMENT]), str(statuses[CaseStatus.FLAKY]),
                       "–" if median is None else f"{median:.2f}")
     console.print(table)
-    for suite in report.get("suites", []):
+    for suite in report.suites:
         _print_regressions(console, suite, worst)
-        for warning in suite.get("warnings", []):
-            console.print(f"[yellow]warning[/yellow] {escape(str(suite.get('id')))}: {escape(str(warning))}")
-        if suite.get("stats", {}).get("power"):
-            power = suite["stats"]["power"]
-            text = power.get("statement") if isinstance(power, dict) else str(power)
-            if text:
-                console.print(f"[dim]{escape(str(suite.get('id')))}: {escape(str(text))}[/dim]")
-    console.print(f"\n[bold {style}]verdict: {verdict.upper()}[/bold {style}]")
-    for reason in report.get("reasons", []):
-        console.print(f"  • {escape(str(reason))}")
+        for warning in suite.warnings:
+            console.print(f"[yellow]warning[/yellow] {escape(suite.id)}: {escape(warning)}")
+        if suite.stats.power.text:
+            console.print(f"[dim]{escape(suite.id)}: {escape(suite.stats.power.text)}[/dim]")
+    console.print(f"\n[bold {style}]verdict: {report.verdict.upper()}[/bold {style}]")
+    for reason in report.reasons:
+        console.print(f"  • {escape(reason)}")
 
 
-def _print_regressions(console: Console, suite: dict[str, Any], worst: int) -> None:
-    regressions = [c for c in suite.get("cases", []) if c.get("status") == "regression"]
+def _print_regressions(console: Console, suite: SuiteReport, worst: int) -> None:
+    regressions = [c for c in suite.cases if c.status == CaseStatus.REGRESSION]
     if not regressions:
         return
-    regressions.sort(key=lambda c: ("critical" not in c.get("tags", []),
-                                    c.get("candidate_pass_rate", 0) - c.get("baseline_pass_rate", 0)))
-    console.print(f"\n[bold]{escape(str(suite.get('id')))}: {len(regressions)} regression(s), worst first[/bold]")
+    regressions.sort(key=lambda c: ("critical" not in c.tags,
+                                    (c.candidate_pass_rate or 0) - (c.baseline_pass_rate or 0)))
+    console.print(f"\n[bold]{escape(suite.id)}: {len(regressions)} regression(s), worst first[/bold]")
     for case in regressions[:worst]:
-        tags = f" [{escape(', '.join(case.get('tags', [])))}]" if case.get("tags") else ""
-        console.print(f"  [red]✗[/red] {escape(str(case.get('id')))}{tags}")
-        console.print(f"    baseline : {_preview((case.get('baseline_outputs') or [''])[0], 100)}")
-        console.print(f"    candidate: {_preview((case.get('candidate_outputs') or [''])[0], 100)}")
+        tags = f" [{escape(', '.join(case.tags))}]" if case.tags else ""
+        console.print(f"  [red]✗[/red] {escape(case.id)}{tags}")
+        console.print(f"    baseline : {_preview((case.baseline_outputs or [''])[0], 100)}")
+        console.print(f"    candidate: {_preview((case.candidate_outputs or [''])[0], 100)}")

@@ -6,11 +6,13 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Literal
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 from typing_extensions import Self
 
+from harness.analysis.report import ComparisonReport, RunReport
 from harness.errors import InfrastructureError, UsageError
 from harness.store import queries, schema, writes
 from harness.store.engine import DEFAULT_URL, READ_ONLY, make_engine
@@ -113,15 +115,14 @@ class Store:
                         pass_rate=result.pass_rate if result.cases else None)
         return run_id
 
-    def save_comparison(self, report: Mapping[str, Any], *, baseline_run_ids: Mapping[str, str],
-                        candidate_run_ids: Mapping[str, str]) -> str:
-        """Store a comparison report (the JSON of DESIGN.md); return its id (uuid4 hex)."""
+    def save_comparison(self, report: ComparisonReport, *, baseline_run_ids: Mapping[str, str | None],
+                        candidate_run_ids: Mapping[str, str | None]) -> str:
+        """Store a comparison report (docs/report-format.md); return its id (uuid4 hex)."""
         comparison_id = uuid.uuid4().hex
         head = writes.comparison_row(comparison_id, _now(), report)
-        suites = report["suites"]
-        suite_rows = [writes.comparison_suite_row(comparison_id, s,
-                                                  baseline_run_ids.get(str(s["id"])),
-                                                  candidate_run_ids.get(str(s["id"])))
+        suites = report.suites
+        suite_rows = [writes.comparison_suite_row(comparison_id, s, baseline_run_ids.get(s.id),
+                                                  candidate_run_ids.get(s.id))
                       for s in suites]
         case_rows = [row for s in suites for row in writes.comparison_case_rows(comparison_id, s)]
         with self._write("storing a comparison") as conn:
@@ -173,10 +174,17 @@ class Store:
         with self._read() as conn:
             return queries.get_comparison(conn, comparison_id)
 
-    def comparison_report(self, comparison_id: str) -> dict[str, Any] | None:
-        """The JSON report saved with the comparison."""
+    def comparison_report(self, comparison_id: str) -> ComparisonReport | None:
+        """The report saved with the comparison, validated into the model (None when there is none)."""
         with self._read() as conn:
-            return queries.comparison_report(conn, comparison_id)
+            stored = queries.comparison_report(conn, comparison_id)
+        if stored is None:
+            return None
+        try:
+            return ComparisonReport.model_validate(stored)
+        except ValidationError as exc:
+            raise UsageError(f"comparison {comparison_id} was stored in a report format this version "
+                             f"cannot read: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from None
 
     def latest_comparison_id(self) -> str | None:
         latest = self.comparisons(limit=1)
@@ -187,8 +195,8 @@ class Store:
         with self._read() as conn:
             return queries.distinct_values(conn)
 
-    def run_report(self, run_id: str) -> dict[str, Any]:
-        """A stored run in the JSON shape of ``harness run`` (one suite)."""
+    def run_report(self, run_id: str) -> RunReport:
+        """A stored run as the report model of ``harness run`` (one suite)."""
         run = self.run(run_id)
         if run is None:
             raise UsageError(f"no run {run_id!r} in the history database")

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from harness.analysis.report import ComparisonReport, SuiteReport
 from harness.errors import UsageError
 from harness.store import schema
 from harness.types import CaseResult, RunInfo, SampleResult
@@ -32,7 +33,7 @@ def case_rows(run_id: str, case: CaseResult) -> dict[str, Any]:
     verdicts = {s.passed for s in _all_samples(case)}
     return {"run_id": run_id, "case_id": case.case_id, "tags": list(case.tags),
             "reference": case.reference, "n": case.n, "n_passed": case.n_passed,
-            "pass_rate": case.pass_rate, "consistent": len(verdicts) <= 1}
+            "pass_rate": case.pass_rate if case.pass_rate is not None else 0.0, "consistent": len(verdicts) <= 1}
 
 
 def result_rows(run_id: str, case: CaseResult) -> list[dict[str, Any]]:
@@ -94,53 +95,42 @@ def _delete_then_insert(conn: sa.Connection, table: sa.Table,
     conn.execute(table.insert(), list(rows))
 
 
-def comparison_row(comparison_id: str, created_at: str, report: Mapping[str, Any]) -> dict[str, Any]:
+def comparison_row(comparison_id: str, created_at: str, report: ComparisonReport) -> dict[str, Any]:
     """The ``comparisons`` row: verdict, reasons and the full JSON report."""
-    if not isinstance(report.get("suites"), list) or "verdict" not in report:
-        raise UsageError("a comparison report needs 'verdict' and a list of 'suites'")
-    return {"comparison_id": comparison_id, "created_at": created_at,
-            "verdict": str(report["verdict"]), "reasons": clean_json(report.get("reasons", [])),
-            "report": clean_json(dict(report))}
+    return {"comparison_id": comparison_id, "created_at": created_at, "verdict": report.verdict,
+            "reasons": list(report.reasons), "report": clean_json(report.model_dump(mode="json"))}
 
 
-def comparison_suite_row(comparison_id: str, suite: Mapping[str, Any],
-                         baseline_run_id: str | None,
+def comparison_suite_row(comparison_id: str, suite: SuiteReport, baseline_run_id: str | None,
                          candidate_run_id: str | None) -> dict[str, Any]:
     """One ``comparison_suites`` row from one suite of the report."""
-    base, cand = suite.get("baseline") or {}, suite.get("candidate") or {}
-    stats = clean_json(suite.get("stats") or {})
-    delta = stats.get("pass_rate_delta")
-    if delta is None and _num(cand.get("pass_rate")) is not None \
-            and _num(base.get("pass_rate")) is not None:
-        delta = cand["pass_rate"] - base["pass_rate"]
-    drifts = [d for d in (_num(c.get("drift")) for c in suite.get("cases", [])) if d is not None]
-    summary = suite.get("drift")
-    mean_drift = _num(summary.get("mean")) if isinstance(summary, Mapping) else None
+    base, cand = suite.baseline, suite.candidate
+    delta = suite.stats.pass_rate_delta
+    if delta is None:
+        delta = cand.pass_rate - base.pass_rate
+    mean_drift = _num(suite.drift.mean)
+    drifts = [d for d in (_num(c.drift) for c in suite.cases) if d is not None]
     if mean_drift is None and drifts:
         mean_drift = sum(drifts) / len(drifts)
-    _check_key("suite id", str(suite["id"]))
-    return {"comparison_id": comparison_id, "suite_id": str(suite["id"]),
-            "verdict": str(suite.get("verdict", "")),
+    _check_key("suite id", suite.id)
+    return {"comparison_id": comparison_id, "suite_id": suite.id, "verdict": suite.verdict or "",
             "baseline_run_id": baseline_run_id, "candidate_run_id": candidate_run_id,
-            "baseline_model": base.get("model"), "candidate_model": cand.get("model"),
-            "baseline_prompt_version": base.get("prompt_version"),
-            "candidate_prompt_version": cand.get("prompt_version"),
-            "baseline_pass_rate": _num(base.get("pass_rate")),
-            "candidate_pass_rate": _num(cand.get("pass_rate")),
-            "pass_rate_delta": _num(delta),
-            "mean_drift": mean_drift, "stats": stats}
+            "baseline_model": base.model, "candidate_model": cand.model,
+            "baseline_prompt_version": base.prompt_version, "candidate_prompt_version": cand.prompt_version,
+            "baseline_pass_rate": _num(base.pass_rate), "candidate_pass_rate": _num(cand.pass_rate),
+            "pass_rate_delta": _num(delta), "mean_drift": mean_drift,
+            "stats": clean_json(suite.stats.model_dump(mode="json"))}
 
 
-def comparison_case_rows(comparison_id: str, suite: Mapping[str, Any]) -> list[dict[str, Any]]:
+def comparison_case_rows(comparison_id: str, suite: SuiteReport) -> list[dict[str, Any]]:
     """``comparison_cases`` rows: each case's status, pass rates and drift."""
     rows = []
-    for case in suite.get("cases", []):
-        _check_key("case id", str(case["id"]))
-        rows.append({"comparison_id": comparison_id, "suite_id": str(suite["id"]),
-                     "case_id": str(case["id"]), "status": str(case["status"]),
-                     "baseline_pass_rate": _num(case.get("baseline_pass_rate")),
-                     "candidate_pass_rate": _num(case.get("candidate_pass_rate")),
-                     "drift": _num(case.get("drift")), "tags": list(case.get("tags", []))})
+    for case in suite.cases:
+        _check_key("case id", case.id)
+        rows.append({"comparison_id": comparison_id, "suite_id": suite.id, "case_id": case.id,
+                     "status": case.status.value, "baseline_pass_rate": _num(case.baseline_pass_rate),
+                     "candidate_pass_rate": _num(case.candidate_pass_rate), "drift": _num(case.drift),
+                     "tags": list(case.tags)})
     return rows
 
 

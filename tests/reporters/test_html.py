@@ -10,34 +10,38 @@ from pathlib import Path
 
 import pytest
 
+from harness.analysis.report import ComparisonReport, RunReport, RunSuite
 from harness.errors import UsageError
 from harness.reporters.html import render_comparison_html, render_run_html, render_stored_html
 from harness.store import Store
-from tests.store_support import XSS_OUTPUT, make_report, make_run
+from tests.store_support import XSS_OUTPUT, make_report, make_report_data, make_run
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("HARNESS_UPDATE_GOLDEN") == "1"
 PAYLOADS = ("<script>", "<img src=x onerror", 'href="javascript:', "</textarea>")
 
 
-def hostile_run_report() -> dict:
-    return {"suites": [{"id": "s<script>alert('suite')</script>", "model": "<img src=x onerror=alert(2)>",
-                        "pass_rate": 0.5,
-                        "cases": [{"id": "c<b>1</b>", "pass_rate": 0.0, "passed": False,
-                                   "outputs": [XSS_OUTPUT], "tags": ["<i>tag</i>"],
-                                   "scores": {"<script>": 0.5, "nested": {"a": [1, 2]}}},
-                                  {"id": "ok", "pass_rate": 1.0, "passed": True,
-                                   "outputs": ["fine"], "scores": {}}]}]}
+def hostile_run_report() -> RunReport:
+    hostile_check = {"type": "<b>type</b>", "pass_rate": 0.5, "mean": 0.25, "reason": "<script>why</script>"}
+    return RunReport.model_validate(
+        {"suites": [{"id": "s<script>alert('suite')</script>", "model": "<img src=x onerror=alert(2)>",
+                     "prompt_version": "v1", "pass_rate": 0.5, "complete": True, "samples": 1,
+                     "cases": [{"id": "c<b>1</b>", "pass_rate": 0.0, "passed": False, "n_samples": 1,
+                                "n_passed": 0, "outputs": [XSS_OUTPUT], "tags": ["<i>tag</i>"],
+                                "scores": {"<script>": hostile_check}},
+                               {"id": "ok", "pass_rate": 1.0, "passed": True, "n_samples": 1, "n_passed": 1,
+                                "outputs": ["fine"]}]}]})
 
 
-def hostile_comparison() -> dict:
-    report = make_report(xss=True)
+def hostile_comparison() -> ComparisonReport:
+    report = make_report_data(xss=True)
     report["reasons"].append("<script>alert('reason')</script>")
     suite = report["suites"][0]
     suite["baseline"]["model"] = "javascript:alert(3)"
     suite["cases"][0]["id"] = "france</textarea><script>alert(4)</script>"
-    suite["stats"]["<img src=x onerror=alert(5)>"] = "<script>"
-    return report
+    suite["cases"][0]["scores"]["<img src=x onerror=alert(5)>"] = suite["cases"][0]["scores"]["icontains paris"]
+    suite["warnings"].append("<script>warning</script>")
+    return ComparisonReport.model_validate(report)
 
 
 def assert_self_contained_and_escaped(html: str) -> None:
@@ -95,13 +99,14 @@ def test_run_html_golden_and_escaped() -> None:
     html = render_run_html(hostile_run_report())
     assert_self_contained_and_escaped(html)
     assert "&lt;i&gt;tag&lt;/i&gt;" in html and "c&lt;b&gt;1&lt;/b&gt;" in html
-    assert "nested</th><td>a: [1.000, 2.000]</td>" in html
+    assert "&lt;script&gt;why&lt;/script&gt;" in html and "&lt;b&gt;type&lt;/b&gt;" in html
     check_golden("run.html", html)
 
 
 def test_minimal_reports_render() -> None:
-    assert "Verdict" in render_comparison_html({"verdict": "pass", "suites": []})
-    one = render_run_html({"suites": [{"id": "x", "model": "m", "pass_rate": None, "cases": []}]})
+    assert "Verdict" in render_comparison_html(ComparisonReport(verdict="pass", reasons=[], suites=[]))
+    one = render_run_html(RunReport(suites=[RunSuite(id="x", model="m", prompt_version="v1", pass_rate=None,
+                                                     complete=True, samples=1, cases=[])]))
     assert "Run of suite x" in one
 
 

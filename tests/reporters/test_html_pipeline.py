@@ -6,7 +6,7 @@ from pathlib import Path
 
 from harness.analysis import gate
 from harness.analysis.compare import compare_runs
-from harness.analysis.report import build_report
+from harness.analysis.report_build import build_report
 from harness.reporters.html import render_comparison_html, render_stored_html
 from harness.reporters.run_report import run_report
 from harness.store import Store
@@ -38,6 +38,7 @@ def test_real_report_renders_and_is_stored(tmp_path: Path) -> None:
                               candidate_run_ids={"s": ids[1]})
         stored = render_stored_html(store, None)
         assert ids[1][:12] in stored and "&lt;b&gt;x&lt;/b&gt;" in stored
-        stored_cases = {c["id"]: c["passed"] for c in store.run_report(ids[0])["suites"][0]["cases"]}
-        fresh_cases = {c["id"]: c["passed"] for c in run_report([base])["suites"][0]["cases"]}
-        assert stored_cases == fresh_cases
+        fields = {"id", "pass_rate", "passed", "n_samples", "n_passed", "outputs", "errors", "scores"}
+        stored_cases = {c.id: c.model_dump(include=fields) for c in store.run_report(ids[0]).suites[0].cases}
+        fresh_cases = {c.id: c.model_dump(include=fields) for c in run_report([base]).suites[0].cases}
+        assert stored_cases == fresh_cases  # one definition of pass rate, passed and per-check summary

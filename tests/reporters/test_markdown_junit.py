@@ -13,7 +13,7 @@ import pytest
 
 from harness.analysis.compare import compare_runs
 from harness.analysis.gate import DEFAULT_POLICY, evaluate
-from harness.analysis.report import build_report
+from harness.analysis.report_build import build_report
 from harness.reporters.junit import comparison_junit, run_junit
 from harness.reporters.markdown import MAX_BYTES, comparison_markdown, run_markdown
 from harness.reporters.run_report import run_report

@@ -1,0 +1,162 @@
+"""Builds the comparison report model (``harness.analysis.report``) from comparisons and the gate.
+
+Floats are rounded to six decimals so that golden files are stable across platforms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from harness.analysis.compare import (
+    CaseComparison,
+    CheckScore,
+    Consistency,
+    ConsistencySummary,
+    Drift,
+    DriftSummary,
+    ParaphraseResult,
+    RunSide,
+    SuiteComparison,
+    SuiteStats,
+)
+from harness.analysis.gate import GateResult
+from harness.analysis.report import (
+    CaseCheck,
+    CaseConsistencyPair,
+    CaseConsistencyReport,
+    CaseReport,
+    CheckDeltaReport,
+    ComparisonReport,
+    ConsistencySummaryReport,
+    Discordant,
+    DriftDetail,
+    DriftSummaryReport,
+    Errors,
+    MostDrifted,
+    ParaphrasePair,
+    ParaphraseReport,
+    PerSide,
+    PowerReport,
+    SampleCount,
+    Side,
+    SuiteConsistency,
+    SuiteReport,
+    SuiteStatsReport,
+    Unmatched,
+)
+from harness.types import CaseStatus, Verdict
+
+DIGITS = 6
+
+
+def build_report(comparisons: Sequence[SuiteComparison], gate: GateResult) -> ComparisonReport:
+    """The whole report: overall verdict, the reasons that decided it, one object per suite."""
+    suites = []
+    for index, comparison in enumerate(comparisons):
+        verdict = gate.suites[index] if index < len(gate.suites) else None
+        suites.append(suite_report(comparison, verdict.verdict if verdict else None,
+                                   [str(r) for r in verdict.reasons] if verdict else ()))
+    return ComparisonReport(verdict=gate.verdict, reasons=[str(r) for r in gate.reasons], suites=suites)
+
+
+def suite_report(comp: SuiteComparison, verdict: Verdict | None, reasons: Sequence[str]) -> SuiteReport:
+    """One suite of the report."""
+    return SuiteReport(
+        id=comp.suite_id, verdict=verdict, reasons=list(reasons), variable=comp.variable, alpha=comp.alpha,
+        baseline=_run_side(comp.baseline), candidate=_run_side(comp.candidate), stats=_stats(comp.stats),
+        consistency=SuiteConsistency(baseline=_consistency_summary(comp.baseline_consistency),
+                                     candidate=_consistency_summary(comp.candidate_consistency),
+                                     flaky_share=_r(comp.stats.flaky_share)),
+        drift=_drift_summary(comp.drift), warnings=list(comp.warnings), confounders=list(comp.confounders),
+        unmatched=Unmatched(baseline_only=list(comp.baseline_only), candidate_only=list(comp.candidate_only)),
+        cases=[_case(c) for c in comp.cases])
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(float(value), DIGITS)
+
+
+def _ks(values: dict[int, float]) -> dict[str, float | None]:
+    return {str(k): _r(v) for k, v in values.items()}
+
+
+def _ci(ci: Sequence[float | None]) -> list[float | None]:
+    return [_r(ci[0]), _r(ci[1])]
+
+
+def _run_side(side: RunSide) -> Side:
+    return Side(model=side.model, prompt_version=side.prompt_version, pass_rate=round(side.pass_rate, DIGITS),
+                samples=side.samples, run_id=side.run_id, complete=side.complete,
+                model_fingerprint=dict(side.model_fingerprint))
+
+
+def _stats(s: SuiteStats) -> SuiteStatsReport:
+    p = s.power
+    return SuiteStatsReport(
+        pass_rate_delta=_r(s.pass_rate_delta), ci95=_ci(s.ci95), mcnemar_p=_r(s.mcnemar_p), cases=s.cases,
+        discordant=Discordant(baseline_only_pass=s.discordant[0], candidate_only_pass=s.discordant[1]),
+        status_counts={CaseStatus(k): n for k, n in s.status_counts.items()}, flaky_share=_r(s.flaky_share),
+        check_deltas={d.check: CheckDeltaReport(cases=d.cases, baseline_mean=_r(d.baseline_mean),
+                                                candidate_mean=_r(d.candidate_mean), delta=_r(d.delta),
+                                                ci95=_ci(d.ci95)) for d in s.check_deltas},
+        power=PowerReport(cases=p.cases, samples=p.samples, alpha=p.alpha, power=p.power,
+                          min_detectable_drop=_r(p.min_detectable_drop), min_case_drop=_r(p.min_case_drop),
+                          text=p.text))
+
+
+def _consistency_summary(c: ConsistencySummary) -> ConsistencySummaryReport:
+    return ConsistencySummaryReport(
+        mean_agreement=_r(c.mean_agreement), mean_pairwise_similarity=_r(c.mean_pairwise_similarity),
+        pass_at_k=_ks(c.pass_at_k), pass_hat_k=_ks(c.pass_hat_k),
+        paraphrase_pass_agreement=_r(c.paraphrase_pass_agreement), paraphrase_similarity=_r(c.paraphrase_similarity))
+
+
+def _drift_summary(d: DriftSummary) -> DriftSummaryReport:
+    return DriftSummaryReport(
+        basis=d.basis, mean=_r(d.mean), quantiles={k: _r(v) for k, v in d.quantiles.items()},
+        most_drifted=[MostDrifted(id=cid, drift=_r(v)) for cid, v in d.most_drifted],
+        refusal_increases=list(d.refusal_increases), refusal_decreases=list(d.refusal_decreases),
+        json_validity_losses=list(d.json_validity_losses), json_validity_gains=list(d.json_validity_gains))
+
+
+def _case(c: CaseComparison) -> CaseReport:
+    base, cand = c.baseline, c.candidate
+    return CaseReport(
+        id=c.case_id, status=c.status, baseline_pass_rate=_r(c.baseline_pass_rate),
+        candidate_pass_rate=_r(c.candidate_pass_rate), drift=_r(c.drift.value),
+        scores={s.check: _check(s) for s in c.scores},
+        baseline_outputs=list(base.outputs), candidate_outputs=list(cand.outputs), tags=list(c.tags),
+        p_value=_r(c.p_value),
+        samples=PerSide(baseline=SampleCount(n=base.n, passed=base.passed),
+                        candidate=SampleCount(n=cand.n, passed=cand.passed)),
+        errors=Errors(baseline=list(base.errors), candidate=list(cand.errors)), drift_detail=_drift(c.drift),
+        consistency=CaseConsistencyPair(baseline=_consistency(base.consistency),
+                                        candidate=_consistency(cand.consistency)),
+        paraphrases=ParaphrasePair(baseline=[_paraphrase(p) for p in base.paraphrases],
+                                   candidate=[_paraphrase(p) for p in cand.paraphrases]))
+
+
+def _check(s: CheckScore) -> CaseCheck:
+    return CaseCheck(type=s.type, baseline_pass_rate=_r(s.baseline_pass_rate),
+                     candidate_pass_rate=_r(s.candidate_pass_rate), baseline_value=_r(s.baseline_value),
+                     candidate_value=_r(s.candidate_value), baseline_reason=s.baseline_reason,
+                     candidate_reason=s.candidate_reason)
+
+
+def _drift(d: Drift) -> DriftDetail:
+    return DriftDetail(similarity=_r(d.similarity), rouge_l=_r(d.rouge_l), length_delta=_r(d.length_delta),
+                       length_ratio=_r(d.length_ratio), json_valid_baseline=_r(d.json_valid_baseline),
+                       json_valid_candidate=_r(d.json_valid_candidate), refusal_baseline=_r(d.refusal_baseline),
+                       refusal_candidate=_r(d.refusal_candidate))
+
+
+def _consistency(c: Consistency) -> CaseConsistencyReport:
+    return CaseConsistencyReport(agreement=_r(c.agreement), distinct_answers=c.distinct_answers,
+                                 mean_pairwise_similarity=_r(c.mean_pairwise_similarity),
+                                 pass_at_k=_ks(c.pass_at_k), pass_hat_k=_ks(c.pass_hat_k))
+
+
+def _paraphrase(p: ParaphraseResult) -> ParaphraseReport:
+    return ParaphraseReport(index=p.index, n=p.n, passed=p.passed, pass_rate=_r(p.pass_rate),
+                            pass_agreement=_r(p.pass_agreement), similarity=_r(p.similarity),
+                            outputs=list(p.outputs))

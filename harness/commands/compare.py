@@ -1,0 +1,97 @@
+"""``harness compare``: the rollout gate, baseline vs candidate (models, or prompts on one model)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from harness.analysis.report import ComparisonReport
+from harness.commands.shared import (
+    ReportPaths,
+    comparison_exit_code,
+    load_gate_policy,
+    load_suites,
+    open_store,
+    write_reports,
+)
+from harness.errors import UsageError
+
+if TYPE_CHECKING:
+    from harness.project.suites import Suite
+
+
+@dataclass(frozen=True)
+class CompareOptions:
+    """What ``harness compare`` can set; ``None`` means the project's setting."""
+
+    baseline: str | None = None
+    candidate: str | None = None
+    baseline_prompt: str | None = None
+    samples: int | None = None
+    seed: int | None = None
+    policy_file: Path | None = None
+    alpha: float = 0.05
+    use_cache: bool = True
+    allow_code: bool = False
+    executor: str | None = None
+    db: str | None = None
+    store: bool = True
+
+
+def compare_command(suites: list[Path], options: CompareOptions, outputs: ReportPaths) -> int:
+    """Baseline vs candidate -> verdict -> reports -> exit code."""
+    from harness.pipeline import compare_suites, options_from_project
+    from harness.project.config import load_project_config, resolve_model
+    from harness.reporters.terminal import print_comparison
+
+    project = load_project_config()
+    loaded = load_suites(suites)
+    if options.baseline is None and options.candidate is None and options.baseline_prompt is None:
+        raise UsageError("give --baseline and --candidate models, or --baseline-prompt to compare prompts")
+    base_spec = resolve_model(options.baseline or project.default_model, project)
+    cand_spec = resolve_model(options.candidate or options.baseline or project.default_model, project)
+    pairs = [(baseline_suite(s, options.baseline_prompt, project.root), s) for s in loaded]
+    variable = "prompt" if options.baseline_prompt and base_spec == cand_spec else "model"
+    run_options = options_from_project(project, samples=options.samples, seed=options.seed,
+                                       use_cache=options.use_cache, allow_code=options.allow_code or None,
+                                       executor=options.executor)
+    outcome = compare_suites(pairs, base_spec, cand_spec, project, run_options,
+                             policy=load_gate_policy(project, options.policy_file), alpha=options.alpha,
+                             variable=variable, store=open_store(project, options.db, options.store))
+    print_comparison(outcome.report)
+    write_comparison_reports(outcome.report, outputs)
+    return comparison_exit_code(outcome.report)
+
+
+def write_comparison_reports(report: ComparisonReport, outputs: ReportPaths) -> None:
+    """--json, --junit, --markdown, --html of a comparison."""
+    from harness.reporters.html import render_comparison_html
+    from harness.reporters.junit import comparison_junit
+    from harness.reporters.markdown import comparison_markdown
+
+    write_reports(report, outputs, {"junit": comparison_junit, "markdown": comparison_markdown,
+                                    "html": render_comparison_html})
+
+
+def baseline_suite(suite: Suite, baseline_prompt: str | None, root: Path) -> Suite:
+    """The suite with its prompt replaced by the baseline prompt (a file, or the suite's prompt at a git revision)."""
+    from harness.project.prompts import prompt_from_doc
+    from harness.project.yamlfile import load_yaml, load_yaml_text
+
+    if baseline_prompt is None:
+        return suite
+    if Path(baseline_prompt).is_file():
+        return replace(suite, prompt=prompt_from_doc(load_yaml(baseline_prompt)))
+    from harness.commands.gitfiles import read_at_revision
+
+    if suite.prompt_path is None:
+        from harness.project.paths import ProjectFiles
+        from harness.project.suites import suite_from_doc
+
+        rel = ProjectFiles(root).relative(Path(suite.path))
+        text = read_at_revision(root, baseline_prompt, rel).decode("utf-8")
+        old = suite_from_doc(load_yaml_text(text, f"{baseline_prompt}:{rel}"), ProjectFiles(root))
+        return replace(suite, prompt=old.prompt)
+    text = read_at_revision(root, baseline_prompt, suite.prompt_path).decode("utf-8")
+    return replace(suite, prompt=prompt_from_doc(load_yaml_text(text, f"{baseline_prompt}:{suite.prompt_path}")))

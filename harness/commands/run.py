@@ -1,0 +1,55 @@
+"""``harness run``: suites on one model -> terminal tables, reports, history; exit 3 when incomplete."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.analysis.report import RunReport
+from harness.commands.shared import ReportPaths, load_suites, open_store, write_reports
+from harness.errors import EXIT_INFRA, EXIT_OK
+from harness.types import RunResult
+
+
+@dataclass(frozen=True)
+class RunOptionsCli:
+    """What ``harness run`` can set; ``None`` means the project's setting."""
+
+    model: str | None = None
+    samples: int | None = None
+    seed: int | None = None
+    use_cache: bool = True
+    allow_code: bool = False
+    executor: str | None = None
+    db: str | None = None
+    store: bool = True
+
+
+def run_command(suites: list[Path], options: RunOptionsCli, outputs: ReportPaths) -> int:
+    """Run the suites, print them, write the reports; 3 when a run could not complete."""
+    from harness.pipeline import options_from_project, run_suites
+    from harness.project.config import load_project_config, resolve_model
+    from harness.reporters.terminal import print_runs
+
+    project = load_project_config()
+    loaded = load_suites(suites)
+    spec = resolve_model(options.model or project.default_model, project)
+    run_options = options_from_project(project, samples=options.samples, seed=options.seed,
+                                       use_cache=options.use_cache, allow_code=options.allow_code or None,
+                                       executor=options.executor)
+    results = run_suites(loaded, spec, project, run_options, store=open_store(project, options.db, options.store))
+    print_runs(results)
+    write_run_reports(results, outputs)
+    return EXIT_OK if all(r.complete for r in results) else EXIT_INFRA
+
+
+def write_run_reports(results: Sequence[RunResult], outputs: ReportPaths) -> None:
+    """--json, --junit, --markdown, --html of a run."""
+    from harness.reporters.html import render_run_html
+    from harness.reporters.junit import run_junit
+    from harness.reporters.markdown import run_markdown
+    from harness.reporters.run_report import run_report
+
+    report: RunReport = run_report(results)
+    write_reports(report, outputs, {"junit": run_junit, "markdown": run_markdown, "html": render_run_html})

@@ -1,0 +1,98 @@
+"""What the commands share: loading suites, opening the store, the gate policy, writing reports, exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from pydantic import BaseModel
+
+from harness.analysis.report import ComparisonReport
+from harness.errors import EXIT_GATE_FAILED, EXIT_INFRA, EXIT_OK, ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from harness.analysis.gate import Policy
+    from harness.project.config import ProjectConfig
+    from harness.project.suites import Suite
+    from harness.store import Store
+
+ReportPaths = Mapping[str, Path | None]
+"""Output paths by format: ``json``, ``junit``, ``markdown``, ``html`` (None: not requested)."""
+
+ReportT = TypeVar("ReportT", bound=BaseModel)
+
+
+def expand_suite_paths(paths: list[Path]) -> list[Path]:
+    """Files as given; folders -> their *.yaml/*.yml files (sorted)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        elif path.exists():
+            found.append(path)
+        else:
+            raise UsageError(f"suite not found: {path}")
+    if not found:
+        raise UsageError(f"no suite files in {', '.join(map(str, paths))}")
+    return found
+
+
+def load_suites(paths: list[Path]) -> list[Suite]:
+    """Every suite under ``paths``; two suites with one id are a config error."""
+    from harness.project.suites import load_suite
+
+    suites = [load_suite(p) for p in expand_suite_paths(paths)]
+    seen: dict[str, str] = {}
+    for suite in suites:
+        if suite.id in seen:
+            raise ConfigError(f"suite id '{suite.id}' is also used by {seen[suite.id]}", file=suite.path, field="id")
+        seen[suite.id] = suite.path
+    return suites
+
+
+def open_store(project: ProjectConfig, db: str | None, enabled: bool) -> Store | None:
+    """The history database (``--db`` or the project's), or None with ``--no-store``."""
+    if not enabled:
+        return None
+    from harness.store import Store
+
+    return Store(db or project.database)
+
+
+def load_gate_policy(project: ProjectConfig, policy_file: Path | None) -> Policy:
+    """--policy FILE, else `policy:` in harness.yaml, else the default policy."""
+    from harness.analysis.gate import DEFAULT_POLICY, load_policy, parse_policy
+    from harness.project.yamlfile import load_yaml
+
+    if policy_file is not None:
+        return load_policy(policy_file)
+    if project.policy is not None and project.config_file is not None:
+        doc = load_yaml(project.config_file)
+        return parse_policy(doc.data["policy"], doc, ("policy",))
+    return DEFAULT_POLICY
+
+
+def write_reports(report: ReportT, outputs: ReportPaths, renderers: Mapping[str, Callable[[ReportT], str]]) -> None:
+    """Write the report model's JSON and each requested rendering (format -> renderer) to its path."""
+    from harness.reporters.files import write_text
+
+    json_path = outputs.get("json")
+    if json_path:
+        write_text(json_path, report.model_dump_json(indent=2) + "\n")
+    for fmt, render in renderers.items():
+        path = outputs.get(fmt)
+        if path:
+            write_text(path, render(report))
+
+
+def comparison_exit_code(report: ComparisonReport) -> int:
+    """3 when a side could not complete (infrastructure errors; reports still written), else by the gate."""
+    incomplete = [s.id for s in report.suites if not (s.baseline.complete and s.candidate.complete)]
+    if incomplete:
+        from harness.reporters.terminal import print_message
+
+        print_message(f"infrastructure error: runs of {', '.join(incomplete)} could not complete; "
+                      "what finished is cached and stored", style="red")
+        return EXIT_INFRA
+    return EXIT_GATE_FAILED if report.verdict == "fail" else EXIT_OK
