@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict
 from harness.errors import ConfigError
 from harness.project.paths import ProjectFiles
 from harness.project.prompts import ParamsModel, Prompt, inline_prompt, prompt_from_doc
+from harness.project.yamlfile import YamlDoc, load_yaml_text
 from harness.scoring.checks import CHECK_TYPES, CheckConfig
 from harness.types import Case
-from harness.project.yamlfile import YamlDoc, load_yaml_text
 
 
 class DefaultsModel(BaseModel):
@@ -40,6 +40,7 @@ class CaseModel(BaseModel):
     tags: list[str] = []
     paraphrases: list[dict[str, Any]] = []
     params: ParamsModel = ParamsModel()
+    group: str | int | None = None
 
 
 class CasesFromModel(BaseModel):
@@ -53,6 +54,7 @@ class CasesFromModel(BaseModel):
     reference: str | None = None
     tags: list[str] = []
     tags_field: str | None = None
+    group_field: str | None = None
     checks: list[dict[str, Any]] = []
     limit: int | None = None
 
@@ -164,7 +166,8 @@ def _inline_case(doc: YamlDoc, m: CaseModel, i: int, defaults: DefaultsModel,
     own = [_check(doc, c, ("cases", i, "checks", j)) for j, c in enumerate(m.checks)]
     return Case(id=str(m.id), vars=dict(m.vars), reference=m.reference,
                 checks=tuple(default_checks + own), tags=tuple(dict.fromkeys(defaults.tags + m.tags)),
-                paraphrases=tuple(m.paraphrases), params=m.params.set_fields(), line=doc.line_of(("cases", i)))
+                paraphrases=tuple(m.paraphrases), params=m.params.set_fields(), line=doc.line_of(("cases", i)),
+                group=None if m.group is None else str(m.group))
 
 
 def _cases_from(doc: YamlDoc, files: ProjectFiles, source: CasesFromModel, loc: tuple[Any, ...],
@@ -195,8 +198,18 @@ def _cases_from(doc: YamlDoc, files: ProjectFiles, source: CasesFromModel, loc: 
             vars={name: row[col] for name, col in mapping.items()},
             reference=None if source.reference is None or row[source.reference] is None else str(row[source.reference]),
             checks=tuple(default_checks + checks), tags=tuple(dict.fromkeys(tags)),
-            line=doc.line_of(loc)))
+            line=doc.line_of(loc), group=_row_group(row, source, doc, loc, where)))
     return cases
+
+
+def _row_group(row: dict[str, Any], source: CasesFromModel, doc: YamlDoc, loc: tuple[Any, ...],
+               where: str) -> str | None:
+    if source.group_field is None:
+        return None
+    if source.group_field not in row:
+        raise doc.error(f"{where} has no column '{source.group_field}'", loc + ("group_field",))
+    value = row[source.group_field]
+    return None if value is None or value == "" else str(value)
 
 
 def _fill_check(raw: dict[str, Any], row: dict[str, Any], doc: YamlDoc, loc: tuple[Any, ...],

@@ -10,7 +10,7 @@ from harness.reporters.markdown import MAX_BYTES, cell, comparison_markdown, pre
 
 TITLE = "harness check"
 MAX_ROWS = 50
-_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
+_ICON = {"pass": "✅", "warn": "⚠️", "inconclusive": "❔", "fail": "❌"}
 
 
 def check_markdown(report: ComparisonReport) -> str:

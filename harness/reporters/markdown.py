@@ -12,7 +12,7 @@ from harness.analysis.report import CaseReport, ComparisonReport, RunReport, Sui
 from harness.types import CaseStatus
 
 MAX_BYTES = 60_000
-_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
+_ICON = {"pass": "✅", "warn": "⚠️", "inconclusive": "❔", "fail": "❌"}
 
 
 def cell(text: Any) -> str:

@@ -32,6 +32,7 @@ def score_generations(cases: Sequence[Case], requests: Sequence[GenerationReques
         samples[(request.case_id, request.variant)].append(SampleResult(
             sample=request.sample, output=gen.output, scores=own, passed=passed, error=gen.error,
             new_tokens=gen.new_tokens, latency_s=gen.latency_s, cached=gen.cached, variant=request.variant))
+    sampled = {r.case_id for r in requests if not r.params.greedy}
     results = []
     for case in cases:
         main = tuple(sorted(samples.get((case.id, "main"), []), key=lambda s: s.sample))
@@ -39,7 +40,7 @@ def score_generations(cases: Sequence[Case], requests: Sequence[GenerationReques
             tuple(sorted(samples[(case.id, f"paraphrase-{j + 1}")], key=lambda s: s.sample))
             for j in range(len(case.paraphrases)) if (case.id, f"paraphrase-{j + 1}") in samples)
         results.append(CaseResult(case_id=case.id, samples=main, tags=case.tags, reference=case.reference,
-                                  paraphrases=paraphrases))
+                                  paraphrases=paraphrases, sampled=case.id in sampled, group=case.group))
     return results
 
 
