@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from harness.scoring.checks import CHECK_TYPES, CheckConfig, ScoreItem
+from harness.scoring.checks.extract import score_with_options
 from harness.types import Case, CaseResult, Generation, GenerationRequest, SampleResult, Score
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def _concurrent(config: CheckConfig) -> bool:
 def _run_scorer(config: CheckConfig, items: list[ScoreItem]) -> list[Score]:
     try:
         scorer = CHECK_TYPES.get(config.type)(config)
-        scores = scorer.score(items)
+        scores = score_with_options(config, items, scorer.score)
         if len(scores) != len(items):
             raise RuntimeError(f"scorer returned {len(scores)} scores for {len(items)} outputs")
         return scores
