@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict
 
 from harness.errors import ConfigError
 from harness.project.paths import ProjectFiles
-from harness.project.prompts import ParamsModel, Prompt, inline_prompt, prompt_from_doc
+from harness.project.hub import PlaceholderRow, is_hub_path
+from harness.project.prompts import ParamsModel, Prompt, check_template, inline_prompt, prompt_from_doc, render
 from harness.scoring.checks import CHECK_TYPES, CheckConfig
 from harness.types import Case
 from harness.project.yamlfile import YamlDoc, load_yaml_text
@@ -55,6 +56,9 @@ class CasesFromModel(BaseModel):
     tags_field: str | None = None
     checks: list[dict[str, Any]] = []
     limit: int | None = None
+    subset: str | None = None  # hf:// datasets: the configuration name
+    split: str | None = None  # hf:// datasets: the split (default: test)
+    reference_template: str | None = None  # a Jinja template over the row, instead of `reference`
 
 
 class SuiteModel(BaseModel):
@@ -169,7 +173,10 @@ def _inline_case(doc: YamlDoc, m: CaseModel, i: int, defaults: DefaultsModel,
 
 def _cases_from(doc: YamlDoc, files: ProjectFiles, source: CasesFromModel, loc: tuple[Any, ...],
                 defaults: DefaultsModel, default_checks: list[CheckConfig]) -> list[Case]:
-    rows = files.read_rows(source.path, source.format, doc, loc + ("path",), source.limit)
+    rows = _source_rows(doc, files, source, loc)
+    if source.reference_template is not None:
+        check_template(source.reference_template, doc.path, doc.line_of(loc + ("reference_template",)),
+                       "reference_template")
     mapping = source.vars if isinstance(source.vars, dict) else {v: v for v in source.vars}
     cases = []
     for n, row in enumerate(rows):
@@ -193,10 +200,30 @@ def _cases_from(doc: YamlDoc, files: ProjectFiles, source: CasesFromModel, loc: 
         cases.append(Case(
             id=str(row[source.id]) if source.id else str(n),
             vars={name: row[col] for name, col in mapping.items()},
-            reference=None if source.reference is None or row[source.reference] is None else str(row[source.reference]),
+            reference=_reference(source, row, doc.path, str(n)),
             checks=tuple(default_checks + checks), tags=tuple(dict.fromkeys(tags)),
             line=doc.line_of(loc)))
     return cases
+
+
+def _source_rows(doc: YamlDoc, files: ProjectFiles, source: CasesFromModel,
+                 loc: tuple[Any, ...]) -> list[dict[str, Any]]:
+    if is_hub_path(source.path):
+        return files.read_hub_rows(source.path, source.subset, source.split, doc, loc + ("path",), source.limit)
+    if source.subset or source.split:
+        raise doc.error("`subset` and `split` apply to hf:// datasets only", loc + ("split",))
+    return files.read_rows(source.path, source.format, doc, loc + ("path",), source.limit)
+
+
+def _reference(source: CasesFromModel, row: dict[str, Any], path: str, case_id: str) -> str | None:
+    if source.reference_template is not None:
+        if isinstance(row, PlaceholderRow):
+            return ""
+        prompt = inline_prompt(source.reference_template, None, path, None)
+        return render(prompt, row, case_id).text
+    if source.reference is None or row[source.reference] is None:
+        return None
+    return str(row[source.reference])
 
 
 def _fill_check(raw: dict[str, Any], row: dict[str, Any], doc: YamlDoc, loc: tuple[Any, ...],
