@@ -1,0 +1,61 @@
+"""Every generate_until task shipped in the installed lm_eval converts and validates, or is
+reported with a reason; nothing from the task files is executed."""
+
+from __future__ import annotations
+
+import collections
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.errors import UsageError
+from harness.importers.lm_eval import import_lm_eval
+from harness.importers.lm_eval_tasks import read_task_yaml, tasks_root
+from harness.importers.output import write_result
+from harness.project.validate import validate_project
+
+pytest.importorskip("lm_eval")
+
+
+def _generate_until_files() -> list[Path]:
+    root = tasks_root()
+    return sorted(p for p in root.rglob("*.yaml") if "output_type: generate_until" in p.read_text(errors="replace"))
+
+
+def test_every_generate_until_task_converts_or_is_reported(tmp_path: Path) -> None:
+    files = _generate_until_files()
+    assert len(files) >= 100
+    converted, reasons = 0, collections.Counter()
+    out = tmp_path / "project"
+    for path in files:
+        data = read_task_yaml(path, tasks_root())
+        if not isinstance(data.get("task"), str):
+            continue  # a group or a base file that other tasks include
+        result = import_lm_eval(str(path))
+        assert result.files or result.unsupported, path
+        for item in result.unsupported:
+            assert item.reason and item.file
+            reasons[item.reason.split(";")[0][:60]] += 1
+        if result.files:
+            write_result(result, out)
+            converted += 1
+    report = validate_project(out)
+    assert report.ok, report.format()
+    print(f"\n{len(files)} files declaring generate_until; converted {converted};"
+          f" reported {sum(reasons.values())}", file=sys.stderr)
+    for reason, n in reasons.most_common():
+        print(f"  {n:4d} {reason}", file=sys.stderr)
+    assert converted >= 20  # 28 with lm_eval 0.4.13
+
+
+def test_function_tags_are_never_imported() -> None:
+    before = {m for m in sys.modules if m.startswith("lm_eval")}
+    import_lm_eval("gsm8k")
+    import_lm_eval(str(next(p for p in _generate_until_files() if "!function" in p.read_text())))
+    assert {m for m in sys.modules if m.startswith("lm_eval")} == before
+
+
+def test_unknown_task_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="unknown lm-eval task"):
+        import_lm_eval("no_such_task_xyz")
