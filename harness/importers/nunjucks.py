@@ -2,7 +2,7 @@
 
 Most syntax is shared. Converted: ``elseif`` -> ``elif``, ``| dump`` -> ``| tojson``.
 Named (reported, not converted): JavaScript method calls (``.toUpperCase()`` ...), promptfoo's
-``env`` global, and filters Jinja lacks (``nl2br``).
+``env`` global, and filters Jinja lacks (``nl2br``, promptfoo's ``load``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ _CONVERT = [
     (re.compile(r"\|\s*dump\b"), "| tojson"),
 ]
 _JS_METHOD = re.compile(r"\.(toUpperCase|toLowerCase|trim|slice|substring|includes|split|join|length)\s*\(")
-_UNSUPPORTED_FILTERS = ("nl2br",)
+_UNSUPPORTED_FILTERS = ("nl2br", "load")
 
 
 def to_jinja(text: str) -> tuple[str, list[str]]:

@@ -201,15 +201,15 @@ def _test_file(ctx: _Ctx, ref: str, where: str) -> list[tuple[dict[str, Any], st
 def _csv_tests(text: str, file: str) -> list[tuple[int, dict[str, Any]]]:
     """CSV rows -> test mappings: plain columns are vars, ``__expected*`` are asserts."""
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    tests = []
+    tests, last = [], 1
     try:
         for row in reader:
-            line = reader.line_num
             if None in row:
-                raise ConfigError("row has more cells than the header", file=file, line=line)
-            tests.append((line, _csv_test(row)))
-    except csv.Error as exc:
-        raise ConfigError(f"invalid CSV: {exc}", file=file, line=reader.line_num) from None
+                raise ConfigError("row has more cells than the header", file=file, line=last + 1)
+            tests.append((last + 1, _csv_test(row)))
+            last = reader.line_num
+    except csv.Error as exc:  # the record that starts after the last one read
+        raise ConfigError(f"invalid CSV: {exc}", file=file, line=last + 1) from None
     return tests
 
 
