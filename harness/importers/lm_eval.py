@@ -9,7 +9,6 @@ normalisation. Everything else is reported with its reason (see docs/import.md).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import jinja2

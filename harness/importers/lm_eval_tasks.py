@@ -70,7 +70,7 @@ def _read(path: Path, root: Path, depth: int) -> dict[str, Any]:
     if not path.is_file():
         raise UsageError(f"file not found: {path}")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TaskLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TaskLoader)
     except yaml.YAMLError as exc:
         raise yaml_error(exc, str(path)) from None
     if not isinstance(data, dict):

@@ -45,7 +45,7 @@ class _Ctx:
 
     def local(self, ref: str, where: str) -> Path:
         """A ``file://`` reference -> a file inside the config's folder; escapes are refused."""
-        body = ref[len("file://"):] if ref.startswith("file://") else ref
+        body = ref.removeprefix("file://")
         body = body.split(":", 1)[0] if re.search(r"\.(py|js|ts|mjs|cjs):\w+$", body) else body
         target = (self.folder / body).resolve()
         if self.folder.resolve() not in target.parents:
@@ -223,7 +223,7 @@ def _csv_test(row: dict[str, str]) -> dict[str, Any]:
             test["description"] = cell
         elif key == "__threshold" and cell:
             test["threshold"] = float(cell)
-        elif key.startswith("__metadata") or key == "__metric" or key.startswith("__"):
+        elif key.startswith("__"):  # __metric, __metadata:*, others: dropped
             test.setdefault("metadata", {})[key] = cell
         else:
             test["vars"][key] = cell

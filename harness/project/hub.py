@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from harness.errors import ConfigError
 from harness.project.yamlfile import YamlDoc
 
 HUB_SCHEME = "hf://"
