@@ -188,3 +188,4 @@ class Case:
     paraphrases: tuple[dict[str, Any], ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
     line: int | None = None
+    threshold: float | None = None  # pass when this weighted share of checks passes (default: all)

@@ -23,6 +23,7 @@ from harness.importers.promptfoo_asserts import AssertUnsupported, convert_asser
 from harness.importers.promptfoo_providers import convert_providers
 
 CODE_SUFFIXES = (".py", ".js", ".ts", ".mjs", ".cjs", ".sh", ".rb")
+PROMPT_SUFFIXES = (".txt", ".json", ".yaml", ".yml", ".j2", ".md")
 
 
 @dataclass
@@ -38,7 +39,9 @@ class _Ctx:
         return path.relative_to(self.folder).as_posix() if self.folder in path.parents else str(path)
 
     def unsupported(self, where: str, reason: str, file: Path | None = None) -> None:
-        self.result.unsupported.append(Unsupported(str(file or self.config), where, reason))
+        item = Unsupported(str(file or self.config), where, reason)
+        if item not in self.result.unsupported:  # defaultTest asserts are seen once per test
+            self.result.unsupported.append(item)
 
     def note(self, where: str, reason: str, file: Path | None = None) -> None:
         self.result.notes.append(Unsupported(str(file or self.config), where, reason))
@@ -111,7 +114,8 @@ def _resolve_refs(node: Any, root: dict[str, Any]) -> Any:
 
 
 def _prompts(ctx: _Ctx, raw: Any) -> list[tuple[str, str | None]]:
-    items = raw if isinstance(raw, list) else [raw] if isinstance(raw, str) else list(raw.values()) if isinstance(raw, dict) else []
+    # A mapping is {path or text: label}: the keys are the prompts.
+    items = raw if isinstance(raw, list) else [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, dict) else []
     prompts: list[tuple[str, str | None]] = []
     for n, item in enumerate(items):
         where = f"prompts.{n}"
@@ -130,6 +134,8 @@ def _prompts(ctx: _Ctx, raw: Any) -> list[tuple[str, str | None]]:
 
 
 def _prompt_texts(ctx: _Ctx, text: str, where: str) -> list[str]:
+    if not text.startswith("file://") and _bare_prompt_file(ctx, text):
+        text = "file://" + text  # promptfoo reads a bare path to an existing prompt file too
     if not text.startswith("file://"):
         return [text]
     if text.endswith(CODE_SUFFIXES) or re.search(r"\.(py|js|ts):\w+$", text):
@@ -139,7 +145,36 @@ def _prompt_texts(ctx: _Ctx, text: str, where: str) -> list[str]:
     body = path.read_text(encoding="utf-8")
     if path.suffix == ".json":
         return [body]
+    if path.suffix in (".yaml", ".yml"):
+        chat = _yaml_chat(ctx, path, where)
+        return [chat] if chat else []
     return [p.strip("\n") for p in re.split(r"\n-{3,}\n", body) if p.strip()]
+
+
+def _bare_prompt_file(ctx: _Ctx, text: str) -> bool:
+    if "\n" in text or "{" in text or not text.endswith(PROMPT_SUFFIXES):
+        return False
+    target = (ctx.folder / text).resolve()
+    return ctx.folder.resolve() in target.parents and target.is_file()
+
+
+def _yaml_chat(ctx: _Ctx, path: Path, where: str) -> str | None:
+    """A YAML chat prompt (a message list, or ``{messages: [...]}``) as the JSON chat text."""
+    data = _load_yaml(path)
+    messages = data.get("messages") if isinstance(data, dict) else data
+    if not isinstance(messages, list):
+        ctx.unsupported(where, f"{ctx.rel(path)}: a YAML prompt must be a list of chat messages")
+        return None
+    out = []
+    for message in messages:
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, list):  # content blocks: only text blocks convert
+            if any(not isinstance(b, dict) or b.get("type") != "text" for b in content):
+                ctx.unsupported(where, f"{ctx.rel(path)}: a content block that is not text")
+                return None
+            content = "".join(str(b.get("text", "")) for b in content)
+        out.append({"role": message.get("role") if isinstance(message, dict) else None, "content": content})
+    return json.dumps(out)
 
 
 def _chat_or_text(ctx: _Ctx, body: str, where: str) -> tuple[str, str | None] | None:
@@ -259,11 +294,14 @@ def _case(ctx: _Ctx, test: dict[str, Any], where: str, default: dict[str, Any], 
         checks += found
         for note in notes:
             ctx.note(at, note)
-    if test.get("threshold") is not None:
-        ctx.note(f"{where}.threshold", "test-level threshold: a harness case passes when every check"
-                 " passes; the threshold is not applied")
     case: dict[str, Any] = {"id": _slug(str(test.get("description") or "")) or f"case-{n + 1}",
                             "vars": variables, "checks": checks}
+    threshold = test.get("threshold")
+    if threshold is not None:
+        if not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
+            ctx.unsupported(f"{where}.threshold", f"test threshold {threshold!r} is not a number in [0, 1]")
+        else:
+            case["threshold"] = float(threshold)
     return case
 
 

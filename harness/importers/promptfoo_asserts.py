@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -15,7 +16,7 @@ MODEL_GRADED = {"llm-rubric", "model-graded-closedqa", "model-graded-factuality"
                 "g-eval", "select-best", "max-score", "search-rubric", "conversation-relevance",
                 "classifier", "moderation", "pi", "trajectory:goal-success"}
 CODE = {"javascript", "python", "webhook", "ruby"}
-DEFAULT_THRESHOLDS = {"similar": 0.75, "rouge-n": 0.75}
+DEFAULT_THRESHOLDS = {"similar": 0.75, "rouge-n": 0.75, "levenshtein": 5}
 KNOWN = set(SIMPLE) | set(ANY_OF) | set(ALL_OF) | MODEL_GRADED | CODE | {
     "similar", "rouge-n", "levenshtein", "cost", "latency", "perplexity", "perplexity-score",
     "is-valid-openai-tools-call", "is-valid-openai-function-call", "is-xml", "contains-xml", "is-sql",
@@ -40,6 +41,8 @@ def convert_assert(raw: dict[str, Any], variables: dict[str, Any]) -> tuple[list
         raise AssertUnsupported(f"'{kind}' is model-graded; the harness has no judge model yet")
     if base not in KNOWN:
         raise AssertUnsupported(f"unknown assert type '{kind}'")
+    if raw.get("transform"):
+        raise AssertUnsupported(f"'{kind}' with a `transform` (code run on the output); not converted")
     checks = _checks(base, value, raw, notes)
     if negate:
         checks = _negated(base, kind, checks)
@@ -61,6 +64,8 @@ def _checks(base: str, value: Any, raw: dict[str, Any], notes: list[str]) -> lis
         if base == "rouge-n":
             notes.append("rouge-n: converted to rouge-1 (ROUGE-1 F1)")
         return [{"type": kind, "value": _text(value, base), "min": float(threshold)}]
+    if base == "levenshtein":
+        return [{"type": "levenshtein", "value": _text(value, base), "max": _whole(threshold)}]
     if base in SIMPLE:
         check: dict[str, Any] = {"type": SIMPLE[base], "value": _text(value, base)}
         if base == "regex":
@@ -79,6 +84,14 @@ def _negated(base: str, kind: str, checks: list[dict[str, Any]]) -> list[dict[st
     if base in ("contains", "contains-any"):
         return [{"type": "not-contains", "value": checks[0]["value"]}]
     return [{**c, "negate": True} for c in checks]
+
+
+def _whole(threshold: Any) -> int:
+    """promptfoo passes when distance <= threshold; for a fractional threshold that is its floor."""
+    try:
+        return max(0, math.floor(float(threshold)))
+    except (TypeError, ValueError):
+        raise AssertUnsupported(f"levenshtein threshold {threshold!r} is not a number") from None
 
 
 def _text(value: Any, kind: str) -> str:

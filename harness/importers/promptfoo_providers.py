@@ -24,13 +24,17 @@ def convert_providers(raw: Any, note: Callable[[str, str], None]) -> dict[str, d
         label = item.get("label") if isinstance(item, dict) else None
         name = re.sub(r"[^a-z0-9.-]+", "-", str(label or pid).lower()).strip("-")
         models[name] = model
+        if isinstance(item, dict) and item.get("prompts"):
+            note(f"{where}.prompts", "the provider's prompt list is dropped: `harness run` runs every suite"
+                 " on the model it is given")
     return models
 
 
 def _model(pid: str, config: dict[str, Any]) -> dict[str, Any] | None:
     params = {k: config[k] for k in ("temperature", "top_p") if k in config}
-    if "max_tokens" in config:
-        params["max_new_tokens"] = config["max_tokens"]
+    for key in ("max_tokens", "max_new_tokens"):  # OpenAI's name, HF text-generation's name
+        if key in config:
+            params["max_new_tokens"] = config[key]
     out: dict[str, Any]
     if pid.startswith("openai:"):
         parts = pid.split(":")

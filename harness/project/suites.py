@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pydantic
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from harness.errors import ConfigError
 from harness.project.paths import ProjectFiles
@@ -41,6 +41,7 @@ class CaseModel(BaseModel):
     tags: list[str] = []
     paraphrases: list[dict[str, Any]] = []
     params: ParamsModel = ParamsModel()
+    threshold: float | None = Field(default=None, ge=0, le=1)  # weighted share of checks that must pass
 
 
 class CasesFromModel(BaseModel):
@@ -168,7 +169,8 @@ def _inline_case(doc: YamlDoc, m: CaseModel, i: int, defaults: DefaultsModel,
     own = [_check(doc, c, ("cases", i, "checks", j)) for j, c in enumerate(m.checks)]
     return Case(id=str(m.id), vars=dict(m.vars), reference=m.reference,
                 checks=tuple(default_checks + own), tags=tuple(dict.fromkeys(defaults.tags + m.tags)),
-                paraphrases=tuple(m.paraphrases), params=m.params.set_fields(), line=doc.line_of(("cases", i)))
+                paraphrases=tuple(m.paraphrases), params=m.params.set_fields(), threshold=m.threshold,
+                line=doc.line_of(("cases", i)))
 
 
 def _cases_from(doc: YamlDoc, files: ProjectFiles, source: CasesFromModel, loc: tuple[Any, ...],
@@ -270,7 +272,8 @@ def case_fingerprint(case: Case) -> dict[str, Any]:
     """What defines a case's meaning (used for change detection and hashing)."""
     return {"id": case.id, "vars": case.vars, "reference": case.reference,
             "checks": [c.model_dump(mode="json") for c in case.checks],
-            "paraphrases": list(case.paraphrases), "params": case.params}
+            "paraphrases": list(case.paraphrases), "params": case.params,
+            **({"threshold": case.threshold} if case.threshold is not None else {})}
 
 
 __all__ = ["Suite", "case_fingerprint", "load_suite", "suite_from_doc"]
