@@ -141,3 +141,15 @@ def test_malformed_yaml_and_csv_name_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         import_promptfoo(path)
     assert err.value.file.endswith("t.csv") and err.value.line == 3
+
+
+def test_levenshtein_threshold_becomes_max() -> None:
+    from harness.importers.promptfoo_asserts import AssertUnsupported, convert_assert
+
+    assert convert_assert({"type": "levenshtein", "value": "hi {{x}}", "threshold": 2}, {"x": "bob"})[0] == [
+        {"type": "levenshtein", "value": "hi bob", "max": 2}]
+    assert convert_assert({"type": "levenshtein", "value": "a"}, {})[0] == [{"type": "levenshtein", "value": "a", "max": 5}]
+    assert convert_assert({"type": "not-levenshtein", "value": "a", "threshold": 2.5}, {})[0] == [
+        {"type": "levenshtein", "value": "a", "max": 2, "negate": True}]  # distance <= 2.5 means <= 2
+    with pytest.raises(AssertUnsupported, match="transform"):
+        convert_assert({"type": "contains", "value": "a", "transform": "output.x"}, {})
