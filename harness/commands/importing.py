@@ -10,6 +10,7 @@ from harness.errors import EXIT_USAGE
 from harness.importers.output import ImportResult, write_result
 
 DEFAULT_CONFIG = "# harness project written by `harness import`; see docs/import.md.\nsuites: [suites]\n"
+MODELS_FILE = "harness.imported.yaml"  # imported models, when the project already has a harness.yaml
 
 
 def import_command(convert: Callable[[], ImportResult], out: Path, skip_unsupported: bool) -> int:
@@ -26,7 +27,12 @@ def import_command(convert: Callable[[], ImportResult], out: Path, skip_unsuppor
     if not any(rel.startswith("suites/") and rel.endswith(".yaml") for rel in result.files):
         print("nothing to import", file=sys.stderr)
         return EXIT_USAGE
-    if not (out / "harness.yaml").exists() and "harness.yaml" not in result.files:
+    if (out / "harness.yaml").exists():
+        if "harness.yaml" in result.files:  # never overwrite the project's own configuration
+            result.files[MODELS_FILE] = result.files.pop("harness.yaml")
+            print(f"note: {out / 'harness.yaml'} exists: the imported models are in {MODELS_FILE};"
+                  " copy the entries you want into harness.yaml", file=sys.stderr)
+    elif "harness.yaml" not in result.files:
         result.files["harness.yaml"] = DEFAULT_CONFIG
     for path in write_result(result, out):
         print(f"wrote {path}")
