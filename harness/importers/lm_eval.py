@@ -180,8 +180,16 @@ def _params(kwargs: dict[str, Any], note) -> dict[str, Any]:
     return params
 
 
+STRIP_ALL = {"regex": r"(?s).*"}  # the whole output, stripped: lm-eval's remove_whitespace
+
+
 def _extract(data: dict[str, Any], note) -> dict[str, Any] | None:
-    """The first filter pipeline as an ``extract`` spec (regex then take_first)."""
+    """The first filter pipeline as an ``extract`` spec (regex and remove_whitespace, then take_first).
+
+    ``remove_whitespace`` (``str.strip`` on the output) is an extract of the whole output, since
+    extraction strips what it finds; after a regex step it changes nothing (the regex filter
+    strips its match too).
+    """
     pipelines = data.get("filter_list") or []
     if not pipelines:
         return None
@@ -189,13 +197,18 @@ def _extract(data: dict[str, Any], note) -> dict[str, Any] | None:
     for other in pipelines[1:]:
         note(f"filter_list.{other.get('name')}", "only the first filter pipeline is converted")
     spec: dict[str, Any] | None = None
+    where = f"filter_list.{first.get('name')}"
     for step in first.get("filter") or []:
         fn = step.get("function")
         if fn == "regex":
+            if spec is not None:
+                raise Skip(where, "a regex step after another extraction step has no harness equivalent")
             spec = {"regex": step.get("regex_pattern", r"#### (\-?[0-9\.\,]+)"),
                     "match": int(step.get("group_select", 0)), "fallback": step.get("fallback", "[invalid]")}
+        elif fn == "remove_whitespace":
+            spec = spec or dict(STRIP_ALL)
         elif fn != "take_first":
-            raise Skip(f"filter_list.{first.get('name')}", f"filter function '{fn}' has no harness equivalent")
+            raise Skip(where, f"filter function '{fn}' has no harness equivalent")
     return spec
 
 
@@ -207,7 +220,8 @@ def _checks(data: dict[str, Any], note) -> list[dict[str, Any]]:
         if name != "exact_match":
             note(f"metric_list.{n}", f"metric {name!r} has no harness check; dropped")
             continue
-        check: dict[str, Any] = {"type": "equals", "name": "exact_match"}
+        # lm-eval compares without stripping whitespace (its filters strip the output, not the target)
+        check: dict[str, Any] = {"type": "equals", "name": "exact_match", "strip": False}
         for key in ("ignore_case", "ignore_punctuation"):
             if metric.get(key):
                 check[key] = True

@@ -30,6 +30,7 @@ class EqualsConfig(CheckConfig):
     ignore_case: bool = False
     ignore_punctuation: bool = False
     regexes_to_ignore: list[str] = []
+    strip: bool = True  # strip surrounding whitespace from both sides (lm-eval's exact_match does not)
 
     @field_validator("regexes_to_ignore")
     @classmethod
@@ -43,14 +44,14 @@ class EqualsConfig(CheckConfig):
 
     def normalize(self, text: str) -> str:
         """As lm-eval's exact_match: drop each regex's matches, then fold case, then drop
-        punctuation (``string.punctuation``); finally strip surrounding whitespace."""
+        punctuation (``string.punctuation``); finally strip surrounding whitespace (``strip``)."""
         for pattern in self.regexes_to_ignore:
             text = re.sub(pattern, "", text)
         if self.ignore_case:
             text = text.lower()
         if self.ignore_punctuation:
             text = text.translate(_NO_PUNCTUATION)
-        return text.strip()
+        return text.strip() if self.strip else text
 
 
 _NO_PUNCTUATION = str.maketrans("", "", string.punctuation)
