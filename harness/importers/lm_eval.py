@@ -200,9 +200,12 @@ def _extract(data: dict[str, Any], note) -> dict[str, Any] | None:
     where = f"filter_list.{first.get('name')}"
     for step in first.get("filter") or []:
         fn = step.get("function")
+        if isinstance(fn, FunctionRef):
+            raise Skip(where, f"filter {fn.target} is a !function (Python code in the task); not run")
         if fn == "regex":
             if spec is not None:
-                raise Skip(where, "a regex step after another extraction step has no harness equivalent")
+                raise Skip(where, "a chain of extraction steps (regex after regex or remove_whitespace)"
+                           " has no harness equivalent")
             spec = {"regex": step.get("regex_pattern", r"#### (\-?[0-9\.\,]+)"),
                     "match": int(step.get("group_select", 0)), "fallback": step.get("fallback", "[invalid]")}
         elif fn == "remove_whitespace":
