@@ -74,10 +74,15 @@ def _read(path: Path, root: Path, depth: int) -> dict[str, Any]:
     include = data.pop("include", None)
     if include is None:
         return data
-    if not isinstance(include, str):
-        raise ConfigError("`include` must be a file name", file=str(path), field="include")
-    base = _read((path.parent / include).resolve(), root, depth + 1)
-    return {**base, **data}
+    names = include if isinstance(include, list) else [include]
+    if not all(isinstance(n, str) for n in names):
+        raise ConfigError("`include` must be a file name or a list of them", file=str(path), field="include")
+    merged: dict[str, Any] = {}
+    for name in names:  # as lm-eval's loader: later includes win over earlier ones, own keys over all
+        base = _read((path.parent / name).resolve(), root, depth + 1)
+        base.pop("task_list", None)  # a task_list lists the included file's own tasks
+        merged.update(base)
+    return {**merged, **data}
 
 
 @lru_cache(maxsize=8192)
