@@ -19,6 +19,8 @@ cache_app = typer.Typer(no_args_is_help=True, help="Show or clear the generation
 app.add_typer(cache_app, name="cache")
 models_app = typer.Typer(no_args_is_help=True, help="List models; prepare the bundled one.")
 app.add_typer(models_app, name="models")
+import_app = typer.Typer(no_args_is_help=True, help="Import suites from promptfoo or lm-evaluation-harness.")
+app.add_typer(import_app, name="import")
 
 SuitesArg = typer.Argument(..., help="Suite files or folders of suites.")
 JsonOpt = typer.Option(None, "--json", help="Write the JSON report here.")
@@ -106,6 +108,30 @@ def check(
         CheckOptions(base=base, model=model, policy_file=policy, samples=samples, seed=seed, alpha=alpha,
                      use_cache=not no_cache, allow_code=allow_code),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}, store=None))
+
+
+OutOpt = typer.Option(Path("."), "--out", help="Project folder to write harness.yaml and suites/ into.")
+SkipOpt = typer.Option(False, "--skip-unsupported", help="Import the rest when some parts have no equivalent.")
+
+
+@import_app.command("promptfoo")
+def import_promptfoo(config: Path = typer.Argument(..., help="A promptfooconfig.yaml."),
+                     out: Path = OutOpt, skip_unsupported: bool = SkipOpt) -> None:
+    """Convert a promptfoo config into harness suites and model entries."""
+    from harness.commands.importing import import_command
+    from harness.importers.promptfoo import import_promptfoo as convert
+
+    raise typer.Exit(import_command(lambda: convert(config), out, skip_unsupported))
+
+
+@import_app.command("lm-eval")
+def import_lm_eval(task: str = typer.Argument(..., help="A task YAML file, or a task, group or tag name."),
+                   out: Path = OutOpt, skip_unsupported: bool = SkipOpt) -> None:
+    """Convert lm-evaluation-harness generate_until tasks into harness suites."""
+    from harness.commands.importing import import_command
+    from harness.importers.lm_eval import import_lm_eval as convert
+
+    raise typer.Exit(import_command(lambda: convert(task), out, skip_unsupported))
 
 
 @app.command()

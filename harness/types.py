@@ -233,3 +233,4 @@ class Case:
     params: dict[str, Any] = field(default_factory=dict)
     line: int | None = None
     group: str | None = None
+    threshold: float | None = None  # pass when this weighted share of checks passes (default: all)

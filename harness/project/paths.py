@@ -156,6 +156,13 @@ class ProjectFiles:
             raise doc.error(f"cannot read cases from '{ref}': {exc}", loc) from None
         return rows[:limit] if limit is not None else rows
 
+    def read_hub_rows(self, path: str, subset: str | None, split: str | None, doc: YamlDoc,
+                      loc: tuple[Any, ...], limit: int | None) -> list[dict[str, Any]]:
+        """Rows of an ``hf://`` dataset, from the local datasets cache only."""
+        from harness.project.hub import read_hub_rows
+
+        return read_hub_rows(path, subset, split, doc, loc, limit)
+
     def _local_path(self, rel: str, doc: YamlDoc, loc: tuple[Any, ...], ref: str) -> Path:
         if rel.startswith("pkg://"):
             try:

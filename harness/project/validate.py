@@ -13,11 +13,13 @@ import gzip
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from harness.errors import ConfigError, HarnessError
+from harness.project.hub import PlaceholderRow
+from harness.project.hub import PlaceholderRow
 from harness.project.paths import CONFIG_NAME, DATA_FORMATS, ProjectFiles
 from harness.project.prompts import prompt_from_doc
 from harness.project.suites import Suite, load_suite
@@ -97,7 +99,8 @@ def validate_project(root: Path, paths: Sequence[str | Path] | None = None,
             problems += _validate_prompt(files, rel)
         else:
             found, suite = _validate_suite(files, rel)
-            problems += found
+            problems += found + files.hub_notes
+            files.hub_notes.clear()
             used_prompts.add((suite.prompt_path or "") if suite is not None else _prompt_of(files, rel))
             if suite is not None and suite.id in suite_ids:
                 problems.append(Problem(rel, f"suite id '{suite.id}' is also used by {suite_ids[suite.id]}",
@@ -220,8 +223,19 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return list(dict.fromkeys(problems))
 
 
+@dataclass
 class _PeekFiles(ProjectFiles):
-    """ProjectFiles that reads data files with the standard library instead of ``datasets``."""
+    """ProjectFiles that reads data files with the standard library instead of ``datasets``,
+    and hub datasets not at all (one placeholder row with every column; noted as a warning)."""
+
+    hub_notes: list[Problem] = field(default_factory=list)
+
+    def read_hub_rows(self, path: str, subset: str | None, split: str | None, doc: YamlDoc,
+                      loc: tuple[Any, ...], limit: int | None) -> list[dict[str, Any]]:
+        self.hub_notes.append(Problem(doc.path, f"rows of {path} are not checked (read at run time from"
+                                      " the local datasets cache)", doc.line_of(loc), "cases_from",
+                                      severity="warning"))
+        return [PlaceholderRow()]
 
     def read_rows(self, ref: str, fmt: str | None, doc: YamlDoc, loc: tuple[Any, ...],
                   limit: int | None) -> list[dict[str, Any]]:
