@@ -142,3 +142,34 @@ def test_the_project_is_out_of_reach(outside: Path, monkeypatch: pytest.MonkeyPa
     assert result.verdict == "fail" and "FileNotFoundError" in result.details, result.details
     assert "secret" not in result.stdout
     assert run_code("print(1)", LIMITS).verdict == "pass"
+
+
+SUITE = """id: bounded
+allow_code: true
+template: "{{ q }}"
+cases:
+  - id: one
+    vars: {q: x}
+    checks:
+      - type: code-tests
+        test: "def check(f):\\n    pass\\n"
+        memory_mb: 100000
+"""
+
+
+def test_a_suite_cannot_raise_the_sandbox_limits(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "harness.yaml").write_text("{}\n")
+    suite = tmp_path / "s.yaml"
+    suite.write_text(SUITE)
+    cli = [sys.executable, "-m", "harness"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    refused = subprocess.run([*cli, "validate", str(suite)], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert refused.returncode == 2, refused.stderr
+    said = refused.stdout + refused.stderr
+    assert "s.yaml:10" in said and "memory_mb" in said and "above the bound" in said, said
+    raised = subprocess.run([*cli, "--sandbox-max-memory-mb", "100000", "validate", str(suite)], cwd=tmp_path,
+                            env=env, capture_output=True, text=True)
+    assert raised.returncode == 0, raised.stderr
