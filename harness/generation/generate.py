@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harness.generation.sanitize import clean_generation
 from harness.errors import HarnessError
 from harness.generation.backends import ModelSpec, create_backend
 from harness.generation.cache import GenerationCache, cache_key
@@ -101,7 +102,7 @@ def generate(requests: Sequence[GenerationRequest], spec: ModelSpec, cache: Gene
         try:
             for j, generation in _run(backend, spec, [requests[i] for i in misses], options):
                 index = misses[j]
-                results[index] = generation
+                results[index] = generation = clean_generation(generation)
                 if use_cache and generation.error is None:
                     cache.put_many([(keys[index], generation)])  # type: ignore[union-attr]
                 advance()
