@@ -8,7 +8,6 @@ fifty suites validates in well under two seconds.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import json
@@ -18,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from harness.errors import ConfigError, HarnessError
+from harness.project.csvrows import read_csv_rows
 from harness.project.paths import CONFIG_NAME, DATA_FORMATS, ProjectFiles
 from harness.project.prompts import prompt_from_doc, render_many
 from harness.scoring.checks import CHECK_TYPES
@@ -272,8 +272,7 @@ def quick_rows(path: Path, fmt: str | None) -> list[dict[str, Any]] | None:
     if kind in ("json", "jsonl"):
         rows = _json_rows(path)
     elif kind == "csv":
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = [dict(r) for r in csv.DictReader(handle)]
+        return list(read_csv_rows(path, path.name))  # every row has every column, and its line
     elif kind == "parquet":
         import pyarrow.parquet as pq
 
