@@ -41,15 +41,15 @@ def _nothing_markdown(check: dict[str, Any]) -> str:
     else:
         lines.append("No suite, prompt or data file used by a suite changed.")
     for prompt in check.get("unused_prompts", []):
-        lines.append(f"- prompt `{cell(prompt)}` changed but is used by no suite")
+        lines.append(f"- prompt <code>{cell(prompt)}</code> changed but is used by no suite")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def _base_line(check: dict[str, Any]) -> str:
     base = check.get("base", {})
     how = "" if base.get("how") == "given" else f" ({cell(base.get('how', ''))})"
-    model = f" · model `{cell(check['model'])}`" if check.get("model") else ""
-    return f"Base `{cell(base.get('ref', ''))}`{how} at `{str(base.get('commit', ''))[:12]}`{model}"
+    model = f" · model <code>{cell(check['model'])}</code>" if check.get("model") else ""
+    return f"Base <code>{cell(base.get('ref', ''))}</code>{how} at `{str(base.get('commit', ''))[:12]}`{model}"
 
 
 def _changes_table(check: dict[str, Any]) -> str:
@@ -63,7 +63,7 @@ def _changes_table(check: dict[str, Any]) -> str:
         why = "; ".join(s.get("reasons", [])) or status
         if status != "changed":
             why = f"**{status}**: {why}"
-        lines.append(f"| `{cell(s.get('id'))}` ({cell(where)}) | {cell(why)} | {len(s.get('run', []))} "
+        lines.append(f"| <code>{cell(s.get('id'))}</code> ({cell(where)}) | {cell(why)} | {len(s.get('run', []))} "
                      f"| {len(s.get('unchanged', []))} | {len(s.get('removed', []))} |")
     if len(suites) > MAX_ROWS:
         lines.append(f"| … {len(suites) - MAX_ROWS} more | | | | |")
@@ -79,7 +79,7 @@ def _new_cases_markdown(runs: list[dict[str, Any]]) -> str:
     failing = []
     for suite in runs:
         for case in suite.get("cases", []):
-            out.append(f"| `{cell(suite.get('id'))}` | `{cell(case.get('id'))}` | "
+            out.append(f"| <code>{cell(suite.get('id'))}</code> | <code>{cell(case.get('id'))}</code> | "
                        f"{'✅' if case.get('passed') else '❌'} {case.get('pass_rate', 0):.0%} |")
             if not case.get("passed"):
                 failing.append((suite, case))

@@ -11,14 +11,30 @@ _ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
 STATUS_ORDER = ("regression", "improvement", "flaky", "stable_fail", "stable_pass")
 
 
+_WJ = "\u2060"  # word joiner: invisible, and breaks @mentions and autolinks
+_MD_ENTITIES = {ord(c): f"&#{ord(c)};" for c in "&<>\\`*_[]!#|~"}
+_MD_ENTITIES[0] = "&#65533;"  # NUL: U+FFFD, as HTML parsers do
+_MD_BREAKS = (("@", "@" + _WJ), ("://", ":" + _WJ + "//"), ("www.", "www" + _WJ + "."))
+
+
 def cell(text: Any) -> str:
-    """Escape a value for a Markdown table cell (HTML and pipes)."""
-    return html.escape(" ".join(str(text).split())).replace("|", "&#124;").replace("`", "&#96;")
+    """Any value as inert Markdown text: for a table cell, a heading, a list item or inside HTML.
+
+    One line; HTML, emphasis, links and images (``![t](url)``), code and table syntax become
+    character references, and @mentions and bare URLs are broken by a word joiner. Use it for
+    every id, name and message a report shows (model output goes through ``pre``)."""
+    text = " ".join(str(text).split()).translate(_MD_ENTITIES)
+    for plain, broken in _MD_BREAKS:
+        text = text.replace(plain, broken)
+    return text
 
 
 def pre(text: str, limit: int = 1500) -> str:
     body = text if len(text) <= limit else text[:limit] + "\n…"
-    return f"<pre>{html.escape(body)}</pre>"
+    body = html.escape(body).replace("\0", "&#65533;")
+    for plain, broken in _MD_BREAKS:
+        body = body.replace(plain, broken)
+    return f"<pre>{body}</pre>"
 
 
 def _pct(value: float | None) -> str:
@@ -55,7 +71,7 @@ def _suite_summary(suite: dict[str, Any]) -> str:
     for case in suite.get("cases", []):
         counts[case.get("status", "flaky")] = counts.get(case.get("status", "flaky"), 0) + 1
     ci = stats.get("ci95") or [None, None]
-    lines = [f"### {_ICON.get(suite.get('verdict', ''), '')} `{cell(suite.get('id'))}`: {suite.get('verdict', '')}", "",
+    lines = [f"### {_ICON.get(suite.get('verdict', ''), '')} <code>{cell(suite.get('id'))}</code>: {cell(suite.get('verdict', ''))}", "",
              "| | baseline | candidate |", "|---|---|---|",
              f"| model | {cell(base.get('model', ''))} | {cell(cand.get('model', ''))} |",
              f"| prompt | {cell(base.get('prompt_version', ''))} | {cell(cand.get('prompt_version', ''))} |",
@@ -75,7 +91,7 @@ def _suite_regressions(suite: dict[str, Any]) -> str:
     regressions = [c for c in suite.get("cases", []) if c.get("status") == "regression"]
     if not regressions:
         return ""
-    out = [f"\n#### Regressions in `{cell(suite.get('id'))}` ({len(regressions)})\n"]
+    out = [f"\n#### Regressions in <code>{cell(suite.get('id'))}</code> ({len(regressions)})\n"]
     for case in regressions:
         tags = f" [{cell(', '.join(case.get('tags', [])))}]" if case.get("tags") else ""
         out.append(f"<details><summary><code>{cell(case.get('id'))}</code>{tags}: "
@@ -103,7 +119,7 @@ def run_markdown(report: dict[str, Any]) -> str:
     for suite in report.get("suites", []):
         cases = suite.get("cases", [])
         failing = [c for c in cases if not c.get("passed")]
-        lines += [f"### `{cell(suite.get('id'))}` on {cell(suite.get('model'))}: {_pct(suite.get('pass_rate'))}", "",
+        lines += [f"### <code>{cell(suite.get('id'))}</code> on {cell(suite.get('model'))}: {_pct(suite.get('pass_rate'))}", "",
                   "| check | pass rate |", "|---|---|"]
         lines += [f"| {cell(n)} | {_pct(r)} |" for n, r in sorted(suite.get("check_pass_rates", {}).items())]
         lines.append("")
