@@ -10,15 +10,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from harness.errors import CodeExecutionNotAllowed, InfrastructureError
 from harness.generation.backends import ModelSpec
 from harness.generation.cache import GenerationCache
-from harness.project.config import ProjectConfig
-from harness.errors import CodeExecutionNotAllowed, InfrastructureError
 from harness.generation.generate import GenerateOptions, build_requests, case_params, generate
 from harness.generation.runinfo import host_info, library_versions, now_iso
+from harness.project.config import ProjectConfig
+from harness.project.suites import Suite
 from harness.scoring.sandbox import code_execution_allowed
 from harness.scoring.score import score_generations
-from harness.project.suites import Suite
 from harness.types import RunInfo, RunResult
 
 log = logging.getLogger(__name__)

@@ -63,8 +63,8 @@ def test_invalid_utf8_names_the_line() -> None:
 
 def test_unknown_fields_warn_with_the_line(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
-        records, lines = parse_replay_lines(['{"case": "a", "output": "x"}', '{"case": "b", "ouptut": "x", '
-                                             '"output": "y", "model": "m"}'], "r.jsonl")
+        second = '{"case": "b", "ouptut": "x", "output": "y", "model": "m"}'
+        records, lines = parse_replay_lines(['{"case": "a", "output": "x"}', second], "r.jsonl")
     assert lines[(None, "b", "main", 0)] == 2 and len(records) == 2
     assert "r.jsonl:2: unknown field(s) 'model', 'ouptut' ignored" in caplog.text
 

@@ -13,10 +13,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harness.generation.sanitize import clean_generation
 from harness.errors import HarnessError
 from harness.generation.backends import ModelSpec, create_backend
 from harness.generation.cache import GenerationCache, cache_key
+from harness.generation.sanitize import clean_generation
 from harness.project.prompts import render
 from harness.project.suites import Suite
 from harness.types import Case, Generation, GenerationRequest, GenParams

@@ -71,7 +71,8 @@ def _suite_summary(suite: dict[str, Any]) -> str:
     for case in suite.get("cases", []):
         counts[case.get("status", "flaky")] = counts.get(case.get("status", "flaky"), 0) + 1
     ci = stats.get("ci95") or [None, None]
-    lines = [f"### {_ICON.get(suite.get('verdict', ''), '')} <code>{cell(suite.get('id'))}</code>: {cell(suite.get('verdict', ''))}", "",
+    icon = _ICON.get(suite.get("verdict", ""), "")
+    lines = [f"### {icon} <code>{cell(suite.get('id'))}</code>: {cell(suite.get('verdict', ''))}", "",
              "| | baseline | candidate |", "|---|---|---|",
              f"| model | {cell(base.get('model', ''))} | {cell(cand.get('model', ''))} |",
              f"| prompt | {cell(base.get('prompt_version', ''))} | {cell(cand.get('prompt_version', ''))} |",
@@ -119,7 +120,8 @@ def run_markdown(report: dict[str, Any]) -> str:
     for suite in report.get("suites", []):
         cases = suite.get("cases", [])
         failing = [c for c in cases if not c.get("passed")]
-        lines += [f"### <code>{cell(suite.get('id'))}</code> on {cell(suite.get('model'))}: {_pct(suite.get('pass_rate'))}", "",
+        title = f"<code>{cell(suite.get('id'))}</code> on {cell(suite.get('model'))}"
+        lines += [f"### {title}: {_pct(suite.get('pass_rate'))}", "",
                   "| check | pass rate |", "|---|---|"]
         lines += [f"| {cell(n)} | {_pct(r)} |" for n, r in sorted(suite.get("check_pass_rates", {}).items())]
         lines.append("")

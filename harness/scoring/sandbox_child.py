@@ -49,7 +49,7 @@ SIGKILL = 9
 
 _libc = ctypes.CDLL(None, use_errno=True)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import sandbox_walls  # noqa: E402 - a sibling file; ``harness`` is not importable here
+import sandbox_walls  # a sibling file; ``harness`` is not importable here
 
 sys.path.pop(0)
 
