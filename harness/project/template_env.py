@@ -7,8 +7,9 @@ the worker at a wall-clock backstop for work stuck inside one C call), memory (a
 address-space limit ``RENDER_MEMORY_MB`` above what the worker needs to start), output
 size (``MAX_RENDERED_CHARS``), and integers (``MAX_INT_BITS`` for ``*`` and ``**``).
 
-Protocol: the parent writes frames (4-byte big-endian length + pickle) holding a list of
-jobs ``(texts, variables)``; the worker answers each job with one frame (length + JSON):
+Protocol: the worker first sends the frame ``"ready"``; then the parent writes frames
+(4-byte big-endian length + pickle) holding a list of jobs ``(texts, variables)``; the
+worker answers each job with one frame (length + JSON):
 ``["ok", [rendered, ...]]`` or ``[kind, message]`` with kind ``undefined``, ``security``,
 ``budget`` or ``error``.
 """
@@ -23,6 +24,9 @@ import signal
 import struct
 import sys
 from typing import Any, BinaryIO
+
+if __name__ == "__main__":  # the worker: find jinja2 where the parent found it (run with -I)
+    sys.path[:0] = sys.argv[1:]
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -132,6 +136,8 @@ def serve(inp: BinaryIO, out: BinaryIO) -> None:
     _limit_memory()
     signal.signal(signal.SIGVTALRM, _over_time)
     sys.setrecursionlimit(2000)
+    out.write(struct.pack(">I", 7) + b'"ready"')  # tells the parent the worker started
+    out.flush()
     while (frame := _read_frame(inp)) is not None:
         for texts, variables in pickle.loads(frame):  # frames come from our parent only
             body = json.dumps(render_job(texts, variables)).encode()

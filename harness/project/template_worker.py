@@ -21,6 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jinja2
+import markupsafe
+
+from harness.errors import InfrastructureError
 from harness.project.template_env import RENDER_CPU_SECONDS, RENDER_MEMORY_MB
 
 WORKER = str(Path(__file__).with_name("template_env.py"))
@@ -38,9 +42,15 @@ class TemplateOutcome:
 
 class _Worker:
     def __init__(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-I", WORKER], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True)
+        paths = sorted({str(Path(m.__file__).parent.parent) for m in (jinja2, markupsafe) if m.__file__})
+        self.proc = subprocess.Popen([sys.executable, "-I", WORKER, *paths], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True)
         self.buffer = b""
+        if self.receive() != "ready":
+            self.close()
+            assert self.proc.stderr is not None
+            tail = self.proc.stderr.read()[-500:].decode("utf-8", "replace").strip()
+            raise InfrastructureError(f"the template renderer could not start: {tail or 'no message'}")
 
     def send(self, jobs: Sequence[tuple[list[str], dict[str, Any]]]) -> None:
         body = pickle.dumps(list(jobs))
@@ -48,7 +58,7 @@ class _Worker:
         self.proc.stdin.write(struct.pack(">I", len(body)) + body)
         self.proc.stdin.flush()
 
-    def receive(self) -> list[Any] | None:
+    def receive(self) -> Any:
         """The next reply, or None when the worker died or passed the backstop."""
         assert self.proc.stdout is not None
         fd, end = self.proc.stdout.fileno(), time.monotonic() + BACKSTOP_S
