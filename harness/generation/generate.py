@@ -17,7 +17,7 @@ from harness.errors import HarnessError
 from harness.generation.backends import ModelSpec, create_backend
 from harness.generation.cache import GenerationCache, cache_key
 from harness.generation.sanitize import clean_generation
-from harness.project.prompts import render
+from harness.project.prompts import render_many
 from harness.project.suites import Suite
 from harness.types import Case, Generation, GenerationRequest, GenParams
 
@@ -49,14 +49,15 @@ def build_requests(suite: Suite, cases: Sequence[Case], spec: ModelSpec, samples
                    run_seed: int, paraphrases: bool = True) -> list[GenerationRequest]:
     """K requests per case, plus K per paraphrase."""
     requests = []
+    variants = {case.id: [("main", case.vars)] + ([(f"paraphrase-{i + 1}", {**case.vars, **p})
+                                                   for i, p in enumerate(case.paraphrases)] if paraphrases else [])
+                for case in cases}
+    prompts = iter(render_many(suite.prompt, [(v, case.id) for case in cases for _, v in variants[case.id]]))
     for case in cases:
         params = case_params(suite, case, spec)
         seed_base = params.seed if params.seed else run_seed
-        variants = [("main", case.vars)]
-        if paraphrases:
-            variants += [(f"paraphrase-{i + 1}", {**case.vars, **p}) for i, p in enumerate(case.paraphrases)]
-        for variant, variables in variants:
-            prompt = render(suite.prompt, variables, case.id)
+        for variant, _ in variants[case.id]:
+            prompt = next(prompts)
             for sample in range(samples):
                 requests.append(GenerationRequest(
                     case_id=case.id, sample=sample, prompt=prompt, params=params,

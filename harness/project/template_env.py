@@ -23,6 +23,7 @@ import resource
 import signal
 import struct
 import sys
+import time
 from typing import Any, BinaryIO
 
 if __name__ == "__main__":  # the worker: find jinja2 where the parent found it (run with -I)
@@ -36,6 +37,7 @@ MAX_EXPONENT = 64
 MAX_INT_BITS = 65_536
 RENDER_CPU_SECONDS = 2.0
 RENDER_MEMORY_MB = 512
+FLUSH_S = 0.2
 
 
 class RenderBudgetExceeded(Exception):
@@ -139,10 +141,14 @@ def serve(inp: BinaryIO, out: BinaryIO) -> None:
     out.write(struct.pack(">I", 7) + b'"ready"')  # tells the parent the worker started
     out.flush()
     while (frame := _read_frame(inp)) is not None:
+        flushed = time.monotonic()
         for texts, variables in pickle.loads(frame):  # frames come from our parent only
             body = json.dumps(render_job(texts, variables)).encode()
             out.write(struct.pack(">I", len(body)) + body)
-            out.flush()
+            if time.monotonic() - flushed > FLUSH_S:  # the parent sees progress, not a stuck worker
+                out.flush()
+                flushed = time.monotonic()
+        out.flush()
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """The client side of the render worker (``template_env.py``): one worker process, restarted as needed.
 
 ``render_texts(jobs)`` renders a batch of ``(texts, variables)`` jobs and returns one
-``TemplateOutcome`` per job. A worker that dies or passes the wall-clock backstop
-(stuck inside one C call) is killed and restarted; the job it was on gets ``budget``.
+``TemplateOutcome`` per job. A worker that dies or passes the wall-clock backstop (stuck
+inside one C call; the worker flushes its replies at least every 0.2 s) is killed and
+restarted; the job it was on gets ``budget``.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class _Worker:
         self.proc = subprocess.Popen([sys.executable, "-I", WORKER, *paths], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True)
         self.buffer = b""
+        self.pos = 0
         if self.receive() != "ready":
             self.close()
             assert self.proc.stderr is not None
@@ -63,18 +65,20 @@ class _Worker:
         assert self.proc.stdout is not None
         fd, end = self.proc.stdout.fileno(), time.monotonic() + BACKSTOP_S
         while True:
-            if len(self.buffer) >= 4:
-                size = struct.unpack(">I", self.buffer[:4])[0]
-                if len(self.buffer) >= 4 + size:
-                    body, self.buffer = self.buffer[4:4 + size], self.buffer[4 + size:]
-                    return json.loads(body)
+            if len(self.buffer) - self.pos >= 4:
+                size = struct.unpack_from(">I", self.buffer, self.pos)[0]
+                start = self.pos + 4
+                if len(self.buffer) >= start + size:
+                    self.pos = start + size
+                    return json.loads(self.buffer[start:start + size])
             left = end - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 return None
             chunk = os.read(fd, 1 << 20)
             if not chunk:
                 return None
-            self.buffer += chunk
+            self.buffer = self.buffer[self.pos:] + chunk  # bytes: the read part is dropped here only
+            self.pos = 0
 
     def close(self) -> None:
         self.proc.kill()
@@ -86,22 +90,26 @@ _worker: _Worker | None = None
 
 
 def render_texts(jobs: Sequence[tuple[list[str], dict[str, Any]]]) -> list[TemplateOutcome]:
-    """Render every job in the worker, in order; thread-safe."""
+    """Render every job in the worker, in order; thread-safe.
+
+    Jobs go in one batch; after a worker stops (memory, the backstop) the rest go one by one,
+    so the job that stopped it is the one that gets the ``budget`` outcome."""
     global _worker
     outcomes: list[TemplateOutcome] = []
+    single = False
     with _lock:
         while len(outcomes) < len(jobs):
             if _worker is None:
                 _worker = _Worker()
-            rest = jobs[len(outcomes):]
+            batch = jobs[len(outcomes):len(outcomes) + 1] if single else jobs[len(outcomes):]
             try:
-                _worker.send(rest)
-            except (BrokenPipeError, OSError):  # a worker that died earlier: start another
+                _worker.send(batch)
+            except OSError:  # a worker that died earlier: start another
                 _worker.close()
                 _worker = None
                 continue
             reply = None
-            for _ in rest:
+            for _ in batch:
                 reply = _worker.receive()
                 if reply is None:
                     break
@@ -109,9 +117,11 @@ def render_texts(jobs: Sequence[tuple[list[str], dict[str, Any]]]) -> list[Templ
             if reply is None:
                 _worker.close()
                 _worker = None
-                outcomes.append(TemplateOutcome("budget", message=(
-                    f"the renderer stopped (over {RENDER_MEMORY_MB} MB of memory or "
-                    f"{BACKSTOP_S:g} s of time)")))
+                if single:
+                    outcomes.append(TemplateOutcome("budget", message=(
+                        f"the renderer stopped (over {RENDER_MEMORY_MB} MB of memory or "
+                        f"{BACKSTOP_S:g} s of time)")))
+                single = True
     return outcomes
 
 
