@@ -1,4 +1,5 @@
-"""Load a 100,000-case suite two ways (inline YAML; JSONL through ``cases_from``): time and peak RSS.
+"""Load a 100,000-case suite two ways (inline YAML; JSONL through ``cases_from``): time and peak RSS,
+then render every case in the render worker (``harness.project.prompts.render_many``).
 
 Each load runs in a fresh child process so that its peak RSS is its own.
 Run: ``python benchmarks/bench_large_suites.py [CASES]`` (default 100000).
@@ -19,7 +20,11 @@ from harness.project.suites import load_suite
 t1 = time.perf_counter()
 suite = load_suite(sys.argv[1])
 t2 = time.perf_counter()
+from harness.project.prompts import render_many
+render_many(suite.prompt, [(c.vars, c.id) for c in suite.cases])
+t3 = time.perf_counter()
 print(json.dumps({"cases": len(suite.cases), "load_s": round(t2 - t1, 2), "import_s": round(t1 - t0, 2),
+                  "render_s": round(t3 - t2, 2),
                   "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
 """
 
@@ -56,7 +61,7 @@ def main() -> None:
             result = json.loads(out.stdout.strip().splitlines()[-1])
             print(f"{suite.name:12s} {result['cases']:>7d} cases  suite file {size_mb:5.1f} MB  "
                   f"load {result['load_s']:6.2f} s  peak RSS {result['peak_rss_mb']:5d} MB "
-                  f"(imports {result['import_s']:.2f} s)")
+                  f"(imports {result['import_s']:.2f} s); rendering every case {result['render_s']:.2f} s")
 
 
 if __name__ == "__main__":
