@@ -29,6 +29,22 @@ MarkdownOpt = typer.Option(None, "--markdown", help="Write a Markdown report (fo
 HtmlOpt = typer.Option(None, "--html", help="Write a self-contained HTML report here.")
 
 
+@app.callback()
+def _global(
+    sandbox_max_timeout: float | None = typer.Option(
+        None, "--sandbox-max-timeout", min=0.1, help="Highest code-tests `timeout` a suite may set (default 60 s)."),
+    sandbox_max_memory_mb: int | None = typer.Option(
+        None, "--sandbox-max-memory-mb", min=64, help="Highest code-tests `memory_mb` a suite may set (default 4096)."),
+) -> None:
+    """Tells whether it is safe to roll out a new LLM version or a changed prompt."""
+    if sandbox_max_timeout is not None or sandbox_max_memory_mb is not None:
+        from harness.scoring.checks.code import SandboxBounds, sandbox_bounds, set_sandbox_bounds
+
+        now = sandbox_bounds()
+        set_sandbox_bounds(SandboxBounds(max_timeout=sandbox_max_timeout or now.max_timeout,
+                                         max_memory_mb=sandbox_max_memory_mb or now.max_memory_mb))
+
+
 def _project():
     from harness.project.config import load_project_config
 

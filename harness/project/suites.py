@@ -17,6 +17,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from harness.errors import ConfigError
+from harness.project.csvrows import CsvRow
 from harness.project.hub import PlaceholderRow, is_hub_path
 from harness.project.paths import ProjectFiles
 from harness.project.prompts import ParamsModel, Prompt, check_template, inline_prompt, prompt_from_doc, render
@@ -184,7 +185,7 @@ def _cases_from(doc: YamlDoc, files: ProjectFiles, source: CasesFromModel, loc: 
     mapping = source.vars if isinstance(source.vars, dict) else {v: v for v in source.vars}
     cases = []
     for n, row in enumerate(rows):
-        where = f"row {n + 1} of {source.path}"
+        where = f"line {row.line} of {source.path}" if isinstance(row, CsvRow) else f"row {n + 1} of {source.path}"
         missing = [col for col in list(mapping.values()) + [source.id, source.reference]
                    if col and col not in row]
         if missing:
@@ -197,6 +198,8 @@ def _cases_from(doc: YamlDoc, files: ProjectFiles, source: CasesFromModel, loc: 
                 raise
             raise ConfigError(f"{where}: {exc.bare_message}", file=exc.file, line=exc.line,
                               field=exc.field) from None
+        if source.id and (row[source.id] is None or str(row[source.id]).strip() == ""):
+            raise doc.error(f"{where} has an empty id (column '{source.id}')", loc + ("id",))
         tags = list(defaults.tags) + list(source.tags)
         if source.tags_field and row.get(source.tags_field):
             extra = row[source.tags_field]

@@ -8,7 +8,6 @@ fifty suites validates in well under two seconds.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import json
@@ -18,10 +17,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from harness.errors import ConfigError, HarnessError
-from harness.project.hub import PlaceholderRow
+from harness.project.csvrows import read_csv_rows
 from harness.project.hub import PlaceholderRow
 from harness.project.paths import CONFIG_NAME, DATA_FORMATS, ProjectFiles
-from harness.project.prompts import prompt_from_doc
+from harness.project.prompts import prompt_from_doc, render_many
 from harness.project.suites import Suite, load_suite
 from harness.project.yamlfile import YamlDoc, load_yaml_text
 from harness.scoring.checks import CHECK_TYPES
@@ -29,6 +28,9 @@ from harness.scoring.checks.custom import CUSTOM_SCORERS
 
 Severity = Literal["error", "warning"]
 YAML_SUFFIXES = (".yaml", ".yml")
+
+
+RENDER_BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,29 @@ def _validate_suite(files: ProjectFiles, rel: str) -> tuple[list[Problem], Suite
         return [Problem(rel, "file not found")], None
     except HarnessError as exc:
         return [Problem.from_error(exc, rel)], None
-    return _suite_warnings(suite), suite
+    return _render_problems(suite) + _suite_warnings(suite), suite
+
+
+def _render_problems(suite: Suite) -> list[Problem]:
+    """Render every case and paraphrase under the render budget; each failure names its case."""
+    jobs = [({**case.vars, **variant}, case.id, case.line)
+            for case in suite.cases for variant in ({}, *case.paraphrases)]
+    found: list[Problem] = []
+    for start in range(0, len(jobs), RENDER_BATCH):
+        batch = jobs[start:start + RENDER_BATCH]
+        try:
+            render_many(suite.prompt, [(v, c) for v, c, _ in batch])
+        except HarnessError:  # find each failing job of the batch, one by one
+            for variables, case_id, line in batch:
+                try:
+                    render_many(suite.prompt, [(variables, case_id)])
+                except HarnessError as exc:
+                    found.append(Problem(suite.path, _bare(exc), line, "template"))
+    return _dedupe(found)
+
+
+def _bare(exc: HarnessError) -> str:
+    return exc.bare_message if isinstance(exc, ConfigError) else str(exc)
 
 
 def _prompt_of(files: ProjectFiles, rel: str) -> str:
@@ -261,8 +285,7 @@ def quick_rows(path: Path, fmt: str | None) -> list[dict[str, Any]] | None:
     if kind in ("json", "jsonl"):
         rows = _json_rows(path)
     elif kind == "csv":
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = [dict(r) for r in csv.DictReader(handle)]
+        return list(read_csv_rows(path, path.name))  # every row has every column, and its line
     elif kind == "parquet":
         import pyarrow.parquet as pq
 
