@@ -80,6 +80,7 @@ class SuiteView:
     cases: tuple[CaseView, ...]
     delta_chart: BarChart
     drift_chart: BarChart | None
+    decision: str = ""                 # the pass-rate rule's answer in words
 
 
 @dataclass(frozen=True)
@@ -116,11 +117,12 @@ def _suite_view(suite: SuiteReport, run_ids: tuple[str | None, str | None]) -> S
         status_counts=_status_counts(cases), cases=tuple(cases),
         delta_chart=bar_chart("Pass-rate change per case (candidate - baseline)", deltas),
         drift_chart=bar_chart("Drift per case", drifts, symmetric=False, percent=False)
-        if drifts else None)
+        if drifts else None, decision=suite.decision.summary() if suite.decision else "")
 
 
 _MORE = ("drift", "consistency", "unmatched")
-_CASE_DETAILS = {"p_value", "drift_detail", "consistency", "samples"}
+_CASE_DETAILS = {"p_value", "p_drop", "p_holm", "q_bh", "sampled", "cluster", "drift_detail", "consistency",
+                 "samples"}
 
 
 def _case_view(case: CaseReport) -> CaseView:

@@ -97,6 +97,8 @@ def print_comparison(report: ComparisonReport, console: Console | None = None, w
         _print_regressions(console, suite, worst)
         for warning in suite.warnings:
             console.print(f"[yellow]warning[/yellow] {escape(suite.id)}: {escape(warning)}")
+        if suite.decision is not None:
+            console.print(f"{escape(suite.id)}: {escape(suite.decision.summary())}")
         if suite.stats.power.text:
             console.print(f"[dim]{escape(suite.id)}: {escape(suite.stats.power.text)}[/dim]")
     console.print(f"\n[bold {style}]verdict: {report.verdict.upper()}[/bold {style}]")
