@@ -24,7 +24,8 @@ from harness.analysis.consistency import (
     summarize_consistency,
 )
 from harness.analysis.drift import Drift, DriftSummary, measure_drift, summarize_drift
-from harness.analysis.multiplicity import fisher_one_sided
+from harness.analysis.multiplicity import fisher_one_sided, sign_test_drop
+from harness.analysis.sequential import PairedRounds, SequentialDesign, paired_rounds
 from harness.analysis.suite_stats import (
     CheckDelta,
     Power,
@@ -96,7 +97,9 @@ class CaseComparison:
     scores: tuple[CheckScore, ...] = ()
     sampled: bool = False              # temperature > 0 on either side: pass/fail can vary by chance
     cluster: str = ""                  # the case's group, else its id (cluster-robust statistics)
-    p_drop: float = 1.0                # one-sided Fisher p-value of a drop
+    p_drop: float = 1.0                # one-sided p-value of a drop (Fisher; sign test when adaptive)
+    rounds: PairedRounds | None = None # adaptive sampling: the case's paired rounds
+    stopped_early: bool = False        # adaptive sampling: settled before --max-samples
     p_holm: float | None = None        # Holm-adjusted p_value over the suite's compared cases
     q_bh: float | None = None          # Benjamini-Hochberg q-value of p_value over the same cases
 
@@ -244,11 +247,14 @@ def _run_side(run: RunResult, cases: Sequence[CaseComparison], pick: Callable[[C
 def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.05,
                  bootstrap_seed: int = 0, variable: Variable = "model",
                  embedding_model: str | None = DEFAULT_EMBEDDING_MODEL,
-                 similarity: SimilarityFn | None = None) -> SuiteComparison:
+                 similarity: SimilarityFn | None = None,
+                 design: SequentialDesign | None = None) -> SuiteComparison:
     """Compare two runs of one suite case by case (cases matched by id).
 
     ``embedding_model=None`` skips semantic similarity (drift then uses ROUGE-L);
-    ``similarity`` replaces the embedding function (``cosine_pairs``-compatible).
+    ``similarity`` replaces the embedding function (``cosine_pairs``-compatible);
+    ``design`` says the runs were sampled adaptively in rounds (cases are then tested on their
+    paired rounds, ``harness.analysis.sequential``).
     """
     if not 0 < alpha < 1:
         raise ValueError("alpha must be between 0 and 1")
@@ -258,7 +264,8 @@ def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.
     matched = [(c, new_by_id[c.case_id]) for c in baseline.cases if c.case_id in new_by_id]
     pending = [_register(old, new, batch) for old, new in matched]
     warnings = [w for w in (batch.compute(),) if w]
-    cases = with_adjusted_pvalues(tuple(_case(old, new, p, batch, alpha) for (old, new), p in zip(matched, pending)))
+    cases = with_adjusted_pvalues(tuple(_case(old, new, p, batch, alpha, design)
+                                        for (old, new), p in zip(matched, pending)))
     old_ids = {c.case_id for c in baseline.cases}
     confounders = confounder_warnings(baseline.info, candidate.info, variable)
     warnings += _run_warnings(baseline, candidate) + confounders
@@ -283,17 +290,20 @@ def _register(old: CaseResult, new: CaseResult, batch: SimilarityBatch) -> tuple
 
 
 def _case(old: CaseResult, new: CaseResult, pending: tuple[_Pending, _Pending, list],
-          batch: SimilarityBatch, alpha: float) -> CaseComparison:
+          batch: SimilarityBatch, alpha: float, design: SequentialDesign | None) -> CaseComparison:
     base_p, cand_p, drift_pairs = pending
     base, cand = _side(old, base_p, batch), _side(new, cand_p, batch)
     status, p = stats.case_status(base.passed, base.n, cand.passed, cand.n, alpha)
+    rounds = paired_rounds(old.samples, new.samples) if design is not None else None
+    p_drop = (sign_test_drop(*rounds.discordant) if rounds is not None
+              else fisher_one_sided(base.passed, base.n, cand.passed, cand.n))
     return CaseComparison(
         case_id=old.case_id, status=status, p_value=p, tags=tuple(dict.fromkeys(old.tags + new.tags)),
         baseline=base, candidate=cand,
         drift=measure_drift([s.output for s in base_p.valid], [s.output for s in cand_p.valid], drift_pairs, batch),
         scores=_check_scores(base_p.valid, cand_p.valid), sampled=old.sampled or new.sampled,
-        cluster=new.group or old.group or old.case_id,
-        p_drop=fisher_one_sided(base.passed, base.n, cand.passed, cand.n))
+        cluster=new.group or old.group or old.case_id, p_drop=p_drop, rounds=rounds,
+        stopped_early=rounds is not None and design is not None and rounds.rounds < design.max_samples)
 
 
 def _run_warnings(baseline: RunResult, candidate: RunResult) -> list[str]:

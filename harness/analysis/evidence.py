@@ -25,7 +25,16 @@ from dataclasses import dataclass
 from enum import Enum
 
 from harness.analysis.clustered import PairedEstimate, Requirement, needed_to_decide
-from harness.analysis.multiplicity import benjamini_hochberg, combined_drop_test, fisher_one_sided, holm
+from harness.analysis.multiplicity import (
+    CaseNull,
+    benjamini_hochberg,
+    combined_test,
+    fisher_one_sided,
+    holm,
+    hypergeometric_null,
+    sign_null,
+    sign_test_drop,
+)
 
 
 @dataclass(frozen=True)
@@ -39,10 +48,26 @@ class CaseTable:
     cand_n: int
     sampled: bool          # decoded with temperature > 0 on either side
     regression: bool       # its descriptive status is "regression"
+    discordant: tuple[int, int] | None = None   # adaptive sampling: (baseline-only, candidate-only) rounds
 
     @property
     def counts(self) -> tuple[int, int, int, int]:
         return (self.base_passed, self.base_n, self.cand_passed, self.cand_n)
+
+    @property
+    def p_drop(self) -> float:
+        """One-sided p-value of a drop: the sign test over discordant rounds when sampled
+        adaptively, else Fisher's exact test."""
+        if self.discordant is not None:
+            return sign_test_drop(*self.discordant)
+        return fisher_one_sided(*self.counts)
+
+    @property
+    def null(self) -> CaseNull | None:
+        """The exact conditional null the combined test convolves."""
+        if self.discordant is not None:
+            return sign_null(*self.discordant)
+        return hypergeometric_null(*self.counts)
 
 
 @dataclass(frozen=True)
@@ -68,9 +93,9 @@ def family_regressions(tables: Sequence[CaseTable], alpha: float) -> RegressionE
     """Family-wise: Holm at ``alpha / 2`` on sampled cases, plus the combined test at ``alpha / 2``."""
     deterministic = tuple(t.case_id for t in tables if not t.sampled and t.regression)
     sampled = [t for t in tables if t.sampled]
-    adjusted = holm([fisher_one_sided(*t.counts) for t in sampled])
+    adjusted = holm([t.p_drop for t in sampled])
     significant = tuple(t.case_id for t, p in zip(sampled, adjusted) if p <= alpha / 2 and t.regression)
-    combined = combined_drop_test([t.counts for t in sampled]) if sampled else None
+    combined = combined_test([n for n in (t.null for t in sampled) if n is not None]) if sampled else None
     return RegressionEvidence(deterministic, significant, combined, len(sampled), alpha)
 
 
@@ -78,7 +103,7 @@ def discovered_regressions(tables: Sequence[CaseTable], alpha: float) -> Regress
     """False-discovery-rate control (Benjamini-Hochberg) over sampled cases, for warnings."""
     deterministic = tuple(t.case_id for t in tables if not t.sampled and t.regression)
     sampled = [t for t in tables if t.sampled]
-    adjusted = benjamini_hochberg([fisher_one_sided(*t.counts) for t in sampled])
+    adjusted = benjamini_hochberg([t.p_drop for t in sampled])
     significant = tuple(t.case_id for t, q in zip(sampled, adjusted) if q <= alpha and t.regression)
     return RegressionEvidence(deterministic, significant, None, len(sampled), alpha)
 

@@ -10,7 +10,10 @@ them: testing each at ``alpha`` makes some "regression" appear by chance. This m
   case's conditional null distribution (hypergeometric given its pass-count margins). It keeps
   its level whatever the cases' pass probabilities, and has power when a few cases drop a lot
   among many flaky ones, where Holm over single cases has none (with K = 5 samples a single case
-  can reach p = 1/252 at best).
+  can reach p = 1/252 at best);
+* ``sign_test_drop`` and ``sign_null``: the same for adaptively sampled cases, whose exact
+  conditional null is the paired sign test on their discordant rounds (``combined_test`` mixes
+  both kinds of case).
 """
 
 from __future__ import annotations
@@ -18,12 +21,22 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
 # Grid points per unit of -log p, and the largest grid the convolution may build.
 _RESOLUTION = 100
 _MAX_BINS = 400_000
+
+
+class CaseNull(NamedTuple):
+    """One case's exact conditional null: the statistic's distribution, its one-sided p-values
+    (``pvalues[x] = P(X >= x)``) and the observed value."""
+
+    pmf: tuple[float, ...]
+    pvalues: tuple[float, ...]
+    observed: int
 
 
 def holm(pvalues: Sequence[float]) -> list[float]:
@@ -78,32 +91,67 @@ def fisher_one_sided(base_passed: int, base_n: int, cand_passed: int, cand_n: in
 
 
 def combined_drop_test(tables: Sequence[tuple[int, int, int, int]]) -> float:
-    """Exact p-value that at least one case of the family dropped.
+    """Exact p-value that at least one case of the family dropped (fixed samples per case).
 
-    ``tables`` holds ``(base_passed, base_n, cand_passed, cand_n)`` per case. The statistic is
-    ``sum_i floor(-log p_i * r)`` with ``p_i`` the one-sided Fisher p-value; its null
-    distribution, given each case's margins, is the convolution of the cases' hypergeometric
-    distributions, computed exactly on that integer grid (``r`` is 100 points per unit unless
-    the family is so large that the grid would exceed its cap).
+    ``tables`` holds ``(base_passed, base_n, cand_passed, cand_n)`` per case; each case's null is
+    hypergeometric given its pass-count margins (``combined_test`` states the statistic).
     """
-    cases = [(b, bn, c, cn) for b, bn, c, cn in tables if bn > 0 and cn > 0 and 0 < b + c < bn + cn]
-    if not cases:
+    return combined_test([null for null in (hypergeometric_null(*t) for t in tables) if null is not None])
+
+
+def hypergeometric_null(base_passed: int, base_n: int, cand_passed: int, cand_n: int) -> CaseNull | None:
+    """A fixed-K case's conditional null (None when its margins leave nothing to test)."""
+    m = base_passed + cand_passed
+    if base_n == 0 or cand_n == 0 or not 0 < m < base_n + cand_n:
+        return None
+    return CaseNull(_null_pmf(base_n, cand_n, m), _drop_pvalues(base_n, cand_n, m), base_passed)
+
+
+def sign_test_drop(base_only: int, cand_only: int) -> float:
+    """One-sided sign test of a drop over paired rounds: ``P(Bin(D, 1/2) >= base_only)`` with
+    ``D = base_only + cand_only`` discordant rounds (1.0 when there are none)."""
+    d = base_only + cand_only
+    return _sign_pvalues(d)[base_only] if d else 1.0
+
+
+def sign_null(base_only: int, cand_only: int) -> CaseNull | None:
+    """An adaptively sampled case's conditional null: its discordant rounds are fair coins."""
+    d = base_only + cand_only
+    return CaseNull(_sign_pmf(d), _sign_pvalues(d), base_only) if d else None
+
+
+@lru_cache(maxsize=1024)
+def _sign_pmf(d: int) -> tuple[float, ...]:
+    return tuple(math.comb(d, b) / 2 ** d for b in range(d + 1))
+
+
+@lru_cache(maxsize=1024)
+def _sign_pvalues(d: int) -> tuple[float, ...]:
+    pmf = _sign_pmf(d)
+    return tuple(min(1.0, sum(pmf[b:])) for b in range(d + 1))
+
+
+def combined_test(nulls: Sequence[CaseNull]) -> float:
+    """Exact p-value of Fisher's combination over cases with known conditional nulls.
+
+    The statistic is ``sum_i floor(-log p_i * r)`` with ``p_i`` each case's one-sided p-value;
+    its null distribution is the convolution of the cases' null distributions, computed exactly
+    on that integer grid (``r`` is 100 points per unit unless the family is so large that the
+    grid would exceed its cap).
+    """
+    if not nulls:
         return 1.0
-    scores = [_score_table(bn, cn, b + c) for b, bn, c, cn in cases]
+    scores = [tuple(-math.log(p) if p > 0 else 0.0 for p in null.pvalues) for null in nulls]
     top = sum(max(s) for s in scores)
     resolution = min(_RESOLUTION, _MAX_BINS / top) if top > 0 else _RESOLUTION
     observed = 0
     pmf = np.ones(1)
-    for (b, bn, c, cn), score in zip(cases, scores):
+    for null, score in zip(nulls, scores):
         points = [math.floor(s * resolution + 1e-9) for s in score]
-        observed += points[b]
+        observed += points[null.observed]
         step = np.zeros(len(pmf) + max(points))
-        for a, prob in enumerate(_null_pmf(bn, cn, b + c)):
+        for a, prob in enumerate(null.pmf):
             if prob > 0:
                 step[points[a]: points[a] + len(pmf)] += prob * pmf
         pmf = step
     return float(min(1.0, pmf[observed:].sum()))
-
-
-def _score_table(n1: int, n2: int, m: int) -> tuple[float, ...]:
-    return tuple(-math.log(p) if p > 0 else 0.0 for p in _drop_pvalues(n1, n2, m))

@@ -1,0 +1,65 @@
+"""Adaptive sampling in rounds: the design, the stopping rule and each case's paired rounds. Pure.
+
+A round draws one more sample per side of every case still open. After round ``r >= k``
+(``min_samples``) a case stops when all its scorable samples of both sides agree (all pass or
+all fail): it is settled. The rule reads only the pooled outcomes of each round (how many of
+its two samples passed), never which side passed, so under "no change" the side that passed in
+a discordant round (one pass, one fail) is a fair coin whatever the stopping did: the paired
+sign test over discordant rounds is the case's exact conditional null (``docs/statistics.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from harness.types import SampleResult, is_errored
+
+
+@dataclass(frozen=True)
+class SequentialDesign:
+    """``--samples auto``: at least ``min_samples`` and at most ``max_samples`` rounds per case."""
+
+    min_samples: int = 2
+    max_samples: int = 10
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_samples <= self.max_samples:
+            raise ValueError(f"need 1 <= --min-samples ({self.min_samples}) <= --max-samples ({self.max_samples})")
+
+
+@dataclass(frozen=True)
+class PairedRounds:
+    """One case's rounds, paired by sample index (both samples scorable)."""
+
+    rounds: int            # rounds drawn (samples per side)
+    base_only: int         # discordant rounds where only the baseline passed
+    cand_only: int         # discordant rounds where only the candidate passed
+
+    @property
+    def discordant(self) -> tuple[int, int]:
+        return self.base_only, self.cand_only
+
+
+def settled(base: Sequence[SampleResult], cand: Sequence[SampleResult]) -> bool:
+    """All scorable samples of both sides agree (vacuously true when none is scorable)."""
+    outcomes = {s.passed for s in (*base, *cand) if not is_errored(s)}
+    return len(outcomes) <= 1
+
+
+def still_open(base: Sequence[SampleResult], cand: Sequence[SampleResult], rounds: int,
+               design: SequentialDesign) -> bool:
+    """Whether a case draws another round after ``rounds`` rounds."""
+    if rounds >= design.max_samples:
+        return False
+    return rounds < design.min_samples or not settled(base, cand)
+
+
+def paired_rounds(base: Sequence[SampleResult], cand: Sequence[SampleResult]) -> PairedRounds:
+    """Pair the sides' samples by index; count the discordant rounds (errored samples drop their round)."""
+    old = {s.sample: s.passed for s in base if not is_errored(s)}
+    new = {s.sample: s.passed for s in cand if not is_errored(s)}
+    both = old.keys() & new.keys()
+    return PairedRounds(rounds=min(len(base), len(cand)),
+                        base_only=sum(old[i] and not new[i] for i in both),
+                        cand_only=sum(new[i] and not old[i] for i in both))
