@@ -95,7 +95,11 @@ def compare(
     baseline_prompt: str | None = typer.Option(
         None, "--baseline-prompt",
         help="Baseline prompt: a prompt file, or a git revision to read the suite's prompt from."),
-    samples: int | None = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
+    samples: str | None = typer.Option(
+        None, "--samples", "-k",
+        help="Generations per case and side, or 'auto': sample in rounds, only where the verdict is open."),
+    max_samples: int = typer.Option(10, "--max-samples", min=1, help="--samples auto: most rounds per case."),
+    min_samples: int = typer.Option(2, "--min-samples", min=1, help="--samples auto: fewest rounds per case."),
     param: list[str] | None = ParamOpt,
     seed: int | None = typer.Option(None, help="Run seed."),
     policy: Path | None = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
@@ -109,11 +113,13 @@ def compare(
     markdown: Path | None = MarkdownOpt, html: Path | None = HtmlOpt,
 ) -> None:
     """The rollout gate: baseline vs candidate, case by case; exit 1 when the gate fails."""
-    from harness.commands.compare import CompareOptions, compare_command
+    from harness.commands.compare import CompareOptions, compare_command, parse_samples
 
+    fixed, design = parse_samples(samples, min_samples, max_samples)
     raise typer.Exit(compare_command(
         suites, CompareOptions(baseline=baseline, candidate=candidate, baseline_prompt=baseline_prompt,
-                               samples=samples, params=_params(param), seed=seed, policy_file=policy, alpha=alpha,
+                               samples=fixed, design=design, params=_params(param), seed=seed,
+                               policy_file=policy, alpha=alpha,
                                use_cache=not no_cache, allow_code=allow_code, executor=executor, db=db,
                                store=not no_store),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))

@@ -14,6 +14,7 @@ from harness.analysis.compare import SuiteComparison, compare_runs
 from harness.analysis.gate import GateResult, Policy, evaluate
 from harness.analysis.report import ComparisonReport
 from harness.analysis.report_build import build_report
+from harness.analysis.sequential import SequentialDesign
 from harness.errors import CodeExecutionNotAllowed, InfrastructureError
 from harness.generation.backends import ModelSpec
 from harness.generation.cache import GenerationCache
@@ -49,6 +50,8 @@ class RunOptions:
     workers: int | None = None
     paraphrases: bool = True
     params: dict[str, Any] = field(default_factory=dict)   # --param overrides: beat every file
+    first_sample: int = 0          # generate sample indices first_sample..samples-1 only (rounds)
+    design: SequentialDesign | None = None   # --samples auto: compare samples in rounds
 
 
 def options_from_project(project: ProjectConfig, **overrides: Any) -> RunOptions:
@@ -78,7 +81,8 @@ def run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: Ru
     backend = create_backend(spec)
     requests = build_requests(suite, cases, spec, options.samples, options.seed, options.paraphrases,
                               options.params)
-    requests = _drop_unrecorded_paraphrases(backend, requests)
+    requests = [r for r in requests if r.sample >= options.first_sample]
+    requests = _drop_unrecorded_paraphrases(backend, requests, warn=options.first_sample == 0)
     _warn_identical_samples(suite, cases, spec, options)
     _warn_overridden_model_params(suite, cases, spec, options)
     info = _run_info(suite, cases, spec, options, backend.fingerprint())
@@ -115,7 +119,7 @@ def _run_info(suite: Suite, cases: Sequence[Any], spec: ModelSpec, options: RunO
                    host=host_info(), started_at=now_iso())
 
 
-def _drop_unrecorded_paraphrases(backend: Any, requests: list[Any]) -> list[Any]:
+def _drop_unrecorded_paraphrases(backend: Any, requests: list[Any], warn: bool = True) -> list[Any]:
     """Recorded outputs (replay) may lack paraphrase answers: those are skipped, not errors; a missing
     main answer is an error before the run is registered."""
     has = getattr(backend, "has", None)
@@ -123,7 +127,8 @@ def _drop_unrecorded_paraphrases(backend: Any, requests: list[Any]) -> list[Any]
         return requests
     kept = [r for r in requests if r.variant == "main" or has(r)]
     backend.check(kept)  # a missing output fails here, before the run is registered
-    backend.warn_unused(kept)
+    if warn:
+        backend.warn_unused(kept)
     return kept
 
 
@@ -135,6 +140,8 @@ def run_suites(suites: Sequence[Suite], spec: ModelSpec, project: ProjectConfig,
 
 
 def _warn_identical_samples(suite: Suite, cases: Sequence[Any], spec: ModelSpec, options: RunOptions) -> None:
+    if options.first_sample > 0:   # a later round of --samples auto: said in the first one
+        return
     if options.samples > 1 and cases and case_params(suite, cases[0], spec, options.params).greedy:
         log.warning("--samples %d with greedy decoding (temperature 0): samples will be identical; "
                     "set params.temperature > 0 to measure consistency", options.samples)
@@ -150,6 +157,17 @@ def _warn_overridden_model_params(suite: Suite, cases: Sequence[Any], spec: Mode
         log.warning("model %s sets %s, but suite '%s' (its prompt, defaults or cases) overrides it; "
                     "precedence: --param > case > suite > prompt > model",
                     spec.label, ", ".join(replaced), suite.id)
+
+
+def _run_pair(old: Suite, new: Suite, specs: tuple[ModelSpec, ModelSpec], project: ProjectConfig,
+              options: RunOptions, wanted: set[str] | None, store: Store | None) -> tuple[RunResult, RunResult]:
+    """Baseline and candidate runs: K samples each, or in rounds with ``--samples auto``."""
+    if options.design is not None:
+        from harness.adaptive import run_pair_in_rounds
+
+        return run_pair_in_rounds(old, new, specs, project, options, options.design, wanted, store)
+    return (run_suite(old, specs[0], project, options, case_ids=wanted, store=store),
+            run_suite(new, specs[1], project, options, case_ids=wanted, store=store))
 
 
 @dataclass(frozen=True)
@@ -174,11 +192,10 @@ def compare_suites(pairs: Sequence[tuple[Suite, Suite]], baseline: ModelSpec, ca
     comparisons, run_ids = [], ({}, {})
     for old, new in pairs:
         wanted = case_ids.get(new.id) if case_ids is not None else None
-        base_run = run_suite(old, baseline, project, options, case_ids=wanted, store=store)
-        cand_run = run_suite(new, candidate, project, options, case_ids=wanted, store=store)
+        base_run, cand_run = _run_pair(old, new, (baseline, candidate), project, options, wanted, store)
         run_ids[0][new.id], run_ids[1][new.id] = base_run.run_id, cand_run.run_id
         comparisons.append(compare_runs(base_run, cand_run, alpha=alpha, bootstrap_seed=options.seed,
-                                        variable=variable))  # type: ignore[arg-type]
+                                        variable=variable, design=options.design))  # type: ignore[arg-type]
     gate = evaluate(policy, comparisons)
     report = build_report(comparisons, gate)
     comparison_id = None

@@ -153,6 +153,7 @@ class SuiteComparison:
     confounders: tuple[str, ...] = ()      # differences besides the variable under test
     baseline_only: tuple[str, ...] = ()    # case ids missing from the candidate run
     candidate_only: tuple[str, ...] = ()   # case ids new in the candidate run
+    design: SequentialDesign | None = None # --samples auto: the runs were sampled in rounds
 
     def with_status(self, status: CaseStatus) -> list[CaseComparison]:
         return [c for c in self.cases if c.status == status]
@@ -279,7 +280,7 @@ def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.
         drift=summarize_drift([(c.case_id, c.drift) for c in cases], "similarity" if batch.fn else "rouge-l"),
         warnings=tuple(warnings), confounders=tuple(confounders),
         baseline_only=tuple(c.case_id for c in baseline.cases if c.case_id not in new_by_id),
-        candidate_only=tuple(c.case_id for c in candidate.cases if c.case_id not in old_ids))
+        candidate_only=tuple(c.case_id for c in candidate.cases if c.case_id not in old_ids), design=design)
 
 
 def _register(old: CaseResult, new: CaseResult, batch: SimilarityBatch) -> tuple[_Pending, _Pending, list]:

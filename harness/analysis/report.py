@@ -145,6 +145,10 @@ class SampleCount(_Model):
 class PerSide(_Model):
     baseline: SampleCount
     candidate: SampleCount
+    rounds: int | None = Field(default=None, description="--samples auto: rounds drawn (samples per side).")
+    stopped_early: bool = Field(default=False, description="--samples auto: settled before --max-samples.")
+    discordant_rounds: list[int] | None = Field(
+        default=None, description="--samples auto: [baseline-only, candidate-only] passing rounds (sign test).")
 
 
 class Errors(_Model):
@@ -204,7 +208,8 @@ class CaseReport(_Model):
     candidate_outputs: list[str]
     tags: list[str]
     p_value: float | None = Field(description="Two-sided Fisher exact p-value.")
-    p_drop: float | None = Field(default=None, description="One-sided Fisher exact p-value of a drop.")
+    p_drop: float | None = Field(default=None, description="One-sided p-value of a drop: Fisher's exact test, "
+                                 "or the sign test over discordant rounds under --samples auto.")
     p_holm: float | None = Field(default=None, description="Holm-adjusted p_value over the suite's compared cases.")
     q_bh: float | None = Field(default=None, description="Benjamini-Hochberg q-value of p_value, same family.")
     sampled: bool = Field(default=False, description="Decoded with temperature > 0 on either side.")
@@ -236,6 +241,19 @@ class DecisionReport(_Model):
         return out + (f"; to decide: {self.text}" if self.text else "")
 
 
+class SamplingReport(_Model):
+    """``--samples auto``: how many samples the comparison drew, and which cases stopped early."""
+
+    min_samples: int = Field(description="--min-samples: rounds every case draws.")
+    max_samples: int = Field(description="--max-samples: most rounds a case draws.")
+    rounds: int = Field(description="Most rounds any case drew.")
+    cases: int = Field(description="Cases sampled in rounds.")
+    stopped_early: int = Field(description="Cases settled (all samples agree) before --max-samples.")
+    generations: int = Field(description="Main-prompt samples drawn, both sides.")
+    fixed_generations: int = Field(description="What fixed K = --max-samples would have drawn.")
+    text: str = Field(description="The summary in words, with the cases stopped early and their rounds.")
+
+
 class SuiteReport(_Model):
     """One suite compared."""
 
@@ -243,6 +261,7 @@ class SuiteReport(_Model):
     verdict: Verdict | None = Field(description="The gate's verdict for this suite.")
     reasons: list[str] = Field(description="The gate's reasons for this suite.")
     decision: DecisionReport | None = Field(default=None, description="The pass-rate rule's answer.")
+    sampling: SamplingReport | None = Field(default=None, description="--samples auto only.")
     variable: str = Field(description="'model' or 'prompt': what the comparison varies.")
     alpha: float
     baseline: Side

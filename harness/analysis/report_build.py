@@ -38,6 +38,7 @@ from harness.analysis.report import (
     ParaphrasePair,
     ParaphraseReport,
     PerSide,
+    SamplingReport,
     PowerReport,
     SampleCount,
     Side,
@@ -64,7 +65,7 @@ def suite_report(comp: SuiteComparison, verdict: SuiteVerdict | None) -> SuiteRe
         id=comp.suite_id, verdict=verdict.verdict if verdict else None,
         reasons=[str(r) for r in verdict.reasons] if verdict else [],
         decision=_decision(verdict.decision) if verdict and verdict.decision else None,
-        variable=comp.variable, alpha=comp.alpha,
+        sampling=sampling_report(comp), variable=comp.variable, alpha=comp.alpha,
         baseline=_run_side(comp.baseline), candidate=_run_side(comp.candidate), stats=_stats(comp.stats),
         consistency=SuiteConsistency(baseline=_consistency_summary(comp.baseline_consistency),
                                      candidate=_consistency_summary(comp.candidate_consistency),
@@ -72,6 +73,26 @@ def suite_report(comp: SuiteComparison, verdict: SuiteVerdict | None) -> SuiteRe
         drift=_drift_summary(comp.drift), warnings=list(comp.warnings), confounders=list(comp.confounders),
         unmatched=Unmatched(baseline_only=list(comp.baseline_only), candidate_only=list(comp.candidate_only)),
         cases=[_case(c) for c in comp.cases])
+
+
+def sampling_report(comp: SuiteComparison, listed: int = 20) -> SamplingReport | None:
+    """--samples auto: samples drawn against fixed K, and the cases stopped early with their rounds."""
+    design = comp.design
+    if design is None:
+        return None
+    rounds = {c.case_id: c.rounds.rounds for c in comp.cases if c.rounds is not None}
+    early = [c for c in comp.cases if c.stopped_early]
+    drawn = sum(rounds.values()) * 2
+    fixed = len(rounds) * design.max_samples * 2
+    names = ", ".join(f"{c.case_id} ({rounds[c.case_id]})" for c in early[:listed])
+    more = f" and {len(early) - listed} more" if len(early) > listed else ""
+    text = (f"Adaptive sampling ({design.min_samples} to {design.max_samples} rounds per case): "
+            f"{len(early)} of {len(rounds)} case(s) settled early; {drawn} of {fixed} generations "
+            f"({drawn / fixed:.0%})" if fixed else "Adaptive sampling: no case sampled")
+    text += f". Stopped early (rounds): {names}{more}" if early else ""
+    return SamplingReport(min_samples=design.min_samples, max_samples=design.max_samples,
+                          rounds=max(rounds.values(), default=0), cases=len(rounds), stopped_early=len(early),
+                          generations=drawn, fixed_generations=fixed, text=text)
 
 
 def _decision(d: DropDecision) -> DecisionReport:
@@ -139,7 +160,9 @@ def _case(c: CaseComparison) -> CaseReport:
         p_value=_r(c.p_value), p_drop=_r(c.p_drop), p_holm=_r(c.p_holm), q_bh=_r(c.q_bh), sampled=c.sampled,
         cluster=c.cluster or c.case_id,
         samples=PerSide(baseline=SampleCount(n=base.n, passed=base.passed),
-                        candidate=SampleCount(n=cand.n, passed=cand.passed)),
+                        candidate=SampleCount(n=cand.n, passed=cand.passed),
+                        rounds=c.rounds.rounds if c.rounds else None, stopped_early=c.stopped_early,
+                        discordant_rounds=list(c.rounds.discordant) if c.rounds else None),
         errors=Errors(baseline=list(base.errors), candidate=list(cand.errors)), drift_detail=_drift(c.drift),
         consistency=CaseConsistencyPair(baseline=_consistency(base.consistency),
                                         candidate=_consistency(cand.consistency)),

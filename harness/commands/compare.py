@@ -18,6 +18,7 @@ from harness.commands.shared import (
 from harness.errors import UsageError
 
 if TYPE_CHECKING:
+    from harness.analysis.sequential import SequentialDesign
     from harness.project.suites import Suite
 
 
@@ -29,6 +30,7 @@ class CompareOptions:
     candidate: str | None = None
     baseline_prompt: str | None = None
     samples: int | None = None
+    design: SequentialDesign | None = None   # --samples auto
     params: dict[str, Any] = field(default_factory=dict)   # --param KEY=VALUE overrides
     seed: int | None = None
     policy_file: Path | None = None
@@ -55,7 +57,7 @@ def compare_command(suites: list[Path], options: CompareOptions, outputs: Report
     pairs = [(baseline_suite(s, options.baseline_prompt, project.root), s) for s in loaded]
     variable = "prompt" if options.baseline_prompt and base_spec == cand_spec else "model"
     run_options = options_from_project(project, samples=options.samples, params=options.params,
-                                       seed=options.seed,
+                                       seed=options.seed, design=options.design,
                                        use_cache=options.use_cache, allow_code=options.allow_code or None,
                                        executor=options.executor)
     outcome = compare_suites(pairs, base_spec, cand_spec, project, run_options,
@@ -64,6 +66,22 @@ def compare_command(suites: list[Path], options: CompareOptions, outputs: Report
     print_comparison(outcome.report)
     write_comparison_reports(outcome.report, outputs)
     return comparison_exit_code(outcome.report)
+
+
+def parse_samples(value: str | None, min_samples: int,
+                  max_samples: int) -> tuple[int | None, SequentialDesign | None]:
+    """``--samples``: a count (fixed K), ``auto`` (rounds between --min-samples and --max-samples) or unset."""
+    from harness.analysis.sequential import SequentialDesign
+
+    if value is None:
+        return None, None
+    if value.strip().lower() == "auto":
+        if min_samples > max_samples:
+            raise UsageError(f"--min-samples ({min_samples}) is above --max-samples ({max_samples})")
+        return None, SequentialDesign(min_samples, max_samples)
+    if not value.strip().isdigit() or int(value) < 1:
+        raise UsageError(f"--samples: expected a positive whole number or 'auto', got {value!r}")
+    return int(value), None
 
 
 def write_comparison_reports(report: ComparisonReport, outputs: ReportPaths) -> None:

@@ -81,6 +81,7 @@ class SuiteView:
     delta_chart: BarChart
     drift_chart: BarChart | None
     decision: str = ""                 # the pass-rate rule's answer in words
+    sampling: str = ""                 # --samples auto: samples drawn, cases stopped early
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ def _suite_view(suite: SuiteReport, run_ids: tuple[str | None, str | None]) -> S
         status_counts=_status_counts(cases), cases=tuple(cases),
         delta_chart=bar_chart("Pass-rate change per case (candidate - baseline)", deltas),
         drift_chart=bar_chart("Drift per case", drifts, symmetric=False, percent=False)
-        if drifts else None, decision=suite.decision.summary() if suite.decision else "")
+        if drifts else None, decision=suite.decision.summary() if suite.decision else "",
+        sampling=suite.sampling.text if suite.sampling else "")
 
 
 _MORE = ("drift", "consistency", "unmatched")

@@ -24,8 +24,16 @@ def comparison_junit(report: ComparisonReport) -> str:
     """A regression is a failure; an infrastructure error on either side is an error."""
     suites = [(s.id, s.cases) for s in report.suites]
     properties = {s.id: [("verdict", s.verdict or "")] + ([("decision", s.decision.summary())] if s.decision else [])
-                  for s in report.suites}
-    return _junit("harness compare", suites, _comparison_outcome, lambda c: f"status: {c.status}", properties)
+                  + ([("sampling", s.sampling.text)] if s.sampling else []) for s in report.suites}
+    return _junit("harness compare", suites, _comparison_outcome, _case_line, properties)
+
+
+def _case_line(case: CaseReport) -> str:
+    """A compared case's status, and under --samples auto its rounds (and whether it stopped early)."""
+    rounds = case.samples.rounds
+    if rounds is None:
+        return f"status: {case.status}"
+    return f"status: {case.status}; {rounds} round(s){', stopped early (settled)' if case.samples.stopped_early else ''}"
 
 
 def run_junit(report: RunReport) -> str:

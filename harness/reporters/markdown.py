@@ -80,6 +80,8 @@ def _suite_summary(suite: SuiteReport) -> str:
              " · ".join(f"{status.value.replace('_', ' ')}: **{counts[status]}**" for status in CaseStatus), ""]
     if suite.decision is not None:
         lines += [cell(suite.decision.summary()), ""]
+    if suite.sampling is not None:
+        lines += [cell(suite.sampling.text), ""]
     lines += [f"> ⚠️ {cell(warning)}" for warning in suite.warnings]
     if suite.warnings:
         lines.append("")

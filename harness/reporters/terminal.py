@@ -95,6 +95,8 @@ def print_comparison(report: ComparisonReport, console: Console | None = None, w
     console.print(table)
     for suite in report.suites:
         _print_regressions(console, suite, worst)
+        if suite.sampling is not None:
+            console.print(f"{escape(suite.id)}: {escape(suite.sampling.text)}")
         for warning in suite.warnings:
             console.print(f"[yellow]warning[/yellow] {escape(suite.id)}: {escape(warning)}")
         if suite.decision is not None:

@@ -1,0 +1,80 @@
+"""``--samples auto``: draw samples in rounds, one more per side for each case still open.
+
+Each round runs both sides through ``run_suite`` for the open cases with only the newest sample
+index (``RunOptions.first_sample``), so samples go through the generation cache like any other
+and an interrupted comparison resumes where it stopped. The stopping rule and the tests that
+keep their error rates under it are in ``harness.analysis.sequential``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from harness.analysis.sequential import SequentialDesign, still_open
+from harness.generation.runinfo import now_iso
+from harness.types import CaseResult, RunResult
+
+if TYPE_CHECKING:
+    from harness.generation.backends import ModelSpec
+    from harness.pipeline import RunOptions
+    from harness.project.config import ProjectConfig
+    from harness.project.suites import Suite
+    from harness.store import Store
+
+
+@dataclass
+class _Side:
+    """One side's results so far: each case's samples over the rounds."""
+
+    first: RunResult | None = None
+    cases: dict[str, CaseResult] | None = None
+    complete: bool = True
+
+    def add(self, run: RunResult) -> None:
+        self.first = self.first or run
+        self.cases = self.cases if self.cases is not None else {}
+        self.complete = self.complete and run.complete
+        for case in run.cases:
+            old = self.cases.get(case.case_id)
+            self.cases[case.case_id] = case if old is None else _merge(old, case)
+
+    def samples(self, case_id: str) -> tuple:
+        case = (self.cases or {}).get(case_id)
+        return case.samples if case is not None else ()
+
+    def result(self, order: Sequence[str], rounds: int) -> RunResult:
+        assert self.first is not None
+        cases = tuple(self.cases[i] for i in order if self.cases and i in self.cases)
+        info = replace(self.first.info, samples=rounds, finished_at=now_iso())
+        return RunResult(info=info, cases=cases, complete=self.complete)
+
+
+def _merge(old: CaseResult, new: CaseResult) -> CaseResult:
+    paraphrases = tuple(a + b for a, b in zip(old.paraphrases, new.paraphrases)) or old.paraphrases
+    return replace(old, samples=old.samples + new.samples, paraphrases=paraphrases,
+                   sampled=old.sampled or new.sampled)
+
+
+def run_pair_in_rounds(old: Suite, new: Suite, specs: tuple[ModelSpec, ModelSpec], project: ProjectConfig,
+                       options: RunOptions, design: SequentialDesign, case_ids: set[str] | None = None,
+                       store: Store | None = None) -> tuple[RunResult, RunResult]:
+    """Baseline and candidate runs of one suite pair, sampled adaptively; both recorded in the store."""
+    from harness.pipeline import run_suite
+
+    order = list(dict.fromkeys([c.id for c in old.cases] + [c.id for c in new.cases]))
+    open_ids = {i for i in order if case_ids is None or i in case_ids}
+    sides, rounds = (_Side(), _Side()), 0
+    while open_ids:
+        rounds += 1
+        step = replace(options, samples=rounds, first_sample=rounds - 1)
+        sides[0].add(run_suite(old, specs[0], project, step, case_ids=open_ids))
+        sides[1].add(run_suite(new, specs[1], project, step, case_ids=open_ids))
+        open_ids = {i for i in open_ids
+                    if still_open(sides[0].samples(i), sides[1].samples(i), rounds, design)}
+    base, cand = (side.result(order, rounds) for side in sides)
+    if store is not None:
+        base = replace(base, run_id=store.save_run(base))
+        cand = replace(cand, run_id=store.save_run(cand))
+    return base, cand
