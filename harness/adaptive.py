@@ -1,14 +1,14 @@
 """``--samples auto``: draw samples in rounds, one more per side for each case still open.
 
-Each round runs both sides through ``run_suite`` for the open cases with only the newest sample
-index (``RunOptions.first_sample``), so samples go through the generation cache like any other
+Each round runs both sides (``run_suite``, passed in by the pipeline) for the open cases with only
+the newest sample index (``RunOptions.first_sample``), so samples go through the generation cache like any other
 and an interrupted comparison resumes where it stopped. The stopping rule and the tests that
 keep their error rates under it are in ``harness.analysis.sequential``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -18,10 +18,11 @@ from harness.types import CaseResult, RunResult
 
 if TYPE_CHECKING:
     from harness.generation.backends import ModelSpec
-    from harness.pipeline import RunOptions
-    from harness.project.config import ProjectConfig
     from harness.project.suites import Suite
     from harness.store import Store
+
+# Runs one round of one side: (suite, model, round number from 1, open case ids) -> that round's run.
+RoundRunner = Callable[["Suite", "ModelSpec", int, set[str]], RunResult]
 
 
 @dataclass
@@ -44,6 +45,10 @@ class _Side:
         case = (self.cases or {}).get(case_id)
         return case.samples if case is not None else ()
 
+    def sampled(self, case_id: str) -> bool:
+        case = (self.cases or {}).get(case_id)
+        return case is not None and case.sampled
+
     def result(self, order: Sequence[str], rounds: int) -> RunResult:
         assert self.first is not None
         cases = tuple(self.cases[i] for i in order if self.cases and i in self.cases)
@@ -57,22 +62,19 @@ def _merge(old: CaseResult, new: CaseResult) -> CaseResult:
                    sampled=old.sampled or new.sampled)
 
 
-def run_pair_in_rounds(old: Suite, new: Suite, specs: tuple[ModelSpec, ModelSpec], project: ProjectConfig,
-                       options: RunOptions, design: SequentialDesign, case_ids: set[str] | None = None,
+def run_pair_in_rounds(old: Suite, new: Suite, specs: tuple[ModelSpec, ModelSpec], run_round: RoundRunner,
+                       design: SequentialDesign, case_ids: set[str] | None = None,
                        store: Store | None = None) -> tuple[RunResult, RunResult]:
     """Baseline and candidate runs of one suite pair, sampled adaptively; both recorded in the store."""
-    from harness.pipeline import run_suite
-
     order = list(dict.fromkeys([c.id for c in old.cases] + [c.id for c in new.cases]))
     open_ids = {i for i in order if case_ids is None or i in case_ids}
     sides, rounds = (_Side(), _Side()), 0
     while open_ids:
         rounds += 1
-        step = replace(options, samples=rounds, first_sample=rounds - 1)
-        sides[0].add(run_suite(old, specs[0], project, step, case_ids=open_ids))
-        sides[1].add(run_suite(new, specs[1], project, step, case_ids=open_ids))
-        open_ids = {i for i in open_ids
-                    if still_open(sides[0].samples(i), sides[1].samples(i), rounds, design)}
+        sides[0].add(run_round(old, specs[0], rounds, open_ids))
+        sides[1].add(run_round(new, specs[1], rounds, open_ids))
+        open_ids = {i for i in open_ids if still_open(sides[0].samples(i), sides[1].samples(i), rounds, design,
+                                                      sides[0].sampled(i) or sides[1].sampled(i))}
     base, cand = (side.result(order, rounds) for side in sides)
     if store is not None:
         base = replace(base, run_id=store.save_run(base))

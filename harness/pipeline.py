@@ -165,7 +165,11 @@ def _run_pair(old: Suite, new: Suite, specs: tuple[ModelSpec, ModelSpec], projec
     if options.design is not None:
         from harness.adaptive import run_pair_in_rounds
 
-        return run_pair_in_rounds(old, new, specs, project, options, options.design, wanted, store)
+        def run_round(suite: Suite, spec: ModelSpec, round_: int, ids: set[str]) -> RunResult:
+            step = replace(options, samples=round_, first_sample=round_ - 1)
+            return run_suite(suite, spec, project, step, case_ids=ids)
+
+        return run_pair_in_rounds(old, new, specs, run_round, options.design, wanted, store)
     return (run_suite(old, specs[0], project, options, case_ids=wanted, store=store),
             run_suite(new, specs[1], project, options, case_ids=wanted, store=store))
 

@@ -304,7 +304,8 @@ def _case(old: CaseResult, new: CaseResult, pending: tuple[_Pending, _Pending, l
         drift=measure_drift([s.output for s in base_p.valid], [s.output for s in cand_p.valid], drift_pairs, batch),
         scores=_check_scores(base_p.valid, cand_p.valid), sampled=old.sampled or new.sampled,
         cluster=new.group or old.group or old.case_id, p_drop=p_drop, rounds=rounds,
-        stopped_early=rounds is not None and design is not None and rounds.rounds < design.max_samples)
+        stopped_early=(rounds is not None and design is not None and (old.sampled or new.sampled)
+                       and rounds.rounds < design.max_samples))
 
 
 def _run_warnings(baseline: RunResult, candidate: RunResult) -> list[str]:

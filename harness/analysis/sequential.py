@@ -48,9 +48,9 @@ def settled(base: Sequence[SampleResult], cand: Sequence[SampleResult]) -> bool:
 
 
 def still_open(base: Sequence[SampleResult], cand: Sequence[SampleResult], rounds: int,
-               design: SequentialDesign) -> bool:
-    """Whether a case draws another round after ``rounds`` rounds."""
-    if rounds >= design.max_samples:
+               design: SequentialDesign, sampled: bool = True) -> bool:
+    """Whether a case draws another round after ``rounds`` rounds (a greedy case: one round)."""
+    if rounds >= (design.max_samples if sampled else 1):
         return False
     return rounds < design.min_samples or not settled(base, cand)
 
