@@ -131,7 +131,11 @@ def check(
         None, "--base", help="Git ref to compare with (default: merge base with the default branch)."),
     model: str | None = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
     policy: Path | None = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
-    samples: int | None = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
+    samples: str | None = typer.Option(
+        None, "--samples", "-k",
+        help="Generations per case and side, or 'auto': sample in rounds, only where the verdict is open."),
+    max_samples: int = typer.Option(10, "--max-samples", min=1, help="--samples auto: most rounds per case."),
+    min_samples: int = typer.Option(2, "--min-samples", min=1, help="--samples auto: fewest rounds per case."),
     param: list[str] | None = ParamOpt,
     seed: int | None = typer.Option(None, help="Run seed."),
     alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
@@ -142,9 +146,12 @@ def check(
 ) -> None:
     """Pre-merge check: run only the cases a change touched, base revision vs working tree."""
     from harness.commands.check import CheckOptions, check_command
+    from harness.commands.compare import parse_samples
 
+    fixed, design = parse_samples(samples, min_samples, max_samples)
     raise typer.Exit(check_command(
-        CheckOptions(base=base, model=model, policy_file=policy, samples=samples, params=_params(param), seed=seed,
+        CheckOptions(base=base, model=model, policy_file=policy, samples=fixed, design=design,
+                     params=_params(param), seed=seed,
                      alpha=alpha,
                      use_cache=not no_cache, allow_code=allow_code),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}, store=None))

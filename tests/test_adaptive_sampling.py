@@ -82,3 +82,22 @@ def test_bad_samples_value_is_a_usage_error(project: Project) -> None:
         result = project.cli("compare", "suites/s.yaml", "-b", "replay:r.jsonl", "-c", "replay:r.jsonl",
                              "--no-store", *args)
         assert result.code == 2 and "samples" in result.text, result.text
+
+
+def test_check_samples_auto_draws_one_round_for_a_greedy_changed_case(tmp_path: Path) -> None:
+    from harness.analysis.sequential import SequentialDesign
+    from harness.commands.check import CheckOptions, run_check
+    from harness.generation.backends.fake import FakeBackend
+    from tests.gitproject import make_project, suite_doc, write_yaml
+
+    repo = make_project(tmp_path / "proj")
+    doc = suite_doc("s2", "prompts/a.yaml", 3)
+    doc["cases"][1]["vars"] = {"question": "s2 question 1, rephrased"}
+    write_yaml(repo, "suites/s2.yaml", doc)
+    before = FakeBackend.generated
+    outcome = run_check(CheckOptions(base="HEAD", progress=False, design=SequentialDesign(2, 6)), start=repo)
+    (suite,) = outcome.report.suites
+    (case,) = suite.cases
+    assert case.id == "c1" and case.samples.rounds == 1 and not case.samples.stopped_early
+    assert suite.sampling is not None and suite.sampling.generations == 2
+    assert FakeBackend.generated - before == 2

@@ -37,6 +37,7 @@ from harness.project.paths import ProjectFiles
 from harness.project.suites import Suite
 
 if TYPE_CHECKING:
+    from harness.analysis.sequential import SequentialDesign
     from harness.project.config import ProjectConfig
     from harness.store import Store
 
@@ -49,6 +50,7 @@ class CheckOptions:
     model: str | None = None
     policy_file: Path | None = None
     samples: int | None = None
+    design: SequentialDesign | None = None   # --samples auto (new cases, not gated, draw --max-samples)
     params: dict[str, Any] = field(default_factory=dict)   # --param KEY=VALUE overrides
     seed: int | None = None
     alpha: float = 0.05
@@ -120,8 +122,9 @@ def _execute(project: ProjectConfig, base: BaseRevision, plan: CheckPlan, option
     from harness.reporters.run_report import run_suite_report
 
     spec = resolve_model(options.model or project.default_model, project)
-    run_options = options_from_project(project, samples=options.samples, params=options.params,
-                                       seed=options.seed,
+    fixed = options.design.max_samples if options.design is not None else options.samples
+    run_options = options_from_project(project, samples=fixed, params=options.params,
+                                       seed=options.seed, design=options.design,
                                        use_cache=options.use_cache, allow_code=options.allow_code or None,
                                        progress=options.progress)
     pairs = [(_only(s.base, s.baseline_ids), _only(s.head, s.baseline_ids))
