@@ -7,6 +7,7 @@ Internal values are frozen dataclasses; what is read from YAML lives in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from enum import Enum
 from typing import Any, Literal
 
@@ -162,9 +163,10 @@ class CaseResult:
     def n(self) -> int:
         return len(self.samples)
 
-    @property
+    @cached_property
     def scorable(self) -> tuple[SampleResult, ...]:
-        """Samples that are neither infrastructure errors nor crashed scorers."""
+        """Samples that are neither infrastructure errors nor crashed scorers (computed once: the
+        record is frozen)."""
         return tuple(s for s in self.samples if not is_errored(s))
 
     @property
@@ -213,10 +215,10 @@ class RunResult:
     complete: bool = True
     run_id: str | None = None
 
-    @property
+    @cached_property
     def pass_rate(self) -> float:
         """Mean case pass rate over the cases that have one (errored cases left out); 0 with none."""
-        rates = [c.pass_rate for c in self.cases if c.pass_rate is not None]
+        rates = [rate for rate in (c.pass_rate for c in self.cases) if rate is not None]
         return sum(rates) / len(rates) if rates else 0.0
 
 
