@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, RootModel
 
+from harness.analysis.report_judge import CaseJudgeReport, JudgeCalibrationReport, SuiteJudgeReport
 from harness.types import CaseStatus, Verdict
 
 JsonObject = dict[str, JsonValue]
@@ -271,6 +272,7 @@ class CaseReport(_Model):
     drift_detail: DriftDetail
     consistency: CaseConsistencyPair
     paraphrases: ParaphrasePair
+    judge: CaseJudgeReport | None = Field(default=None, description="Judge checks only (docs/judges.md).")
 
 
 class SuiteReport(_Model):
@@ -290,6 +292,7 @@ class SuiteReport(_Model):
     confounders: list[str]
     unmatched: Unmatched
     cases: list[CaseReport]
+    judge: SuiteJudgeReport | None = Field(default=None, description="Judge checks only (docs/judges.md).")
 
 
 class PlannedCase(_Model):
@@ -345,8 +348,6 @@ class ComparisonReport(_Model):
 
 
 # ---------------------------------------------------------------- calibration report
-
-
 class CaseNoiseReport(_Model):
     case_id: str
     p: float = Field(description="Pooled pass rate over every sample of every repeat.")
@@ -374,7 +375,7 @@ class CalibrationReport(RootModel[list[CalibrationSuite]]):
 
 
 TOP_LEVEL: dict[str, type[BaseModel]] = {"run": RunReport, "comparison": ComparisonReport,
-                                         "calibration": CalibrationReport}
+                                         "calibration": CalibrationReport, "judge-calibration": JudgeCalibrationReport}
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "docs" / "schema"
 
 

@@ -66,6 +66,7 @@ class ProjectModel(BaseModel):
     seed: int = 0
     samples: int = 1
     suites: list[str] = []
+    judge: str | None = None           # the default judge of model-graded checks (a spec or a name)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class ProjectConfig:
     samples: int = 1
     suites: tuple[str, ...] = ()
     config_file: Path | None = None
+    judge: str | None = None
 
     @property
     def harness_dir(self) -> Path:
@@ -114,13 +116,16 @@ def load_project_config(start: Path | None = None) -> ProjectConfig:
     if model.default_model and model.default_model not in model.models and model.default_model not in BUILTIN_MODELS \
             and ":" not in model.default_model:
         raise doc.error(f"default_model '{model.default_model}' is not in models", ("default_model",))
+    if model.judge and model.judge not in model.models and model.judge not in BUILTIN_MODELS \
+            and ":" not in model.judge:
+        raise doc.error(f"judge '{model.judge}' is not in models (use a name or BACKEND:TARGET)", ("judge",))
     config = ProjectConfig(
         root=root, models=dict(model.models), default_model=model.default_model or "smollm2",
         database=model.database or "", cache_dir=Path(model.cache_dir) if model.cache_dir else Path(".harness/cache"),
         policy=model.policy, policy_source=str(path) if model.policy is not None else None,
         executor=model.executor, ray_address=model.ray_address, workers=model.workers,
         allow_code=model.allow_code, seed=model.seed, samples=model.samples,
-        suites=tuple(model.suites), config_file=path)
+        suites=tuple(model.suites), config_file=path, judge=model.judge)
     return _with_defaults(config)
 
 

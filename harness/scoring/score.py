@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from harness.errors import InfrastructureError
 from harness.scoring.checks import CHECK_TYPES, CheckConfig, ScoreItem
 from harness.types import Case, CaseResult, Generation, GenerationRequest, SampleResult, Score
 
@@ -54,10 +55,13 @@ def _score_all(cases: dict[str, Case], requests: Sequence[GenerationRequest],
         if gen.error is not None:
             continue
         for position, config in enumerate(cases[request.case_id].checks):
+            if _compare_only(config):
+                continue
             key = _config_key(config)
             groups.setdefault(key, (config, []))[1].append((i, position))
     placed: dict[int, dict[int, Score]] = defaultdict(dict)
-    batches = [(config, members, [ScoreItem(generations[i].output, cases[requests[i].case_id]) for i, _ in members])
+    batches = [(config, members, [ScoreItem(generations[i].output, cases[requests[i].case_id],
+                                                   requests[i].prompt.text) for i, _ in members])
                for config, members in groups.values()]
     for (_, members, _), scores in zip(batches, _run_batches(batches)):
         for (i, position), score in zip(members, scores):
@@ -81,6 +85,10 @@ def _run_batches(batches: list[tuple[CheckConfig, list[tuple[int, int]], list[Sc
     return [r or [] for r in results]
 
 
+def _compare_only(config: CheckConfig) -> bool:
+    return config.type in CHECK_TYPES and CHECK_TYPES.get(config.type).compare_only
+
+
 def _concurrent(config: CheckConfig) -> bool:
     return config.type in CHECK_TYPES and CHECK_TYPES.get(config.type).concurrent_groups
 
@@ -92,6 +100,8 @@ def _run_scorer(config: CheckConfig, items: list[ScoreItem]) -> list[Score]:
         if len(scores) != len(items):
             raise RuntimeError(f"scorer returned {len(scores)} scores for {len(items)} outputs")
         return scores
+    except InfrastructureError:  # a judge server that failed: the run stops, finished work is cached
+        raise
     except Exception as exc:  # one broken scorer must not stop the run
         log.warning("check %s failed: %s", config.display_name, exc)
         return [Score(check=config.display_name, type=config.type, passed=False,
