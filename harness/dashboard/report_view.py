@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from harness.analysis.report_judge import judge_line
 from harness.analysis.report import (
     CaseReport,
     ComparisonReport,
@@ -80,6 +81,7 @@ class SuiteView:
     cases: tuple[CaseView, ...]
     delta_chart: BarChart
     drift_chart: BarChart | None
+    judge: str | None = None  # judge agreement, position bias, verdicts decided by judge noise
 
 
 @dataclass(frozen=True)
@@ -116,11 +118,11 @@ def _suite_view(suite: SuiteReport, run_ids: tuple[str | None, str | None]) -> S
         status_counts=_status_counts(cases), cases=tuple(cases),
         delta_chart=bar_chart("Pass-rate change per case (candidate - baseline)", deltas),
         drift_chart=bar_chart("Drift per case", drifts, symmetric=False, percent=False)
-        if drifts else None)
+        if drifts else None, judge=judge_line(suite.judge) if suite.judge else None)
 
 
-_MORE = ("drift", "consistency", "unmatched")
-_CASE_DETAILS = {"p_value", "drift_detail", "consistency", "samples"}
+_MORE = ("drift", "consistency", "unmatched", "judge")
+_CASE_DETAILS = {"p_value", "drift_detail", "consistency", "samples", "judge"}
 
 
 def _case_view(case: CaseReport) -> CaseView:

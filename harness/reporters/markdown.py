@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from harness.analysis.report_judge import judge_line
 from harness.analysis.report import CaseReport, ComparisonReport, RunReport, SuiteReport
 from harness.types import CaseStatus
 
@@ -63,7 +64,9 @@ def _suite_summary(suite: SuiteReport) -> str:
               f"{mcnemar:.3g}"), "",
              " · ".join(f"{status.value.replace('_', ' ')}: **{counts[status]}**" for status in CaseStatus), ""]
     lines += [f"> ⚠️ {cell(warning)}" for warning in suite.warnings]
-    if suite.warnings:
+    if suite.judge is not None:
+        lines.append(f"> ⚖️ {cell(judge_line(suite.judge))}")
+    if suite.warnings or suite.judge is not None:
         lines.append("")
     return "\n".join(lines)
 

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from harness.analysis.report_judge import judge_line
 from harness.analysis.report import ComparisonReport, SuiteReport
 from harness.reporters.run_report import check_pass_rates
 from harness.types import CaseStatus, RunResult
@@ -97,6 +98,8 @@ def print_comparison(report: ComparisonReport, console: Console | None = None, w
         _print_regressions(console, suite, worst)
         for warning in suite.warnings:
             console.print(f"[yellow]warning[/yellow] {escape(suite.id)}: {escape(warning)}")
+        if suite.judge is not None:
+            console.print(f"{escape(suite.id)}: {escape(judge_line(suite.judge))}")
         if suite.stats.power.text:
             console.print(f"[dim]{escape(suite.id)}: {escape(suite.stats.power.text)}[/dim]")
     console.print(f"\n[bold {style}]verdict: {report.verdict.upper()}[/bold {style}]")

@@ -1,0 +1,42 @@
+"""Judge answers are read robustly: the first JSON object, else a Score: N / verdict fallback."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.scoring.judge_parse import first_json_object, parse_choice, parse_pass, parse_score, parse_winner
+
+
+def test_first_json_object_skips_prose_and_respects_braces_in_strings() -> None:
+    text = 'Here {not json} is it: {"reason": "uses } and { inside", "score": 0.7, "pass": true} and {"x": 1}'
+    assert first_json_object(text) == {"reason": "uses } and { inside", "score": 0.7, "pass": True}
+
+
+@pytest.mark.parametrize(("text", "score", "passed"), [
+    ('{"score": 0.25, "pass": false}', 0.25, False),
+    ('```json\n{"score": "0.9"}\n```', 0.9, None),
+    ("Score: 0.6", 0.6, None),
+    ("0.8 because it is right", 0.8, None),
+    ("The answer is a PASS.", None, True),
+])
+def test_parse_score(text: str, score: float | None, passed: bool | None) -> None:
+    answer = parse_score(text, 0.0, 1.0)
+    assert answer is not None and answer.score == score and answer.passed == passed
+
+
+def test_out_of_range_scores_and_prose_are_unusable() -> None:
+    assert parse_score('{"score": 7}', 0.0, 1.0) is None
+    assert parse_score("I cannot decide, sorry.", 0.0, 1.0) is None
+    assert parse_score("Score: 4", 1.0, 5.0).score == 4.0  # type: ignore[union-attr]
+
+
+def test_parse_choice_pass_and_winner() -> None:
+    assert parse_choice('{"choice": "(D)", "reason": "x"}').choice == "D"  # type: ignore[union-attr]
+    assert parse_choice("I pick (B) since ...").choice == "B"  # type: ignore[union-attr]
+    assert parse_choice("no idea") is None
+    assert parse_pass("Y").passed is True and parse_pass("N.").passed is False  # type: ignore[union-attr]
+    assert parse_pass('{"pass": "no"}').passed is False  # type: ignore[union-attr]
+    assert parse_winner('{"winner": "B"}').winner == "B"  # type: ignore[union-attr]
+    assert parse_winner("Winner: tie").winner == "tie"  # type: ignore[union-attr]
+    assert parse_winner("Answer A is better.").winner == "A"  # type: ignore[union-attr]
+    assert parse_winner("both are fine i guess") is None
