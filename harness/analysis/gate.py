@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from harness.analysis.compare import SuiteComparison
 from harness.errors import ConfigError
-from harness.types import CaseStatus, Verdict
 from harness.project.yamlfile import YamlDoc, load_yaml
+from harness.types import CaseStatus, Verdict
 
 Level = Literal["fail", "warn"]
 ErrorMode = Literal["fail", "warn", "ignore"]

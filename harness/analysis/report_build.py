@@ -20,7 +20,6 @@ from harness.analysis.compare import (
     SuiteStats,
 )
 from harness.analysis.gate import GateResult
-from harness.analysis.report_judge import case_judge_report, suite_judge_report
 from harness.analysis.report import (
     CaseCheck,
     CaseConsistencyPair,
@@ -45,6 +44,7 @@ from harness.analysis.report import (
     SuiteStatsReport,
     Unmatched,
 )
+from harness.analysis.report_judge import case_judge_report, suite_judge_report
 from harness.types import CaseStatus, Verdict
 
 DIGITS = 6

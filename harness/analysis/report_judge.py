@@ -56,6 +56,13 @@ class SuiteJudgeReport(_Model):
     calibration: str | None = Field(description="The judge's latest stored agreement with human labels.")
 
 
+class LabelVerdictReport(_Model):
+    line: int = Field(description="Line in the labels file.")
+    case_id: str
+    human: bool
+    judge: bool | None = Field(description="The judge's aggregated verdict; null for a judge error.")
+
+
 class JudgeCalibrationReport(_Model):
     """``harness judge-calibrate --json``."""
 
@@ -71,6 +78,7 @@ class JudgeCalibrationReport(_Model):
     self_consistency: float | None = Field(description="Mean agreement of a label's judgments with their majority.")
     position_bias: float | None = Field(description="Pairwise: share of order-dependent verdicts; null without pairs.")
     text: str
+    verdicts: list[LabelVerdictReport] = Field(description="Per label, in file order.")
 
 
 def _r(value: float | None) -> float | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from harness.analysis.judge_calibration import JudgeAgreement, LabelVerdict, agreement
 from harness.analysis.judge_noise import sample_agreement
-from harness.analysis.report import JudgeCalibrationReport
+from harness.analysis.report_judge import JudgeCalibrationReport, LabelVerdictReport
 from harness.errors import EXIT_OK, ConfigError
 from harness.project.suites import Suite
 from harness.scoring.judge_labels import Label, load_labels
@@ -38,9 +38,11 @@ def judge_calibrate_command(suite_path: Path, options: JudgeCalibrateOptions, js
     (suite,) = load_suites([suite_path])[:1]
     labels = load_labels(options.labels, {c.id for c in suite.cases})
     judged, position = grade_labels(suite, labels, project, options)
-    result = agreement([_verdict(label, scores) for label, scores in zip(labels, judged)])
+    verdicts = [_verdict(label, scores) for label, scores in zip(labels, judged)]
     judge = _judge_label(judged)
-    report = calibration_report(suite.id, judge, result, position)
+    report = calibration_report(suite.id, judge, agreement(verdicts), position,
+                                [LabelVerdictReport(line=lb.line, case_id=lb.case_id, human=v.human, judge=v.judge)
+                                 for lb, v in zip(labels, verdicts)])
     if options.store:
         _store(project, suite.id, judge, report)
     Console().print(escape(render_text(report)))
@@ -126,8 +128,8 @@ def _judge_label(judged: Sequence[Sequence[Score]]) -> str:
     return " + ".join(names) or "unknown"
 
 
-def calibration_report(suite_id: str, judge: str, result: JudgeAgreement,
-                       position_bias: float | None) -> JudgeCalibrationReport:
+def calibration_report(suite_id: str, judge: str, result: JudgeAgreement, position_bias: float | None,
+                       verdicts: list[LabelVerdictReport]) -> JudgeCalibrationReport:
     from harness.store.judge_calibrations import calibration_text
 
     c = result.confusion
@@ -138,7 +140,7 @@ def calibration_report(suite_id: str, judge: str, result: JudgeAgreement,
                    "judge_pass_human_fail": c.judge_pass_human_fail,
                    "judge_fail_human_pass": c.judge_fail_human_pass},
         self_consistency=result.self_consistency, position_bias=position_bias,
-        text=calibration_text(judge, result.accuracy, result.kappa, result.graded))
+        text=calibration_text(judge, result.accuracy, result.kappa, result.graded), verdicts=verdicts)
 
 
 def render_text(report: JudgeCalibrationReport) -> str:

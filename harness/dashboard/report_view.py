@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from harness.analysis.report_judge import judge_line
 from harness.analysis.report import (
     CaseReport,
     ComparisonReport,
@@ -21,6 +20,7 @@ from harness.analysis.report import (
     SuiteReport,
 )
 from harness.analysis.report import Side as ReportSide
+from harness.analysis.report_judge import judge_line
 from harness.dashboard.charts import BarChart, bar_chart
 from harness.dashboard.diff import SideBySide, pair_outputs
 from harness.types import CaseStatus

@@ -19,8 +19,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel, ConfigDict
 
 from harness.errors import ConfigError, SecurityError
-from harness.types import Message, RenderedPrompt
 from harness.project.yamlfile import YamlDoc
+from harness.types import Message, RenderedPrompt
 
 
 class ParamsModel(BaseModel):

@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict
 from harness.errors import ConfigError
 from harness.project.paths import ProjectFiles
 from harness.project.prompts import ParamsModel, Prompt, inline_prompt, prompt_from_doc
+from harness.project.yamlfile import YamlDoc, load_yaml_text
 from harness.scoring.checks import CHECK_TYPES, CheckConfig
 from harness.types import Case
-from harness.project.yamlfile import YamlDoc, load_yaml_text
 
 
 class DefaultsModel(BaseModel):

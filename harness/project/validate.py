@@ -20,10 +20,10 @@ from typing import Any, Literal
 from harness.errors import ConfigError, HarnessError
 from harness.project.paths import CONFIG_NAME, DATA_FORMATS, ProjectFiles
 from harness.project.prompts import prompt_from_doc
-from harness.scoring.checks import CHECK_TYPES
-from harness.scoring.checks.custom import CUSTOM_SCORERS
 from harness.project.suites import Suite, load_suite
 from harness.project.yamlfile import YamlDoc, load_yaml_text
+from harness.scoring.checks import CHECK_TYPES
+from harness.scoring.checks.custom import CUSTOM_SCORERS
 
 Severity = Literal["error", "warning"]
 YAML_SUFFIXES = (".yaml", ".yml")

@@ -8,8 +8,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from harness.analysis.report_judge import judge_line
 from harness.analysis.report import CaseReport, ComparisonReport, RunReport, SuiteReport
+from harness.analysis.report_judge import judge_line
 from harness.types import CaseStatus
 
 MAX_BYTES = 60_000

@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from harness.analysis.report_judge import judge_line
 from harness.analysis.report import ComparisonReport, SuiteReport
+from harness.analysis.report_judge import judge_line
 from harness.reporters.run_report import check_pass_rates
 from harness.types import CaseStatus, RunResult
 

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
+from harness.errors import InfrastructureError
 from harness.generation.backends.base import ModelSpec, SpecSyntax, backend
 from harness.types import Generation, GenerationRequest
 
@@ -34,6 +35,7 @@ def _draw(seed: int) -> float:
 @backend("test-judge")
 class FakeJudge(SpecSyntax):
     calls: ClassVar[int] = 0
+    fail_after: ClassVar[int | None] = None  # raise a server error once this many calls were answered
     fingerprint_extra: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, spec: ModelSpec) -> None:
@@ -44,6 +46,8 @@ class FakeJudge(SpecSyntax):
 
     def generate(self, requests: Sequence[GenerationRequest]) -> Iterator[tuple[int, Generation]]:
         for index, request in enumerate(requests):
+            if FakeJudge.fail_after is not None and FakeJudge.calls >= FakeJudge.fail_after:
+                raise InfrastructureError("judge server returned 503")
             FakeJudge.calls += 1
             text = request.prompt.messages[-1].content
             out, meta = self._answer(text, request.seed)
