@@ -147,8 +147,8 @@ def render_text(report: JudgeCalibrationReport) -> str:
     """The terminal summary."""
     c = report.confusion
     lines = [report.text + f" on suite {report.suite_id}",
-             f"accuracy {_pct(report.accuracy)} · kappa {_num(report.kappa)} · "
-             f"{report.graded} of {report.labels} labels graded ({report.judge_errors} judge error(s))",
+             (f"accuracy {_pct(report.accuracy)} · kappa {_num(report.kappa)} · "
+              f"{report.graded} of {report.labels} labels graded ({report.judge_errors} judge error(s))"),
              "                 human pass  human fail",
              f"  judge pass     {c['both_pass']:>10}  {c['judge_pass_human_fail']:>10}",
              f"  judge fail     {c['judge_fail_human_pass']:>10}  {c['both_fail']:>10}",

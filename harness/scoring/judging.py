@@ -43,7 +43,12 @@ class JudgeEnv:
     backends: dict[str, Any] = field(default_factory=dict)  # judge label -> backend, reused within a run
 
 
-JUDGE_ENV: ContextVar[JudgeEnv] = ContextVar("harness_judge_env", default=JudgeEnv())
+JUDGE_ENV: ContextVar[JudgeEnv | None] = ContextVar("harness_judge_env", default=None)
+
+
+def current_env() -> JudgeEnv:
+    """The judge environment set by ``judging`` (defaults outside one: no project, no cache)."""
+    return JUDGE_ENV.get() or JudgeEnv()
 
 
 @contextlib.contextmanager
@@ -177,7 +182,7 @@ def run_judge(calls: Sequence[JudgeCall], settings: JudgeSettings) -> tuple[str,
     from harness.generation.cache import GenerationCache
     from harness.generation.generate import GenerateOptions, generate
 
-    env = JUDGE_ENV.get()
+    env = current_env()
     spec = resolve_judge(settings.spec_text, env)
     backend = env.backends.get(spec.label) or create_backend(spec)
     env.backends[spec.label] = backend

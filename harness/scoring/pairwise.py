@@ -17,9 +17,9 @@ from harness.scoring.checks.base import ScoreItem
 from harness.scoring.checks.judge import PairwiseConfig, _item_key
 from harness.scoring.judge_parse import parse_winner
 from harness.scoring.judging import (
-    JUDGE_ENV,
     JudgeCall,
     JudgeSettings,
+    current_env,
     judge_spec_text,
     load_template,
     render_judge_prompt,
@@ -81,7 +81,7 @@ def judge_pairs(case: Case, config: PairwiseConfig, baseline: CaseResult, candid
     base = [s.output for s in baseline.samples if not is_errored(s)]
     cand = [s.output for s in candidate.samples if not is_errored(s)]
     pairs = list(zip(base, cand))
-    root = getattr(JUDGE_ENV.get().project, "root", None)
+    root = getattr(current_env().project, "root", None)
     template = load_template("judge-pairwise", config.template, ("output_a", "output_b"), root)
     calls = []
     for old, new in pairs:
@@ -91,7 +91,7 @@ def judge_pairs(case: Case, config: PairwiseConfig, baseline: CaseResult, candid
             template, {**variables, "output_a": old, "output_b": new})))
         calls.append(JudgeCall(key=key + "\x1fBA", prompt=render_judge_prompt(
             template, {**variables, "output_a": new, "output_b": old})))
-    settings = JudgeSettings(spec_text=judge_spec_text(config.judge, JUDGE_ENV.get()),
+    settings = JudgeSettings(spec_text=judge_spec_text(config.judge, current_env()),
                              samples=config.judge_samples, temperature=config.judge_temperature,
                              max_new_tokens=config.max_new_tokens)
     label, answers = run_judge(calls, settings) if calls else ("", [])

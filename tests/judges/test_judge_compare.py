@@ -38,7 +38,7 @@ def test_a_judge_that_always_prefers_answer_a_yields_ties_and_full_position_bias
     _suite(project, PAIRWISE.format(mode="first", j=2), ["a", "b"])
     before = FakeJudge.calls
     outputs = {"a": ["GOOD"] * 8, "b": ["GOOD"] * 8}
-    result, suite = _compare(project, outputs, {"a": ["bad"] * 8, "b": ["bad"] * 8}, 8)
+    _, suite = _compare(project, outputs, {"a": ["bad"] * 8, "b": ["bad"] * 8}, 8)
     assert FakeJudge.calls - before == 2 * 8 * 2 * 2  # cases x pairs x judgments x both orders
     assert suite["stats"]["status_counts"]["regression"] == 0
     case = suite["cases"][0]["judge"]["pairwise"]
@@ -60,7 +60,7 @@ def test_a_judge_preferring_the_content_flags_the_regression_in_both_orders(proj
 
 def test_unparseable_judge_answers_are_counted_apart(project: Project) -> None:
     _suite(project, "    - type: llm-rubric\n      rubric: r\n      judge: test-judge:garbage\n", ["a"])
-    result, suite = _compare(project, {"a": ["GOOD"] * 3}, {"a": ["bad"] * 3}, 3)
+    _, suite = _compare(project, {"a": ["GOOD"] * 3}, {"a": ["bad"] * 3}, 3)
     assert suite["judge"]["judge_errors"] == 6
     assert suite["cases"][0]["status"] == "flaky"  # no scorable sample: not a regression, not a fail
     assert suite["stats"]["status_counts"]["regression"] == 0

@@ -20,9 +20,9 @@ from harness.errors import ConfigError
 from harness.scoring.checks.base import CheckConfig, ScoreItem, Scorer, check_type
 from harness.scoring.judge_parse import JudgeAnswer, parse_choice, parse_pass, parse_score
 from harness.scoring.judging import (
-    JUDGE_ENV,
     JudgeCall,
     JudgeSettings,
+    current_env,
     judge_spec_text,
     load_template,
     render_judge_prompt,
@@ -66,13 +66,13 @@ class JudgeScorer(Scorer):
 
     def settings(self) -> JudgeSettings:
         cfg: JudgeConfig = self.config  # type: ignore[assignment]
-        return JudgeSettings(spec_text=judge_spec_text(cfg.judge, JUDGE_ENV.get()), samples=cfg.judge_samples,
+        return JudgeSettings(spec_text=judge_spec_text(cfg.judge, current_env()), samples=cfg.judge_samples,
                              temperature=cfg.judge_temperature, max_new_tokens=cfg.max_new_tokens,
                              score_tokens=self.score_tokens)
 
     def template(self):
         cfg: JudgeConfig = self.config  # type: ignore[assignment]
-        root = getattr(JUDGE_ENV.get().project, "root", None)
+        root = getattr(current_env().project, "root", None)
         return load_template(self.type_name, cfg.template, self.required_vars, root)
 
     def score(self, items: Sequence[ScoreItem]) -> list[Score]:
@@ -278,7 +278,7 @@ def preflight_judges(cases: Sequence[Any], source: str) -> None:
     from harness.generation.backends import create_backend
     from harness.scoring.judging import resolve_judge
 
-    env = JUDGE_ENV.get()
+    env = current_env()
     root = getattr(env.project, "root", None)
     seen: set[tuple[str, str | None, str]] = set()
     for case in cases:
