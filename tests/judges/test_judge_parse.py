@@ -40,3 +40,23 @@ def test_parse_choice_pass_and_winner() -> None:
     assert parse_winner("Winner: tie").winner == "tie"  # type: ignore[union-attr]
     assert parse_winner("Answer A is better.").winner == "A"  # type: ignore[union-attr]
     assert parse_winner("both are fine i guess") is None
+
+
+def test_openai_logprobs_give_score_token_probabilities() -> None:
+    import math
+
+    from harness.generation.backends.base import ModelSpec
+    from harness.generation.backends.openai import OpenAIOptions, parse_response, request_body
+    from harness.types import GenerationRequest, GenParams, Message, RenderedPrompt
+
+    options = OpenAIOptions.from_spec(ModelSpec("openai", "http://127.0.0.1:1/v1", {"model": "m"}))
+    prompt = RenderedPrompt((Message("user", "rate"),), "rate")
+    body = request_body(options, GenerationRequest("c", 0, prompt, GenParams(), 1, score_tokens=("1", "5")))
+    assert body["logprobs"] is True and body["top_logprobs"] == 20
+    assert "logprobs" not in request_body(options, GenerationRequest("c", 0, prompt, GenParams(), 1))
+    payload = {"choices": [{"message": {"content": "5"}, "logprobs": {"content": [{"token": "5", "top_logprobs": [
+        {"token": "5", "logprob": math.log(0.7)}, {"token": " 1", "logprob": math.log(0.2)},
+        {"token": "x", "logprob": math.log(0.1)}]}]}}]}
+    _, _, meta = parse_response("chat", payload, ("1", "5"))
+    assert meta["score_probs"] == {"1": pytest.approx(0.2), "5": pytest.approx(0.7)}
+    assert "score_probs" not in parse_response("chat", {"choices": [{"message": {"content": "5"}}]}, ("1",))[2]
