@@ -109,7 +109,7 @@ def _suite_view(suite: SuiteReport, run_ids: tuple[str | None, str | None]) -> S
     drifts = [(c.id, c.drift) for c in cases if c.drift is not None]
     scalars = _scalars(stats)
     more = {**{k: v for k, v in stats.items() if k not in scalars},
-            **suite.model_dump(mode="json", include=set(_MORE))}
+            **suite.model_dump(mode="json", include=set(_MORE), exclude={"judge"} if suite.judge is None else set())}
     return SuiteView(
         id=suite.id, verdict=suite.verdict or "",
         baseline=_side(suite.baseline, run_ids[0]), candidate=_side(suite.candidate, run_ids[1]),
