@@ -19,12 +19,30 @@ cache_app = typer.Typer(no_args_is_help=True, help="Show or clear the generation
 app.add_typer(cache_app, name="cache")
 models_app = typer.Typer(no_args_is_help=True, help="List models; prepare the bundled one.")
 app.add_typer(models_app, name="models")
+import_app = typer.Typer(no_args_is_help=True, help="Import suites from promptfoo or lm-evaluation-harness.")
+app.add_typer(import_app, name="import")
 
 SuitesArg = typer.Argument(..., help="Suite files or folders of suites.")
 JsonOpt = typer.Option(None, "--json", help="Write the JSON report here.")
 JunitOpt = typer.Option(None, "--junit", help="Write a JUnit XML report here.")
 MarkdownOpt = typer.Option(None, "--markdown", help="Write a Markdown report (for a PR comment) here.")
 HtmlOpt = typer.Option(None, "--html", help="Write a self-contained HTML report here.")
+
+
+@app.callback()
+def _global(
+    sandbox_max_timeout: float | None = typer.Option(
+        None, "--sandbox-max-timeout", min=0.1, help="Highest code-tests `timeout` a suite may set (default 60 s)."),
+    sandbox_max_memory_mb: int | None = typer.Option(
+        None, "--sandbox-max-memory-mb", min=64, help="Highest code-tests `memory_mb` a suite may set (default 4096)."),
+) -> None:
+    """Tells whether it is safe to roll out a new LLM version or a changed prompt."""
+    if sandbox_max_timeout is not None or sandbox_max_memory_mb is not None:
+        from harness.scoring.checks.code import SandboxBounds, sandbox_bounds, set_sandbox_bounds
+
+        now = sandbox_bounds()
+        set_sandbox_bounds(SandboxBounds(max_timeout=sandbox_max_timeout or now.max_timeout,
+                                         max_memory_mb=sandbox_max_memory_mb or now.max_memory_mb))
 
 
 def _project():
@@ -106,6 +124,30 @@ def check(
         CheckOptions(base=base, model=model, policy_file=policy, samples=samples, seed=seed, alpha=alpha,
                      use_cache=not no_cache, allow_code=allow_code),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}, store=None))
+
+
+OutOpt = typer.Option(Path("."), "--out", help="Project folder to write harness.yaml and suites/ into.")
+SkipOpt = typer.Option(False, "--skip-unsupported", help="Import the rest when some parts have no equivalent.")
+
+
+@import_app.command("promptfoo")
+def import_promptfoo(config: Path = typer.Argument(..., help="A promptfooconfig.yaml."),
+                     out: Path = OutOpt, skip_unsupported: bool = SkipOpt) -> None:
+    """Convert a promptfoo config into harness suites and model entries."""
+    from harness.commands.importing import import_command
+    from harness.importers.promptfoo import import_promptfoo as convert
+
+    raise typer.Exit(import_command(lambda: convert(config), out, skip_unsupported))
+
+
+@import_app.command("lm-eval")
+def import_lm_eval(task: str = typer.Argument(..., help="A task YAML file, or a task, group or tag name."),
+                   out: Path = OutOpt, skip_unsupported: bool = SkipOpt) -> None:
+    """Convert lm-evaluation-harness generate_until tasks into harness suites."""
+    from harness.commands.importing import import_command
+    from harness.importers.lm_eval import import_lm_eval as convert
+
+    raise typer.Exit(import_command(lambda: convert(task), out, skip_unsupported))
 
 
 @app.command()

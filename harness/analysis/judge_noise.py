@@ -72,14 +72,16 @@ def sample_agreement(score: Score) -> float | None:
     return max(passes, len(score.judgments) - passes) / len(score.judgments)
 
 
+def _split(score: Score) -> bool:
+    return 0 < sum(score.judgments) < len(score.judgments)
+
+
 def _bound_pass(sample: SampleResult, optimistic: bool) -> bool:
-    """The sample's pass when each split judge check takes its minority verdict in one direction."""
-    for score in sample.scores:
-        split = 0 < sum(score.judgments) < len(score.judgments)
-        passed = optimistic if split else score.passed
-        if not passed:
-            return False
-    return True
+    """The sample's pass when every split judge check takes the verdict in one direction
+    (a sample with a case threshold is bounded the same way: a split check may decide it)."""
+    if optimistic:
+        return sample.passed or all(s.passed or _split(s) for s in sample.scores)
+    return sample.passed and not any(_split(s) for s in sample.scores)
 
 
 def survives_judge_noise(base: Sequence[SampleResult], cand: Sequence[SampleResult], status: CaseStatus,

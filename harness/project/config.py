@@ -7,6 +7,7 @@ A model spec is a string (``hf:ID_OR_PATH``, ``openai:URL#model``, ``replay:FILE
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,10 @@ def load_project_config(start: Path | None = None) -> ProjectConfig:
     if model.judge and model.judge not in model.models and model.judge not in BUILTIN_MODELS \
             and ":" not in model.judge:
         raise doc.error(f"judge '{model.judge}' is not in models (use a name or BACKEND:TARGET)", ("judge",))
+    if model.cache_dir and not Path(model.cache_dir).is_absolute() \
+            and not Path(os.path.normpath(root / model.cache_dir)).is_relative_to(root):
+        raise doc.error(f"cache_dir '{model.cache_dir}' leads outside the project; give an absolute path "
+                        "to keep the cache elsewhere", ("cache_dir",))
     config = ProjectConfig(
         root=root, models=dict(model.models), default_model=model.default_model or "smollm2",
         database=model.database or "", cache_dir=Path(model.cache_dir) if model.cache_dir else Path(".harness/cache"),

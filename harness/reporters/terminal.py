@@ -69,7 +69,7 @@ def _pp(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:+.1f} pp"
 
 
-_VERDICT_STYLE = {"pass": "green", "warn": "yellow", "fail": "red"}
+_VERDICT_STYLE = {"pass": "green", "warn": "yellow", "inconclusive": "magenta", "fail": "red"}
 
 
 def print_comparison(report: ComparisonReport, console: Console | None = None, worst: int = 3) -> None:

@@ -42,6 +42,13 @@ class JudgeConfig(CheckConfig):
     template: str | None = None                   # a replacement Jinja template (path from the project root)
     max_new_tokens: int = Field(default=128, ge=1, le=4096)
 
+    @property
+    def sampled(self) -> bool:
+        """The judge samples (temperature > 0): the same output can pass or fail by chance."""
+        if self.judge_temperature is not None:
+            return self.judge_temperature > 0
+        return self.judge_samples > 1
+
 
 class JudgeScorer(Scorer):
     """Renders one judge prompt per output, asks the judge J times, aggregates the answers."""
