@@ -37,22 +37,23 @@ def judge_calibrate_command(suite_path: Path, options: JudgeCalibrateOptions, js
     project = load_project_config()
     (suite,) = load_suites([suite_path])[:1]
     labels = load_labels(options.labels, {c.id for c in suite.cases})
-    judged, position = grade_labels(suite, labels, project, options)
+    judged, position, fingerprints = grade_labels(suite, labels, project, options)
     verdicts = [_verdict(label, scores) for label, scores in zip(labels, judged)]
     judge = _judge_label(judged)
     report = calibration_report(suite.id, judge, agreement(verdicts), position,
                                 [LabelVerdictReport(line=lb.line, case_id=lb.case_id, human=v.human, judge=v.judge)
                                  for lb, v in zip(labels, verdicts)])
     if options.store:
-        _store(project, suite.id, judge, report)
+        _store(project, suite.id, judge, report, fingerprints)
     Console().print(escape(render_text(report)))
     write_reports(report, {"json": json_out}, {})
     return EXIT_OK
 
 
 def grade_labels(suite: Suite, labels: Sequence[Label], project: object,
-                 options: JudgeCalibrateOptions) -> tuple[list[list[Score]], float | None]:
-    """Each label's judge scores (J judgments each), and the pairwise position-bias rate (or None)."""
+                 options: JudgeCalibrateOptions) -> tuple[list[list[Score]], float | None, dict[str, object]]:
+    """Each label's judge scores (J judgments each), the pairwise position-bias rate (or None),
+    and the judges' fingerprints."""
     from harness.project.prompts import render
     from harness.scoring.checks import CHECK_TYPES, ScoreItem
     from harness.scoring.checks.judge import JudgeConfig, JudgeScorer, preflight_judges
@@ -83,7 +84,8 @@ def grade_labels(suite: Suite, labels: Sequence[Label], project: object,
             for n, score in zip(members, scorer.score(items)):
                 scores[n].append(score)
         position = _position_bias(list(cases.values()), labels, prompts)
-    return scores, position
+        fingerprints = {label: backend.fingerprint() for label, backend in env.backends.items()}
+    return scores, position, fingerprints
 
 
 def _override(case: Case, options: JudgeCalibrateOptions) -> Case:
@@ -164,10 +166,11 @@ def _num(value: float | None) -> str:
     return f"{value:.2f}" if value is not None else "n/a"
 
 
-def _store(project: object, suite_id: str, judge: str, report: JudgeCalibrationReport) -> None:
+def _store(project: object, suite_id: str, judge: str, report: JudgeCalibrationReport,
+           fingerprints: dict[str, object]) -> None:
     from harness.store import Store
 
     with Store(project.database) as store:  # type: ignore[attr-defined]
         store.save_judge_calibration({
-            "judge": judge, "judge_fingerprint": {}, "suite_id": suite_id, "labels": report.graded,
+            "judge": judge, "judge_fingerprint": fingerprints, "suite_id": suite_id, "labels": report.graded,
             "accuracy": report.accuracy, "kappa": report.kappa, "report": report.model_dump(mode="json")})

@@ -107,3 +107,15 @@ def test_bundled_labels_file_matches_the_bundled_suite(project: Project) -> None
     labels = load_labels(project.root / "suites/data/judged_qa_labels.jsonl", {c.id for c in suite.cases})
     assert len(labels) == 16 and {lb.case_id for lb in labels} == {c.id for c in suite.cases}
     assert sum(lb.human_pass for lb in labels) == 8
+
+
+def test_judge_calibrate_measures_position_bias_with_a_pairwise_check(project: Project) -> None:
+    _project(project)
+    project.write("suites/s.yaml", SUITE.replace(
+        '    - {type: llm-rubric, rubric: "is good", judge: "test-judge:rubric"}',
+        '    - {type: llm-rubric, rubric: "is good", judge: "test-judge:rubric"}\n'
+        '    - {type: judge-pairwise, judge: "test-judge:first"}'))
+    result = project.cli("judge-calibrate", "suites/s.yaml", "--labels", "labels.jsonl", "--json", "cal.json",
+                         "--no-store")
+    assert result.code == 0, result.text
+    assert project.read_json("cal.json")["position_bias"] == 1.0  # always "A": every verdict flips with the order

@@ -92,3 +92,10 @@ def test_an_unknown_judge_names_suite_and_field(env: JudgeEnv) -> None:
     with judging(env), pytest.raises(ConfigError) as err:
         preflight_judges([case], "suites/s.yaml")
     assert err.value.file == "suites/s.yaml" and err.value.field == "cases.c1.checks.llm-rubric.judge"
+
+
+def test_a_judge_with_the_model_under_tests_fingerprint_is_labelled_as_that_model(tmp_path: Path) -> None:
+    env = JudgeEnv(project=ProjectConfig(root=tmp_path, cache_dir=tmp_path / "c"), subject="my-model",
+                   subject_fingerprint={"backend": "test-judge", "mode": "rubric"})
+    (score,) = _score({"type": "llm-rubric", "rubric": "r", "judge": "test-judge:rubric"}, ["GOOD"], env)
+    assert score.judge == "my-model"  # compare then warns that the judge grades its own answers

@@ -101,3 +101,15 @@ def test_a_change_within_the_judges_disagreement_is_judge_uncertain_not_a_regres
     assert case.status == CaseStatus.FLAKY and case.judge.judge_uncertain
     assert case.judge.agreement == pytest.approx(((1.0 * 6) + (2 / 3) * 6) / 12)
     assert shaky_cmp.judge.judge_uncertain == 1 and shaky_cmp.stats.status_counts["regression"] == 0
+
+
+def test_pairwise_status_needs_unanimous_pairs_to_be_certain() -> None:
+    from harness.analysis.judge_noise import pairwise_status
+    from harness.scoring.pairwise import PairwiseResult
+
+    firm = PairwiseResult("p", "j", tuple(("baseline", "baseline", "baseline") for _ in range(8)))
+    split = PairwiseResult("p", "j", tuple(("baseline", "baseline", "candidate") for _ in range(8)))
+    biased = PairwiseResult("p", "j", tuple(("position-bias",) * 3 for _ in range(8)))
+    assert pairwise_status(firm, 0.05)[:2] == (CaseStatus.REGRESSION, False)
+    assert pairwise_status(split, 0.05)[:2] == (CaseStatus.REGRESSION, True)  # within the judge's disagreement
+    assert pairwise_status(biased, 0.05) == (None, False, 1.0)
