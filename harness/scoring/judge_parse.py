@@ -15,6 +15,9 @@ Winner = Literal["A", "B", "tie"]
 _SCORE_RE = re.compile(r"(?:score|rating)\s*[:=]?\s*\**\s*(-?\d+(?:\.\d+)?)", re.IGNORECASE)
 _LEADING_NUMBER_RE = re.compile(r"^\s*\**\s*(-?\d+(?:\.\d+)?)\b")
 _PASS_RE = re.compile(r"\b(pass|passed|yes|fail|failed|no)\b", re.IGNORECASE)
+_NEGATED_RE = re.compile(r"\b(?:does\s+not|doesn't|do\s+not|is\s+not|isn't|fails\s+to|not)\s+(?:\w+\s+){0,2}?"
+                        r"(?:satisf\w*|correct|meet\w*|accurate|right)\b|\bincorrect\b|\bwrong\b", re.IGNORECASE)
+_AFFIRMED_RE = re.compile(r"\b(?:satisfies|meets|is\s+correct|is\s+accurate|is\s+right)\b", re.IGNORECASE)
 _CHOICE_RE = re.compile(r"\(([A-E])\)|\bchoice\s*[:=]?\s*\"?([A-E])\b|^\s*([A-E])\s*$", re.IGNORECASE | re.MULTILINE)
 _WINNER_RE = re.compile(r"\b(?:winner|better)\s*[:=]?\s*\"?(A|B|tie)\b|\banswer\s+(A|B)\s+is\s+better\b",
                         re.IGNORECASE)
@@ -107,10 +110,18 @@ def parse_score(text: str, low: float, high: float) -> JudgeAnswer | None:
         score = float(match.group(1))
         if low <= score <= high:
             return JudgeAnswer(score=score, reason=text.strip()[:500])
-    verdict = _PASS_RE.search(text)
-    if verdict:
-        return JudgeAnswer(passed=verdict.group(1).lower() in ("pass", "passed", "yes"), reason=text.strip()[:500])
-    return None
+    return _worded_verdict(text)
+
+
+def _worded_verdict(text: str) -> JudgeAnswer | None:
+    """A verdict in words, first one wins: pass/fail/yes/no, or "does not satisfy" / "satisfies"."""
+    found = [(m.start(), m.group(1).lower() in ("pass", "passed", "yes")) for m in _PASS_RE.finditer(text)][:1]
+    found += [(m.start(), False) for m in _NEGATED_RE.finditer(text)][:1]
+    found += [(m.start(), True) for m in _AFFIRMED_RE.finditer(text)][:1]
+    if not found:
+        return None
+    _, passed = min(found)
+    return JudgeAnswer(passed=passed, reason=text.strip()[:500])
 
 
 def parse_choice(text: str, choices: str = "ABCDE") -> JudgeAnswer | None:
@@ -137,10 +148,7 @@ def parse_pass(text: str) -> JudgeAnswer | None:
     stripped = text.strip()
     if stripped[:1].upper() in ("Y", "N") and (len(stripped) == 1 or not stripped[1].isalpha()):
         return JudgeAnswer(passed=stripped[0].upper() == "Y", reason=stripped[:500])
-    verdict = _PASS_RE.search(text)
-    if verdict:
-        return JudgeAnswer(passed=verdict.group(1).lower() in ("pass", "passed", "yes"), reason=stripped[:500])
-    return None
+    return _worded_verdict(text)
 
 
 def parse_winner(text: str) -> JudgeAnswer | None:

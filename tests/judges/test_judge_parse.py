@@ -60,3 +60,16 @@ def test_openai_logprobs_give_score_token_probabilities() -> None:
     _, _, meta = parse_response("chat", payload, ("1", "5"))
     assert meta["score_probs"] == {"1": pytest.approx(0.2), "5": pytest.approx(0.7)}
     assert "score_probs" not in parse_response("chat", {"choices": [{"message": {"content": "5"}}]}, ("1",))[2]
+
+
+@pytest.mark.parametrize(("text", "passed"), [
+    ("The answer does not satisfy the rubric. The answer is not a fact.", False),
+    ("The answer is not the correct answer to the question.", False),
+    ("The answer satisfies the rubric.", True),
+    ("This is wrong.", False),
+    ("Yes, it is correct.", True),
+])
+def test_worded_verdicts_of_weak_judges(text: str, passed: bool) -> None:
+    answer = parse_score(text, 0.0, 1.0)
+    assert answer is not None and answer.passed is passed and answer.score is None
+    assert parse_score("The answer is Tokyo.", 0.0, 1.0) is None  # no verdict at all: a judge error
