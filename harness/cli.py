@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -51,11 +52,23 @@ def _project():
     return load_project_config()
 
 
+ParamOpt = typer.Option(None, "--param", "-p", metavar="KEY=VALUE",
+                        help="Generation parameter for every case (repeatable), e.g. temperature=0.8; "
+                             "beats every file.")
+
+
+def _params(pairs: list[str] | None) -> dict[str, Any]:
+    from harness.project.overrides import parse_param_overrides
+
+    return parse_param_overrides(pairs or [])
+
+
 @app.command()
 def run(
     suites: list[Path] = SuitesArg,
     model: str | None = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
     samples: int | None = typer.Option(None, "--samples", "-k", min=1, help="Generations per case."),
+    param: list[str] | None = ParamOpt,
     seed: int | None = typer.Option(None, help="Run seed (per-case seeds derive from it)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
     allow_code: bool = typer.Option(False, "--allow-code", help="Allow code-tests checks to execute model output."),
@@ -69,7 +82,7 @@ def run(
     from harness.commands.run import RunOptionsCli, run_command
 
     raise typer.Exit(run_command(
-        suites, RunOptionsCli(model=model, samples=samples, seed=seed, use_cache=not no_cache,
+        suites, RunOptionsCli(model=model, samples=samples, params=_params(param), seed=seed, use_cache=not no_cache,
                               allow_code=allow_code, executor=executor, db=db, store=not no_store),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
 
@@ -80,8 +93,10 @@ def compare(
     baseline: str | None = typer.Option(None, "--baseline", "-b", help="Baseline model spec or name."),
     candidate: str | None = typer.Option(None, "--candidate", "-c", help="Candidate model spec or name."),
     baseline_prompt: str | None = typer.Option(
-        None, "--baseline-prompt", help="Baseline prompt: a prompt file, or a git revision to read the suite's prompt from."),
+        None, "--baseline-prompt",
+        help="Baseline prompt: a prompt file, or a git revision to read the suite's prompt from."),
     samples: int | None = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
+    param: list[str] | None = ParamOpt,
     seed: int | None = typer.Option(None, help="Run seed."),
     policy: Path | None = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
     alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
@@ -98,7 +113,7 @@ def compare(
 
     raise typer.Exit(compare_command(
         suites, CompareOptions(baseline=baseline, candidate=candidate, baseline_prompt=baseline_prompt,
-                               samples=samples, seed=seed, policy_file=policy, alpha=alpha,
+                               samples=samples, params=_params(param), seed=seed, policy_file=policy, alpha=alpha,
                                use_cache=not no_cache, allow_code=allow_code, executor=executor, db=db,
                                store=not no_store),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
@@ -106,10 +121,12 @@ def compare(
 
 @app.command()
 def check(
-    base: str | None = typer.Option(None, "--base", help="Git ref to compare with (default: merge base with the default branch)."),
+    base: str | None = typer.Option(
+        None, "--base", help="Git ref to compare with (default: merge base with the default branch)."),
     model: str | None = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
     policy: Path | None = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
     samples: int | None = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
+    param: list[str] | None = ParamOpt,
     seed: int | None = typer.Option(None, help="Run seed."),
     alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
@@ -121,7 +138,8 @@ def check(
     from harness.commands.check import CheckOptions, check_command
 
     raise typer.Exit(check_command(
-        CheckOptions(base=base, model=model, policy_file=policy, samples=samples, seed=seed, alpha=alpha,
+        CheckOptions(base=base, model=model, policy_file=policy, samples=samples, params=_params(param), seed=seed,
+                     alpha=alpha,
                      use_cache=not no_cache, allow_code=allow_code),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}, store=None))
 
@@ -151,7 +169,8 @@ def import_lm_eval(task: str = typer.Argument(..., help="A task YAML file, or a 
 
 
 @app.command()
-def validate(paths: list[Path] = typer.Argument(None, help="Suite or prompt files or folders (default: the project's).")) -> None:
+def validate(paths: list[Path] = typer.Argument(
+        None, help="Suite or prompt files or folders (default: the project's).")) -> None:
     """Check every suite and prompt without a model (schema, variables, files, check types)."""
     from harness.project.validate import validate_command
 
@@ -163,7 +182,9 @@ def calibrate(
     suites: list[Path] = SuitesArg,
     model: str | None = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
     samples: int | None = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
+    param: list[str] | None = ParamOpt,
     repeats: int = typer.Option(1, "--repeats", "-r", min=1, help="A/A comparisons per suite."),
+    policy: Path | None = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
     alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
     target: float = typer.Option(0.05, "--target", min=0.0001, max=1.0, help="Target false-alarm rate."),
     seed: int | None = typer.Option(None, help="Base seed; each side of each repeat gets its own."),
@@ -175,7 +196,9 @@ def calibrate(
     from harness.commands.calibrate import CalibrateOptions, calibrate_command
 
     raise typer.Exit(calibrate_command(
-        suites, CalibrateOptions(model=model, samples=samples, repeats=repeats, alpha=alpha, target=target,
+        suites, CalibrateOptions(model=model, samples=samples, params=_params(param), policy_file=policy,
+                                 repeats=repeats, alpha=alpha,
+                                 target=target,
                                  seed=seed, use_cache=not no_cache, allow_code=allow_code), json_out))
 
 

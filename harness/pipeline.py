@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from harness.analysis.compare import SuiteComparison, compare_runs
@@ -17,7 +17,13 @@ from harness.analysis.report_build import build_report
 from harness.errors import CodeExecutionNotAllowed, InfrastructureError
 from harness.generation.backends import ModelSpec
 from harness.generation.cache import GenerationCache
-from harness.generation.generate import GenerateOptions, build_requests, case_params, generate
+from harness.generation.generate import (
+    GenerateOptions,
+    build_requests,
+    case_params,
+    generate,
+    overridden_model_params,
+)
 from harness.generation.runinfo import host_info, library_versions, now_iso
 from harness.project.config import ProjectConfig
 from harness.project.suites import Suite
@@ -45,6 +51,7 @@ class RunOptions:
     executor_address: str | None = None
     workers: int | None = None
     paraphrases: bool = True
+    params: dict[str, Any] = field(default_factory=dict)   # --param overrides: beat every file
 
 
 def options_from_project(project: ProjectConfig, **overrides: Any) -> RunOptions:
@@ -75,9 +82,11 @@ def run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: Ru
     env = judge_env(project, options, spec, backend.fingerprint())
     with judging(env):
         preflight_judges(cases, str(suite.path))
-    requests = build_requests(suite, cases, spec, options.samples, options.seed, options.paraphrases)
+    requests = build_requests(suite, cases, spec, options.samples, options.seed, options.paraphrases,
+                              options.params)
     requests = _drop_unrecorded_paraphrases(backend, requests)
     _warn_identical_samples(suite, cases, spec, options)
+    _warn_overridden_model_params(suite, cases, spec, options)
     info = _run_info(suite, cases, spec, options, backend.fingerprint())
     run_id = store.start_run(info) if store is not None else None
     cache = GenerationCache(project.cache_dir) if options.use_cache else None
@@ -112,7 +121,7 @@ def judge_env(project: ProjectConfig, options: RunOptions, spec: ModelSpec,
 
 def _run_info(suite: Suite, cases: Sequence[Any], spec: ModelSpec, options: RunOptions,
               fingerprint: dict[str, Any]) -> RunInfo:
-    params = case_params(suite, cases[0], spec).as_dict() if cases else {}
+    params = case_params(suite, cases[0], spec, options.params).as_dict() if cases else {}
     return RunInfo(suite_id=suite.id, suite_hash=suite.content_hash, prompt_hash=suite.prompt.content_hash,
                    prompt_version=suite.prompt.version, model_spec=spec.label, model_fingerprint=fingerprint,
                    params=params, seed=options.seed, samples=options.samples, versions=library_versions(),
@@ -139,7 +148,7 @@ def run_suites(suites: Sequence[Suite], spec: ModelSpec, project: ProjectConfig,
 
 
 def _warn_identical_samples(suite: Suite, cases: Sequence[Any], spec: ModelSpec, options: RunOptions) -> None:
-    if options.samples > 1 and cases and case_params(suite, cases[0], spec).greedy:
+    if options.samples > 1 and cases and case_params(suite, cases[0], spec, options.params).greedy:
         log.warning("--samples %d with greedy decoding (temperature 0): samples will be identical; "
                     "set params.temperature > 0 to measure consistency", options.samples)
 
@@ -168,6 +177,17 @@ def cite_calibration(comparison: SuiteComparison, store: Store | None) -> SuiteC
     if not texts:
         return comparison
     return replace(comparison, judge=replace(comparison.judge, calibration="; ".join(texts)))
+
+
+def _warn_overridden_model_params(suite: Suite, cases: Sequence[Any], spec: ModelSpec, options: RunOptions) -> None:
+    """A model-level parameter that a prompt, suite or case replaces is said, not silently lost."""
+    if not cases or not spec.params:
+        return
+    replaced = overridden_model_params(suite, cases[0], spec, options.params)
+    if replaced:
+        log.warning("model %s sets %s, but suite '%s' (its prompt, defaults or cases) overrides it; "
+                    "precedence: --param > case > suite > prompt > model",
+                    spec.label, ", ".join(replaced), suite.id)
 
 
 @dataclass(frozen=True)

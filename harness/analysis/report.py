@@ -231,6 +231,12 @@ class DecisionReport(_Model):
     samples_needed: int | None = Field(default=None, description="inconclusive: K that would decide it.")
     text: str = Field(default="", description="inconclusive: what would decide it, in words.")
 
+    def summary(self) -> str:
+        """The answer in words, as reports print it."""
+        out = (f"Pass-rate rule: {self.result} (allowed drop {self.allowed_drop:.1%}; one-sided "
+               f"{1 - self.alpha:.1%} bounds {self.lower:+.1%} to {self.upper:+.1%})")
+        return out + (f"; to decide: {self.text}" if self.text else "")
+
 
 class SuiteReport(_Model):
     """One suite compared."""
@@ -326,6 +332,13 @@ class CalibrationSuite(_Model):
     samples_needed: int | None
     cases: list[CaseNoiseReport]
     text: str
+    gate_fails_observed: int = Field(default=0, description="A/A comparisons the gate FAILed.")
+    gate_false_fail_observed: float = Field(default=0.0, description="Their share of the repeats.")
+    gate_false_fail_estimated: float = Field(
+        default=0.0, description="Share of simulated A/A comparisons the gate FAILs at this K (policy applied).")
+    gate_samples_needed: int | None = Field(
+        default=None, description="Smallest K whose simulated false-FAIL rate meets the target.")
+    gate_draws: int = Field(default=0, description="Simulated A/A comparisons behind the estimate.")
 
 
 class CalibrationReport(RootModel[list[CalibrationSuite]]):

@@ -81,6 +81,7 @@ class SuiteView:
     cases: tuple[CaseView, ...]
     delta_chart: BarChart
     drift_chart: BarChart | None
+    decision: str = ""                 # the pass-rate rule's answer in words
     judge: str | None = None  # judge agreement, position bias, verdicts decided by judge noise
 
 
@@ -118,11 +119,13 @@ def _suite_view(suite: SuiteReport, run_ids: tuple[str | None, str | None]) -> S
         status_counts=_status_counts(cases), cases=tuple(cases),
         delta_chart=bar_chart("Pass-rate change per case (candidate - baseline)", deltas),
         drift_chart=bar_chart("Drift per case", drifts, symmetric=False, percent=False)
-        if drifts else None, judge=judge_line(suite.judge) if suite.judge else None)
+        if drifts else None, decision=suite.decision.summary() if suite.decision else "",
+        judge=judge_line(suite.judge) if suite.judge else None)
 
 
 _MORE = ("drift", "consistency", "unmatched", "judge")
-_CASE_DETAILS = {"p_value", "drift_detail", "consistency", "samples", "judge"}
+_CASE_DETAILS = {"p_value", "p_drop", "p_holm", "q_bh", "sampled", "cluster", "drift_detail", "consistency",
+                 "samples", "judge"}
 
 
 def _case_view(case: CaseReport) -> CaseView:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -43,12 +43,27 @@ def merge_params(*layers: dict[str, Any]) -> GenParams:
     return GenParams(**merged)
 
 
-def case_params(suite: Suite, case: Case, spec: ModelSpec) -> GenParams:
-    return merge_params(spec.params, suite.prompt.params, suite.params, case.params)
+def case_params(suite: Suite, case: Case, spec: ModelSpec,
+                overrides: Mapping[str, Any] | None = None) -> GenParams:
+    """Precedence, last wins: model < prompt < suite defaults < case < command line (``--param``)."""
+    return merge_params(spec.params, suite.prompt.params, suite.params, case.params, dict(overrides or {}))
+
+
+def overridden_model_params(suite: Suite, case: Case, spec: ModelSpec,
+                            overrides: Mapping[str, Any] | None = None) -> list[str]:
+    """Model-level parameters that the prompt, suite or case replace with another value."""
+    effective = case_params(suite, case, spec, overrides).as_dict()
+    return [f"{key}={value!r} (used: {effective[key]!r})" for key, value in spec.params.items()
+            if key in effective and key not in (overrides or {}) and effective[key] != _as_merged(key, value)]
+
+
+def _as_merged(key: str, value: Any) -> Any:
+    return list(value) if key == "stop" and value is not None else value
 
 
 def build_requests(suite: Suite, cases: Sequence[Case], spec: ModelSpec, samples: int,
-                   run_seed: int, paraphrases: bool = True) -> list[GenerationRequest]:
+                   run_seed: int, paraphrases: bool = True,
+                   overrides: Mapping[str, Any] | None = None) -> list[GenerationRequest]:
     """K requests per case, plus K per paraphrase."""
     requests = []
     variants = {case.id: [("main", case.vars)] + ([(f"paraphrase-{i + 1}", {**case.vars, **p})
@@ -56,7 +71,7 @@ def build_requests(suite: Suite, cases: Sequence[Case], spec: ModelSpec, samples
                 for case in cases}
     prompts = iter(render_many(suite.prompt, [(v, case.id) for case in cases for _, v in variants[case.id]]))
     for case in cases:
-        params = case_params(suite, case, spec)
+        params = case_params(suite, case, spec, overrides)
         seed_base = params.seed if params.seed else run_seed
         for variant, _ in variants[case.id]:
             prompt = next(prompts)

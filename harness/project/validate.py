@@ -173,7 +173,15 @@ def _validate_suite(files: ProjectFiles, rel: str) -> tuple[list[Problem], Suite
         return [Problem(rel, "file not found")], None
     except HarnessError as exc:
         return [Problem.from_error(exc, rel)], None
+    if _uses_hub_rows(files, rel):   # placeholder rows have no real values to render
+        return _suite_warnings(suite), suite
     return _render_problems(suite) + _suite_warnings(suite), suite
+
+
+def _uses_hub_rows(files: ProjectFiles, rel: str) -> bool:
+    notes = getattr(files, "hub_notes", [])
+    target = (files.root / rel).resolve()
+    return any((files.root / note.file).resolve() == target for note in notes)
 
 
 def _render_problems(suite: Suite) -> list[Problem]:

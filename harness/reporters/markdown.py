@@ -79,6 +79,8 @@ def _suite_summary(suite: SuiteReport) -> str:
               f"(95% CI {_delta(stats.ci95[0])} to {_delta(stats.ci95[1])}), McNemar exact p = "
               f"{mcnemar:.3g}"), "",
              " · ".join(f"{status.value.replace('_', ' ')}: **{counts[status]}**" for status in CaseStatus), ""]
+    if suite.decision is not None:
+        lines += [cell(suite.decision.summary()), ""]
     lines += [f"> ⚠️ {cell(warning)}" for warning in suite.warnings]
     if suite.judge is not None:
         lines.append(f"> ⚖️ {cell(judge_line(suite.judge))}")

@@ -98,6 +98,8 @@ def print_comparison(report: ComparisonReport, console: Console | None = None, w
         _print_regressions(console, suite, worst)
         for warning in suite.warnings:
             console.print(f"[yellow]warning[/yellow] {escape(suite.id)}: {escape(warning)}")
+        if suite.decision is not None:
+            console.print(f"{escape(suite.id)}: {escape(suite.decision.summary())}")
         if suite.judge is not None:
             console.print(f"{escape(suite.id)}: {escape(judge_line(suite.judge))}")
         if suite.stats.power.text:

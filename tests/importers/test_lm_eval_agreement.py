@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.tiny_models import tiny_gpt2_dir  # noqa: F401 - fixture
+from tests.support.tiny_models import tiny_gpt2_dir  # noqa: F401 - fixture
 
 pytest.importorskip("lm_eval")
 pytest.importorskip("transformers")

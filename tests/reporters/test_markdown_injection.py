@@ -9,11 +9,21 @@ from pathlib import Path
 
 import pytest
 
+from harness.analysis.report import (
+    BaseRef,
+    CheckSection,
+    ComparisonReport,
+    RunCase,
+    RunReport,
+    RunSuite,
+    SuitePlanReport,
+)
 from harness.errors import ConfigError
 from harness.project.config import load_project_config
 from harness.reporters.check import check_markdown
 from harness.reporters.files import write_text
 from harness.reporters.markdown import cell, comparison_markdown, run_markdown
+from tests.store_support import make_report_data
 
 EVIL = ["![t](http://evil.example/t.png)", "@octocat", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))",
         "**bold** _it_ ~~s~~ `code` # h | pipe", "www.evil.example", "a\0b"]
@@ -31,23 +41,34 @@ def test_cell_is_inert(value: str) -> None:
     _assert_inert(cell(value))
 
 
-def _comparison(evil: str) -> dict:
-    case = {"id": evil, "status": "regression", "tags": [evil], "baseline_pass_rate": 1.0, "candidate_pass_rate": 0.0,
-            "baseline_outputs": ["ok"], "candidate_outputs": ["no"],
-            "scores": {evil: {"candidate_pass_rate": 0.0}}}
-    suite = {"id": evil, "verdict": "fail", "baseline": {"model": evil, "prompt_version": evil},
-             "candidate": {"model": evil, "prompt_version": evil}, "stats": {}, "cases": [case], "warnings": [evil]}
-    return {"verdict": "fail", "reasons": [f"case {evil} regressed"], "suites": [suite]}
+def _comparison(evil: str) -> ComparisonReport:
+    data = make_report_data()
+    data["reasons"].append(f"case {evil} regressed")
+    suite = data["suites"][0]
+    suite["id"] = evil
+    suite["baseline"]["model"] = suite["candidate"]["model"] = evil
+    suite["baseline"]["prompt_version"] = evil
+    suite["warnings"].append(evil)
+    case = suite["cases"][0]
+    case["id"], case["tags"] = evil, [evil]
+    case["scores"] = {evil: case["scores"]["icontains paris"]}
+    return ComparisonReport.model_validate(data)
+
+
+def _check_section(evil: str) -> CheckSection:
+    return CheckSection(base=BaseRef(ref=evil, commit="abc", how=evil), model=evil, summary=evil,
+                        nothing_to_run=False, unused_prompts=[evil], changed_files=[],
+                        suites=[SuitePlanReport(id=evil, status="changed", path=evil, base_path=None,
+                                                reasons=[evil], note=None, run=[], unchanged=[], removed=[])])
 
 
 def test_every_markdown_renderer_escapes_ids_and_names() -> None:
     evil = " ".join(EVIL)
     comparison = _comparison(evil)
-    run = {"suites": [{"id": evil, "model": evil, "pass_rate": 0.0, "check_pass_rates": {evil: 0.0},
-                       "cases": [{"id": evil, "passed": False, "outputs": ["no"]}]}]}
-    check = {**comparison, "check": {"base": {"ref": evil, "commit": "abc"}, "model": evil,
-                                     "suites": [{"id": evil, "where": evil, "why": evil, "run": []}]},
-             "new_cases": run["suites"]}
+    run = RunReport(suites=[RunSuite(id=evil, model=evil, prompt_version=evil, pass_rate=0.0, samples=1, complete=True,
+                                     cases=[RunCase(id=evil, pass_rate=0.0, passed=False, n_samples=1,
+                                                    n_passed=0, outputs=["no"], tags=[evil])])])
+    check = comparison.model_copy(update={"check": _check_section(evil), "new_cases": run.suites})
     for text in (comparison_markdown(comparison), run_markdown(run), check_markdown(check)):
         _assert_inert(text)
         assert "&#91;" in text and "@\u2060octocat" in text   # still readable once rendered
