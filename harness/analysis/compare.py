@@ -24,6 +24,7 @@ from harness.analysis.consistency import (
     summarize_consistency,
 )
 from harness.analysis.drift import Drift, DriftSummary, measure_drift, summarize_drift
+from harness.analysis.judge_noise import CaseJudge, SuiteJudge, judge_case, self_judge_warnings, summarize_judges
 from harness.analysis.multiplicity import fisher_one_sided, sign_test_drop
 from harness.analysis.sequential import PairedRounds, SequentialDesign, paired_rounds
 from harness.analysis.suite_stats import (
@@ -35,6 +36,7 @@ from harness.analysis.suite_stats import (
     with_adjusted_pvalues,
 )
 from harness.scoring.embeddings import DEFAULT_EMBEDDING_MODEL
+from harness.scoring.pairwise import PairwiseResult
 from harness.scoring.textpairs import SimilarityBatch, SimilarityFn, default_similarity
 from harness.types import (
     PASS_CUTOFF,
@@ -102,6 +104,7 @@ class CaseComparison:
     stopped_early: bool = False        # adaptive sampling: settled before --max-samples
     p_holm: float | None = None        # Holm-adjusted p_value over the suite's compared cases
     q_bh: float | None = None          # Benjamini-Hochberg q-value of p_value over the same cases
+    judge: CaseJudge | None = None         # judge checks: agreement, judge errors, judge-uncertain
 
     @property
     def baseline_pass_rate(self) -> float | None:
@@ -153,6 +156,7 @@ class SuiteComparison:
     confounders: tuple[str, ...] = ()      # differences besides the variable under test
     baseline_only: tuple[str, ...] = ()    # case ids missing from the candidate run
     candidate_only: tuple[str, ...] = ()   # case ids new in the candidate run
+    judge: SuiteJudge | None = None        # judge noise over the suite (None without judge checks)
     design: SequentialDesign | None = None # --samples auto: the runs were sampled in rounds
 
     def with_status(self, status: CaseStatus) -> list[CaseComparison]:
@@ -249,11 +253,12 @@ def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.
                  bootstrap_seed: int = 0, variable: Variable = "model",
                  embedding_model: str | None = DEFAULT_EMBEDDING_MODEL,
                  similarity: SimilarityFn | None = None,
+                 pairwise: dict[str, PairwiseResult] | None = None,
                  design: SequentialDesign | None = None) -> SuiteComparison:
     """Compare two runs of one suite case by case (cases matched by id).
 
     ``embedding_model=None`` skips semantic similarity (drift then uses ROUGE-L);
-    ``similarity`` replaces the embedding function (``cosine_pairs``-compatible);
+    ``similarity`` replaces the embedding function; ``pairwise``: judge-pairwise verdicts per case id;
     ``design`` says the runs were sampled adaptively in rounds (cases are then tested on their
     paired rounds, ``harness.analysis.sequential``).
     """
@@ -265,11 +270,15 @@ def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.
     matched = [(c, new_by_id[c.case_id]) for c in baseline.cases if c.case_id in new_by_id]
     pending = [_register(old, new, batch) for old, new in matched]
     warnings = [w for w in (batch.compute(),) if w]
-    cases = with_adjusted_pvalues(tuple(_case(old, new, p, batch, alpha, design)
+    pairwise = pairwise or {}
+    cases = with_adjusted_pvalues(tuple(_case(old, new, p, batch, alpha, pairwise.get(old.case_id), design)
                                         for (old, new), p in zip(matched, pending)))
     old_ids = {c.case_id for c in baseline.cases}
     confounders = confounder_warnings(baseline.info, candidate.info, variable)
+    judge = summarize_judges([c.judge for c in cases if c.judge is not None])
     warnings += _run_warnings(baseline, candidate) + confounders
+    if judge is not None:
+        warnings += self_judge_warnings(judge.judges, [baseline.info.model_spec, candidate.info.model_spec])
     return SuiteComparison(
         suite_id=baseline.info.suite_id, variable=variable, alpha=alpha,
         baseline=_run_side(baseline, cases, lambda c: c.rates[0]),
@@ -280,7 +289,8 @@ def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.
         drift=summarize_drift([(c.case_id, c.drift) for c in cases], "similarity" if batch.fn else "rouge-l"),
         warnings=tuple(warnings), confounders=tuple(confounders),
         baseline_only=tuple(c.case_id for c in baseline.cases if c.case_id not in new_by_id),
-        candidate_only=tuple(c.case_id for c in candidate.cases if c.case_id not in old_ids), design=design)
+        candidate_only=tuple(c.case_id for c in candidate.cases if c.case_id not in old_ids), judge=judge,
+        design=design)
 
 
 def _register(old: CaseResult, new: CaseResult, batch: SimilarityBatch) -> tuple[_Pending, _Pending, list]:
@@ -291,10 +301,12 @@ def _register(old: CaseResult, new: CaseResult, batch: SimilarityBatch) -> tuple
 
 
 def _case(old: CaseResult, new: CaseResult, pending: tuple[_Pending, _Pending, list],
-          batch: SimilarityBatch, alpha: float, design: SequentialDesign | None) -> CaseComparison:
+          batch: SimilarityBatch, alpha: float, pairwise: PairwiseResult | None = None,
+          design: SequentialDesign | None = None) -> CaseComparison:
     base_p, cand_p, drift_pairs = pending
     base, cand = _side(old, base_p, batch), _side(new, cand_p, batch)
     status, p = stats.case_status(base.passed, base.n, cand.passed, cand.n, alpha)
+    status, judge = judge_case(old.samples, new.samples, (base_p.valid, cand_p.valid), status, alpha, pairwise)
     rounds = paired_rounds(old.samples, new.samples) if design is not None else None
     p_drop = (sign_test_drop(*rounds.discordant) if rounds is not None
               else fisher_one_sided(base.passed, base.n, cand.passed, cand.n))
@@ -303,7 +315,7 @@ def _case(old: CaseResult, new: CaseResult, pending: tuple[_Pending, _Pending, l
         baseline=base, candidate=cand,
         drift=measure_drift([s.output for s in base_p.valid], [s.output for s in cand_p.valid], drift_pairs, batch),
         scores=_check_scores(base_p.valid, cand_p.valid), sampled=old.sampled or new.sampled,
-        cluster=new.group or old.group or old.case_id, p_drop=p_drop, rounds=rounds,
+        cluster=new.group or old.group or old.case_id, p_drop=p_drop, judge=judge, rounds=rounds,
         stopped_early=(rounds is not None and design is not None and (old.sampled or new.sampled)
                        and rounds.rounds < design.max_samples))
 
