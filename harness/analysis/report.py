@@ -147,7 +147,8 @@ class PerSide(_Model):
     baseline: SampleCount
     candidate: SampleCount
     rounds: int | None = Field(default=None, description="--samples auto: rounds drawn (samples per side).")
-    stopped_early: bool = Field(default=False, description="--samples auto: settled before --max-samples.")
+    stopped_early: bool | None = Field(
+        default=None, description="--samples auto: settled before --max-samples; null otherwise.")
     discordant_rounds: list[int] | None = Field(
         default=None, description="--samples auto: [baseline-only, candidate-only] passing rounds (sign test).")
 
