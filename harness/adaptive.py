@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harness.analysis.sequential import SequentialDesign, still_open
 from harness.generation.runinfo import now_iso
@@ -23,6 +23,23 @@ if TYPE_CHECKING:
 
 # Runs one round of one side: (suite, model, round number from 1, open case ids) -> that round's run.
 RoundRunner = Callable[["Suite", "ModelSpec", int, set[str]], RunResult]
+
+
+class KeptOpen:
+    """A backend shared by the rounds: ``close`` (called after each round's generation) keeps the
+    model loaded; ``release`` closes it once the rounds are done."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def close(self) -> None:
+        """Kept open for the next round."""
+
+    def release(self) -> None:
+        self._inner.close()
 
 
 @dataclass

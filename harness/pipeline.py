@@ -71,17 +71,18 @@ def ensure_code_allowed(suite: Suite, options: RunOptions) -> None:
 
 
 def run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: RunOptions,
-              case_ids: set[str] | None = None, store: Store | None = None) -> RunResult:
+              case_ids: set[str] | None = None, store: Store | None = None, backend: Any = None) -> RunResult:
     """Generate (cached) and score one suite on one model; record it in the store.
 
     The run is registered as incomplete before anything is generated and marked
     complete only at the end, so an interrupted run is never taken for a finished one.
+    ``backend`` reuses a backend built for ``spec`` (rounds keep their model loaded).
     """
     from harness.generation.backends import create_backend
 
     ensure_code_allowed(suite, options)
     cases = [c for c in suite.cases if case_ids is None or c.id in case_ids]
-    backend = create_backend(spec)
+    backend = backend if backend is not None else create_backend(spec)
     env = judge_env(project, options, spec, backend.fingerprint())
     with judging(env):
         preflight_judges(cases, str(suite.path))
@@ -201,13 +202,21 @@ def _run_pair(old: Suite, new: Suite, specs: tuple[ModelSpec, ModelSpec], projec
               options: RunOptions, wanted: set[str] | None, store: Store | None) -> tuple[RunResult, RunResult]:
     """Baseline and candidate runs: K samples each, or in rounds with ``--samples auto``."""
     if options.design is not None:
-        from harness.adaptive import run_pair_in_rounds
+        from harness.adaptive import KeptOpen, run_pair_in_rounds
+        from harness.generation.backends import create_backend
+
+        backends: dict[str, KeptOpen] = {}
 
         def run_round(suite: Suite, spec: ModelSpec, round_: int, ids: set[str]) -> RunResult:
             step = replace(options, samples=round_, first_sample=round_ - 1)
-            return run_suite(suite, spec, project, step, case_ids=ids)
+            backend = backends.setdefault(repr(spec), KeptOpen(create_backend(spec)))
+            return run_suite(suite, spec, project, step, case_ids=ids, backend=backend)
 
-        return run_pair_in_rounds(old, new, specs, run_round, options.design, wanted, store)
+        try:
+            return run_pair_in_rounds(old, new, specs, run_round, options.design, wanted, store)
+        finally:
+            for backend in backends.values():
+                backend.release()
     return (run_suite(old, specs[0], project, options, case_ids=wanted, store=store),
             run_suite(new, specs[1], project, options, case_ids=wanted, store=store))
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from harness_project import Project
 
+from harness.generation.backends.fake import FakeBackend
+
 
 def _suite(project: Project, checks: dict[str, str], critical: set[str] = frozenset()) -> None:
     lines = [f"  - {{id: {cid}, vars: {{q: {cid}}}, tags: [{'critical' if cid in critical else 'other'}], "
@@ -56,9 +58,11 @@ def test_rounds_go_through_the_cache_and_resume(project: Project, monkeypatch: p
 
     def compare(max_samples: int) -> tuple[dict, Counter]:
         counter.write_text("")
+        loads = FakeBackend.loads
         project.cli("compare", "suites/s.yaml", "-b", "fake:seeded", "-c", "fake:seeded", "--samples", "auto",
                     "--max-samples", str(max_samples), "--no-store", "--json", "out.json")
         rows = [line.split("\t") for line in counter.read_text().splitlines()]
+        assert FakeBackend.loads - loads <= 2   # one backend per side kept loaded over the rounds
         return project.read_json("out.json")["suites"][0], Counter((r[1], int(r[3])) for r in rows)
 
     suite, made = compare(4)
