@@ -11,7 +11,8 @@
    ``compare_runs`` and the gate with this repository's policy, in both modes, on a family of at
    least 30 cases (the measured cases repeated when fewer were measured).
 
-Run: ``python benchmarks/bench_time_to_verdict.py [--quick] [--cases N] [--draws D]``.
+Run: ``python benchmarks/bench_time_to_verdict.py [--quick] [--cases N] [--draws D]``;
+``--report FILE`` runs only part 2 on a fixed-K comparison report written earlier (``--json``).
 """
 
 from __future__ import annotations
@@ -161,7 +162,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="only the first --cases cases of the qa suite")
     parser.add_argument("--cases", type=int, default=6)
     parser.add_argument("--draws", type=int, default=200)
+    parser.add_argument("--report", type=Path, help="only the simulation, on this fixed-K comparison JSON")
     args = parser.parse_args()
+    if args.report is not None:
+        print_simulation(recorded_rates(json.loads(args.report.read_text())), args.draws)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         suites = make_project(root, args.quick, args.cases)
@@ -181,6 +186,17 @@ def main() -> None:
           f"{fixed['generations'] / max(auto['generations'], 1):.2f}x (simulated A/A: "
           f"{sim['fixed']['aa_generations'] / sim['auto']['aa_generations']:.2f}x); verdicts "
           f"{'match' if fixed['report']['verdict'] == auto['report']['verdict'] else 'DIFFER'}")
+
+
+def print_simulation(rates: list[tuple[float, tuple[str, ...]]], draws: int) -> None:
+    sim = simulate(rates, draws, seed=18)
+    print(f"recorded-output simulation: {len(rates)} measured cases (family of {max(30, len(rates))}), "
+          f"{draws} draws per row")
+    print(f"{'mode':16s} {'A/A false-FAIL':>15s} {'planted power':>14s} {'A/A gens/draw':>14s} "
+          f"{'planted gens/draw':>18s}")
+    for name, mode in (("fixed K=10", "fixed"), ("auto (max 10)", "auto")):
+        print(f"{name:16s} {sim[mode]['aa']:15.3f} {sim[mode]['planted']:14.3f} {sim[mode]['aa_generations']:14.0f} "
+              f"{sim[mode]['planted_generations']:18.0f}")
 
 
 if __name__ == "__main__":
