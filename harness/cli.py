@@ -61,6 +61,8 @@ def compare(
     suites: list[Path] = SuitesArg,
     baseline: str | None = typer.Option(None, "--baseline", "-b", help="Baseline model spec or name."),
     candidate: str | None = typer.Option(None, "--candidate", "-c", help="Candidate model spec or name."),
+    model: str | None = typer.Option(None, "--model", "-m",
+                                     help="One model for both sides (with --baseline-prompt: a prompt upgrade)."),
     baseline_prompt: str | None = typer.Option(
         None, "--baseline-prompt", help="Baseline prompt: a prompt file, or a git revision to read the suite's prompt from."),
     samples: int | None = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
@@ -79,7 +81,7 @@ def compare(
     from harness.commands.compare import CompareOptions, compare_command
 
     raise typer.Exit(compare_command(
-        suites, CompareOptions(baseline=baseline, candidate=candidate, baseline_prompt=baseline_prompt,
+        suites, CompareOptions(baseline=baseline or model, candidate=candidate or model, baseline_prompt=baseline_prompt,
                                samples=samples, seed=seed, policy_file=policy, alpha=alpha,
                                use_cache=not no_cache, allow_code=allow_code, executor=executor, db=db,
                                store=not no_store),
@@ -96,6 +98,8 @@ def check(
     alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
     allow_code: bool = typer.Option(False, "--allow-code", help="Allow code-tests checks to execute model output."),
+    db: str | None = typer.Option(None, "--db", help="History database URL (default from harness.yaml)."),
+    no_store: bool = typer.Option(False, "--no-store", help="Do not record runs and the comparison."),
     json_out: Path | None = JsonOpt, junit: Path | None = JunitOpt,
     markdown: Path | None = MarkdownOpt, html: Path | None = HtmlOpt,
 ) -> None:
@@ -104,8 +108,8 @@ def check(
 
     raise typer.Exit(check_command(
         CheckOptions(base=base, model=model, policy_file=policy, samples=samples, seed=seed, alpha=alpha,
-                     use_cache=not no_cache, allow_code=allow_code),
-        {"json": json_out, "junit": junit, "markdown": markdown, "html": html}, store=None))
+                     use_cache=not no_cache, allow_code=allow_code, db=db, store=not no_store),
+        {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
 
 
 @app.command()
@@ -154,13 +158,31 @@ def dashboard(
 @app.command()
 def report(
     ref: str | None = typer.Argument(None, help="A run or comparison id (or prefix); default: the latest comparison."),
-    html: Path = typer.Option(..., "--html", help="Write the self-contained HTML file here."),
+    html: Path | None = typer.Option(None, "--html", help="Write a self-contained HTML file here."),
+    markdown: Path | None = MarkdownOpt, json_out: Path | None = JsonOpt,
     db: str | None = typer.Option(None, "--db", help="History database URL."),
 ) -> None:
-    """Render a stored run or comparison as one self-contained HTML file."""
-    from harness.commands.admin import report_command
+    """Render a stored run or comparison again: --html, --markdown and/or --json."""
+    from harness.commands.history import report_command
 
-    typer.echo(report_command(ref, html, db))
+    for line in report_command(ref, {"html": html, "markdown": markdown, "json": json_out}, db):
+        typer.echo(line)
+
+
+@app.command()
+def history(
+    suite: str | None = typer.Option(None, "--suite", help="Only this suite id."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Only runs and comparisons of this model spec."),
+    verdict: str | None = typer.Option(None, "--verdict", help="Only comparisons with this verdict (pass, warn, fail, ...)."),
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="At most this many entries."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of lines."),
+    db: str | None = typer.Option(None, "--db", help="History database URL."),
+) -> None:
+    """List recent runs and comparisons, newest first: ids, times, verdicts."""
+    from harness.commands.history import HistoryFilter, history_command
+
+    for line in history_command(db, HistoryFilter(suite=suite, model=model, verdict=verdict, limit=limit), as_json):
+        typer.echo(line)
 
 
 @app.command()

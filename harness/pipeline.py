@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from harness.analysis.compare import SuiteComparison, compare_runs
@@ -136,13 +136,26 @@ class ComparisonOutcome:
     gate: GateResult
     report: ComparisonReport
     comparison_id: str | None = None
+    baseline_run_ids: dict[str, str | None] = field(default_factory=dict)
+    candidate_run_ids: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def run_ids(self) -> list[str]:
+        """Every stored run id, baseline then candidate per suite."""
+        return [i for suite in self.baseline_run_ids
+                for i in (self.baseline_run_ids[suite], self.candidate_run_ids.get(suite)) if i]
 
 
 def compare_suites(pairs: Sequence[tuple[Suite, Suite]], baseline: ModelSpec, candidate: ModelSpec,
                    project: ProjectConfig, options: RunOptions, *, policy: Policy, alpha: float = 0.05,
                    variable: str = "model", store: Store | None = None,
-                   case_ids: dict[str, set[str]] | None = None) -> ComparisonOutcome:
-    """Run each (baseline suite, candidate suite) pair on its model, compare, gate, store."""
+                   case_ids: dict[str, set[str]] | None = None,
+                   save_comparison: bool = True) -> ComparisonOutcome:
+    """Run each (baseline suite, candidate suite) pair on its model, compare, gate, store.
+
+    With ``save_comparison=False`` the runs are stored but the comparison is left to the caller
+    (``harness check`` stores its report once it is complete).
+    """
 
     for old, new in pairs:
         ensure_code_allowed(old, options)
@@ -158,8 +171,8 @@ def compare_suites(pairs: Sequence[tuple[Suite, Suite]], baseline: ModelSpec, ca
     gate = evaluate(policy, comparisons)
     report = build_report(comparisons, gate)
     comparison_id = None
-    if store is not None:
+    if store is not None and save_comparison:
         comparison_id = store.save_comparison(report, baseline_run_ids=run_ids[0],
                                               candidate_run_ids=run_ids[1])
         report = report.model_copy(update={"comparison_id": comparison_id})
-    return ComparisonOutcome(comparisons, gate, report, comparison_id)
+    return ComparisonOutcome(comparisons, gate, report, comparison_id, run_ids[0], run_ids[1])

@@ -43,7 +43,7 @@ def compare_command(suites: list[Path], options: CompareOptions, outputs: Report
     """Baseline vs candidate -> verdict -> reports -> exit code."""
     from harness.pipeline import compare_suites, options_from_project
     from harness.project.config import load_project_config, resolve_model
-    from harness.reporters.terminal import print_comparison
+    from harness.reporters.terminal import print_comparison, print_stored
 
     project = load_project_config()
     loaded = load_suites(suites)
@@ -60,6 +60,7 @@ def compare_command(suites: list[Path], options: CompareOptions, outputs: Report
                              policy=load_gate_policy(project, options.policy_file), alpha=options.alpha,
                              variable=variable, store=open_store(project, options.db, options.store))
     print_comparison(outcome.report)
+    print_stored(outcome.comparison_id, outcome.run_ids)
     write_comparison_reports(outcome.report, outputs)
     return comparison_exit_code(outcome.report)
 

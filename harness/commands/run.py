@@ -30,7 +30,7 @@ def run_command(suites: list[Path], options: RunOptionsCli, outputs: ReportPaths
     """Run the suites, print them, write the reports; 3 when a run could not complete."""
     from harness.pipeline import options_from_project, run_suites
     from harness.project.config import load_project_config, resolve_model
-    from harness.reporters.terminal import print_runs
+    from harness.reporters.terminal import print_runs, print_stored
 
     project = load_project_config()
     loaded = load_suites(suites)
@@ -40,6 +40,7 @@ def run_command(suites: list[Path], options: RunOptionsCli, outputs: ReportPaths
                                        executor=options.executor)
     results = run_suites(loaded, spec, project, run_options, store=open_store(project, options.db, options.store))
     print_runs(results)
+    print_stored(None, [r.run_id for r in results])
     write_run_reports(results, outputs)
     return EXIT_OK if all(r.complete for r in results) else EXIT_INFRA
 

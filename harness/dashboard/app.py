@@ -96,8 +96,19 @@ def _trends(store: Store, request: Request) -> HTMLResponse:
                  choices=store.filter_values())
 
 
+def _full_id(store: Store, ref: str, kind: str) -> str:
+    """An id or unique prefix (as ``harness report`` takes) -> the full id of that kind; else ``ref``."""
+    from harness.errors import UsageError
+
+    try:
+        found_kind, full_id = store.resolve(ref)
+    except UsageError:
+        return ref
+    return full_id if found_kind == kind else ref
+
+
 def _comparison(store: Store, request: Request) -> HTMLResponse:
-    comparison_id = request.path_params["comparison_id"]
+    comparison_id = _full_id(store, request.path_params["comparison_id"], "comparison")
     row, report = store.comparison(comparison_id), store.comparison_report(comparison_id)
     if row is None or report is None:
         return _missing(f"No comparison {comparison_id}.")
@@ -109,7 +120,7 @@ def _comparison(store: Store, request: Request) -> HTMLResponse:
 
 
 def _run(store: Store, request: Request) -> HTMLResponse:
-    run_id = request.path_params["run_id"]
+    run_id = _full_id(store, request.path_params["run_id"], "run")
     if store.run(run_id) is None:
         return _missing(f"No run {run_id}.")
     view = run_view(store.run_report(run_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
@@ -58,6 +59,18 @@ def print_runs(results: list[RunResult], console: Console | None = None, max_fai
             console.print(fails)
             if len(failing) > max_failures:
                 console.print(f"… and {len(failing) - max_failures} more failing cases (see --json)")
+
+
+def print_stored(comparison_id: str | None, run_ids: Sequence[str | None],
+                 console: Console | None = None) -> None:
+    """The history ids of what was just stored (12-character prefixes, accepted wherever an id is)."""
+    console = console or make_console()
+    runs = [r[:12] for r in run_ids if r]
+    if runs:
+        console.print(f"stored run{'s' if len(runs) > 1 else ''}: {', '.join(runs)}", soft_wrap=True)
+    if comparison_id:
+        console.print(f"stored comparison: {comparison_id[:12]} "
+                      f"(harness report {comparison_id[:12]} --html report.html)", soft_wrap=True)
 
 
 def print_message(text: str, style: str = "", console: Any = None) -> None:
