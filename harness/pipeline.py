@@ -18,6 +18,7 @@ from harness.errors import CodeExecutionNotAllowed, InfrastructureError
 from harness.generation.backends import ModelSpec
 from harness.generation.cache import GenerationCache
 from harness.generation.generate import GenerateOptions, build_requests, case_params, generate
+from harness.generation.progress import phase, run_progress
 from harness.generation.runinfo import host_info, library_versions, now_iso
 from harness.project.config import ProjectConfig
 from harness.project.suites import Suite
@@ -58,15 +59,24 @@ def ensure_code_allowed(suite: Suite, options: RunOptions) -> None:
 
 
 def run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: RunOptions,
-              case_ids: set[str] | None = None, store: Store | None = None) -> RunResult:
+              case_ids: set[str] | None = None, store: Store | None = None, side: str = "") -> RunResult:
     """Generate (cached) and score one suite on one model; record it in the store.
+
+    ``side`` ("baseline" or "candidate" in a comparison) names the run on its progress bar.
 
     The run is registered as incomplete before anything is generated and marked
     complete only at the end, so an interrupted run is never taken for a finished one.
     """
+    ensure_code_allowed(suite, options)
+    label = " · ".join(x for x in (suite.id, spec.label, side) if x)
+    with run_progress(label, options.progress):
+        return _run_suite(suite, spec, project, options, case_ids, store)
+
+
+def _run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: RunOptions,
+               case_ids: set[str] | None, store: Store | None) -> RunResult:
     from harness.generation.backends import create_backend
 
-    ensure_code_allowed(suite, options)
     cases = [c for c in suite.cases if case_ids is None or c.id in case_ids]
     backend = create_backend(spec)
     requests = build_requests(suite, cases, spec, options.samples, options.seed, options.paraphrases)
@@ -83,6 +93,7 @@ def run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: Ru
     finally:
         if cache is not None:
             cache.close()
+    phase("scoring")
     with code_execution_allowed(suite.allow_code or options.allow_code):
         case_results = score_generations(cases, requests, outcome.generations)
     complete = outcome.failure is None and not any(c.errors for c in case_results)
@@ -123,8 +134,8 @@ def run_suites(suites: Sequence[Suite], spec: ModelSpec, project: ProjectConfig,
 
 def _warn_identical_samples(suite: Suite, cases: Sequence[Any], spec: ModelSpec, options: RunOptions) -> None:
     if options.samples > 1 and cases and case_params(suite, cases[0], spec).greedy:
-        log.warning("--samples %d with greedy decoding (temperature 0): samples will be identical; "
-                    "set params.temperature > 0 to measure consistency", options.samples)
+        phase(f"temperature 0: each case is generated once and reused for its {options.samples} samples "
+              "(set params.temperature > 0 to measure consistency)")
 
 
 
@@ -163,11 +174,13 @@ def compare_suites(pairs: Sequence[tuple[Suite, Suite]], baseline: ModelSpec, ca
     comparisons, run_ids = [], ({}, {})
     for old, new in pairs:
         wanted = case_ids.get(new.id) if case_ids is not None else None
-        base_run = run_suite(old, baseline, project, options, case_ids=wanted, store=store)
-        cand_run = run_suite(new, candidate, project, options, case_ids=wanted, store=store)
+        base_run = run_suite(old, baseline, project, options, case_ids=wanted, store=store, side="baseline")
+        cand_run = run_suite(new, candidate, project, options, case_ids=wanted, store=store, side="candidate")
         run_ids[0][new.id], run_ids[1][new.id] = base_run.run_id, cand_run.run_id
-        comparisons.append(compare_runs(base_run, cand_run, alpha=alpha, bootstrap_seed=options.seed,
-                                        variable=variable))  # type: ignore[arg-type]
+        with run_progress(f"{new.id} · baseline vs candidate", options.progress) as progress:
+            progress.phase("comparing")
+            comparisons.append(compare_runs(base_run, cand_run, alpha=alpha, bootstrap_seed=options.seed,
+                                            variable=variable))  # type: ignore[arg-type]
     gate = evaluate(policy, comparisons)
     report = build_report(comparisons, gate)
     comparison_id = None

@@ -188,8 +188,11 @@ class HFBackend(SpecSyntax):
 
     def _model(self) -> LoadedModel:
         if self._loaded is None:
+            from harness.generation.progress import phase
+
             path = loadable_path(self.source, self.harness_dir, self._hashes)
             self._hashes.save()
+            phase(f"loading the model on {self.device}")
             revision = self.options.revision if self.source.kind == "hub" else None
             self._loaded = load_model(LoadSettings(path=path, revision=revision, dtype=self.options.dtype,
                                                    device=self.device, quantize=self.options.quantize))
