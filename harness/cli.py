@@ -13,11 +13,12 @@ import typer
 
 from harness.errors import EXIT_INFRA, EXIT_USAGE, HarnessError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+HELP = {"help_option_names": ["-h", "--help"]}
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, context_settings=HELP,
                   help="Tells whether it is safe to roll out a new LLM version or a changed prompt.")
-cache_app = typer.Typer(no_args_is_help=True, help="Show or clear the generation cache.")
+cache_app = typer.Typer(no_args_is_help=True, context_settings=HELP, help="Show or clear the generation cache.")
 app.add_typer(cache_app, name="cache")
-models_app = typer.Typer(no_args_is_help=True, help="List models; prepare the bundled one.")
+models_app = typer.Typer(no_args_is_help=True, context_settings=HELP, help="List models; prepare the bundled one.")
 app.add_typer(models_app, name="models")
 
 SuitesArg = typer.Argument(..., help="Suite files or folders of suites.")
@@ -25,6 +26,30 @@ JsonOpt = typer.Option(None, "--json", help="Write the JSON report here.")
 JunitOpt = typer.Option(None, "--junit", help="Write a JUnit XML report here.")
 MarkdownOpt = typer.Option(None, "--markdown", help="Write a Markdown report (for a PR comment) here.")
 HtmlOpt = typer.Option(None, "--html", help="Write a self-contained HTML report here.")
+FilterOpt = typer.Option(None, "--filter", help="Only cases whose id or a tag matches this glob (repeatable).")
+LimitOpt = typer.Option(None, "--limit", min=1, help="Only the first N (selected) cases of each suite.")
+FullOpt = typer.Option(False, "--full", help="Print whole outputs and every failing case or regression.")
+OptionalSuitesArg = typer.Argument(None, help="Suite files or folders of suites (default: `suites:` in harness.yaml).")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"harness {version('harness')}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(_version_flag: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                             help="Print the version and exit.")) -> None:
+    """Tells whether it is safe to roll out a new LLM version or a changed prompt."""
+
+
+def _selection(filters: list[str] | None, limit: int | None):
+    from harness.commands.shared import CaseSelection
+
+    return CaseSelection(tuple(filters or ()), limit)
 
 
 def _project():
@@ -35,7 +60,7 @@ def _project():
 
 @app.command()
 def run(
-    suites: list[Path] = SuitesArg,
+    suites: list[Path] | None = OptionalSuitesArg,
     model: str | None = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
     samples: int | None = typer.Option(None, "--samples", "-k", min=1, help="Generations per case."),
     seed: int | None = typer.Option(None, help="Run seed (per-case seeds derive from it)."),
@@ -44,6 +69,7 @@ def run(
     executor: str | None = typer.Option(None, help="local (default) or ray."),
     db: str | None = typer.Option(None, "--db", help="History database URL (default from harness.yaml)."),
     no_store: bool = typer.Option(False, "--no-store", help="Do not record the run in the history database."),
+    filters: list[str] | None = FilterOpt, limit: int | None = LimitOpt, full: bool = FullOpt,
     json_out: Path | None = JsonOpt, junit: Path | None = JunitOpt,
     markdown: Path | None = MarkdownOpt, html: Path | None = HtmlOpt,
 ) -> None:
@@ -52,13 +78,14 @@ def run(
 
     raise typer.Exit(run_command(
         suites, RunOptionsCli(model=model, samples=samples, seed=seed, use_cache=not no_cache,
-                              allow_code=allow_code, executor=executor, db=db, store=not no_store),
+                              allow_code=allow_code, executor=executor, db=db, store=not no_store,
+                              selection=_selection(filters, limit), full=full),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
 
 
 @app.command()
 def compare(
-    suites: list[Path] = SuitesArg,
+    suites: list[Path] | None = OptionalSuitesArg,
     baseline: str | None = typer.Option(None, "--baseline", "-b", help="Baseline model spec or name."),
     candidate: str | None = typer.Option(None, "--candidate", "-c", help="Candidate model spec or name."),
     model: str | None = typer.Option(None, "--model", "-m",
@@ -74,6 +101,7 @@ def compare(
     executor: str | None = typer.Option(None, help="local (default) or ray."),
     db: str | None = typer.Option(None, "--db", help="History database URL."),
     no_store: bool = typer.Option(False, "--no-store", help="Do not record runs and the comparison."),
+    filters: list[str] | None = FilterOpt, limit: int | None = LimitOpt, full: bool = FullOpt,
     json_out: Path | None = JsonOpt, junit: Path | None = JunitOpt,
     markdown: Path | None = MarkdownOpt, html: Path | None = HtmlOpt,
 ) -> None:
@@ -84,7 +112,7 @@ def compare(
         suites, CompareOptions(baseline=baseline or model, candidate=candidate or model, baseline_prompt=baseline_prompt,
                                samples=samples, seed=seed, policy_file=policy, alpha=alpha,
                                use_cache=not no_cache, allow_code=allow_code, executor=executor, db=db,
-                               store=not no_store),
+                               store=not no_store, selection=_selection(filters, limit), full=full),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
 
 
@@ -100,6 +128,7 @@ def check(
     allow_code: bool = typer.Option(False, "--allow-code", help="Allow code-tests checks to execute model output."),
     db: str | None = typer.Option(None, "--db", help="History database URL (default from harness.yaml)."),
     no_store: bool = typer.Option(False, "--no-store", help="Do not record runs and the comparison."),
+    filters: list[str] | None = FilterOpt, limit: int | None = LimitOpt, full: bool = FullOpt,
     json_out: Path | None = JsonOpt, junit: Path | None = JunitOpt,
     markdown: Path | None = MarkdownOpt, html: Path | None = HtmlOpt,
 ) -> None:
@@ -108,7 +137,8 @@ def check(
 
     raise typer.Exit(check_command(
         CheckOptions(base=base, model=model, policy_file=policy, samples=samples, seed=seed, alpha=alpha,
-                     use_cache=not no_cache, allow_code=allow_code, db=db, store=not no_store),
+                     use_cache=not no_cache, allow_code=allow_code, db=db, store=not no_store,
+                     selection=_selection(filters, limit), full=full),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
 
 
@@ -248,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
         from rich.markup import escape
 
         kind = "infrastructure error" if exc.exit_code == EXIT_INFRA else "error"
-        Console(stderr=True).print(f"[red]{kind}:[/red] {escape(str(exc))}")
+        Console(stderr=True).print(f"[red]{kind}:[/red] {escape(str(exc))}", soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

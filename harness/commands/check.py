@@ -31,7 +31,7 @@ from harness.commands.gitfiles import (
     resolve_ref,
     revision_files,
 )
-from harness.commands.shared import ReportPaths
+from harness.commands.shared import CaseSelection, ReportPaths
 from harness.errors import EXIT_INFRA, EXIT_OK
 from harness.project.paths import ProjectFiles
 from harness.project.suites import Suite
@@ -56,6 +56,8 @@ class CheckOptions:
     progress: bool = True
     db: str | None = None
     store: bool = True
+    selection: CaseSelection = CaseSelection()
+    full: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,10 @@ def _execute(project: ProjectConfig, base: BaseRevision, plan: CheckPlan, option
     run_options = options_from_project(project, samples=options.samples, seed=options.seed,
                                        use_cache=options.use_cache, allow_code=options.allow_code or None,
                                        progress=options.progress)
-    pairs = [(_only(s.base, s.baseline_ids), _only(s.head, s.baseline_ids))
+    pick = options.selection.apply
+    pairs = [(pick(_only(s.base, s.baseline_ids)), pick(_only(s.head, s.baseline_ids)))
              for s in plan.to_run if s.base is not None and s.head is not None and s.baseline_ids]
+    pairs = [(old, new) for old, new in pairs if new.cases]
     base_ids: dict[str, str | None] = {}
     cand_ids: dict[str, str | None] = {}
     if pairs:
@@ -136,8 +140,8 @@ def _execute(project: ProjectConfig, base: BaseRevision, plan: CheckPlan, option
         report, base_ids, cand_ids = compared.report, compared.baseline_run_ids, compared.candidate_run_ids
     else:
         report = ComparisonReport(verdict="pass", reasons=[], suites=[])
-    new_runs = [run_suite(s.head, spec, project, run_options, case_ids=_new_ids(s), store=store)
-                for s in plan.to_run if s.head is not None and _new_ids(s)]
+    new_runs = [run_suite(pick(_only(s.head, _new_ids(s))), spec, project, run_options, store=store)
+                for s in plan.to_run if s.head is not None and pick(_only(s.head, _new_ids(s))).cases]
     new_cases = [run_suite_report(r) for r in new_runs]
     report = _with_new_cases(report, new_cases).model_copy(
         update={"check": check_section(base, plan, spec.label)})
@@ -223,7 +227,7 @@ def check_command(options: CheckOptions, outputs: ReportPaths, store: Store | No
     print_message(f"base: {outcome.base.label}")
     print_message(outcome.plan.summary())
     if outcome.report.suites:
-        print_comparison(outcome.report)
+        print_comparison(outcome.report, full=options.full)
     else:
         for reason in outcome.report.reasons:
             print_message(f"{outcome.report.verdict}: {reason}")

@@ -56,8 +56,28 @@ def serve(db_url: str, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
 
     check_bind(host, token)
     app = create_app(db_url, token=token, allowed_hosts=hosts_for_bind(host, allowed_hosts))
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False,
-                proxy_headers=False)
+    print(dashboard_banner(db_url, host, port), flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=True, server_header=False,
+                proxy_headers=False, log_config=_LOG_CONFIG)
+
+
+def dashboard_banner(db_url: str, host: str, port: int) -> str:
+    """What ``harness dashboard`` prints first: the URL to open and the database served (password hidden)."""
+    import sqlalchemy as sa
+
+    shown_host = f"[{host}]" if ":" in host else host
+    safe_db = sa.engine.make_url(db_url).render_as_string(hide_password=True)
+    return f"harness dashboard: http://{shown_host}:{port}/  (history {safe_db}; Ctrl+C to stop)"
+
+
+# uvicorn's own logging, on stderr: one line per request (the access log), startup errors; no colours.
+_LOG_CONFIG = {
+    "version": 1, "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(message)s", "datefmt": "%H:%M:%S"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+    "loggers": {"uvicorn.error": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+                "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False}},
+}
 
 
 def _page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -89,13 +89,15 @@ def generate(requests: Sequence[GenerationRequest], spec: ModelSpec, cache: Gene
              options: GenerateOptions, backend: Any = None) -> GenerationOutcome:
     """Serve requests from the cache, generate the rest, cache each as it arrives.
 
-    Greedy (temperature 0) samples after the first are not generated: they would be identical,
-    so sample 0's generation is reused for them, marked ``meta["copy_of_sample"] = 0``.
+    On a backend whose greedy decoding is deterministic (``greedy_is_deterministic``: hf, fake),
+    greedy (temperature 0) samples after the first are not generated: they would be identical,
+    so sample 0's generation is reused for them, marked ``meta["copy_of_sample"] = 0``. Recorded
+    outputs and servers may differ between samples, so every sample of theirs is kept.
     """
     backend = backend if backend is not None else create_backend(spec)
     fingerprint = backend.fingerprint()
     use_cache = cache is not None and options.use_cache and getattr(backend, "cacheable", True)
-    copies = greedy_copies(requests)
+    copies = greedy_copies(requests) if getattr(backend, "greedy_is_deterministic", False) else {}
     keys = [cache_key(fingerprint, r) for r in requests]
     results: list[Generation | None] = [None] * len(requests)
     if use_cache:

@@ -114,6 +114,8 @@ class HFBackend(SpecSyntax):
         target = options.pop("model", None) or options.get("gguf") or ""
         return target, options
 
+    greedy_is_deterministic = True  # exact decoding: a greedy output does not depend on seed or batch
+
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
         self.options = parse_options(dict(spec.options))
