@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.analysis.compare import SuiteComparison, compare_runs
 from harness.analysis.gate import GateResult, Policy, evaluate
@@ -24,8 +24,10 @@ from harness.project.config import ProjectConfig
 from harness.project.suites import Suite
 from harness.scoring.sandbox import code_execution_allowed
 from harness.scoring.score import score_generations
-from harness.store import Store
 from harness.types import RunInfo, RunResult
+
+if TYPE_CHECKING:
+    from harness.store import Store
 
 log = logging.getLogger(__name__)
 
