@@ -54,7 +54,8 @@ def print_runs(results: list[RunResult], console: Console | None = None, max_fai
     for result in results:
         info = result.info
         title = f"{escape(info.suite_id)} · {escape(info.model_spec)} · prompt {escape(info.prompt_version)}"
-        table = Table(title=title, show_header=True)
+        console.print(f"[bold]{title}[/bold]", soft_wrap=True)
+        table = Table(show_header=True)
         table.add_column("check", overflow="fold")
         table.add_column("pass rate", justify="right", no_wrap=True)
         for name, rate in sorted(check_pass_rates(result).items()):

@@ -121,6 +121,12 @@ def convert_gguf(gguf_file: Path, out_dir: Path) -> None:
         ) from exc
     folder, name = str(gguf_file.parent), gguf_file.name
     try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # the harness shows the phase; no tqdm bars in logs
+    except ImportError:  # pragma: no cover
+        pass
+    try:
         tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
         model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
     except Exception as exc:

@@ -1,0 +1,50 @@
+"""Print two comparison reports (JSON) side by side: per suite the verdict, the pass-rate change
+and the drift, so a reader sees a changed model told apart from a worse one.
+
+    python scripts/demo_summary.py int8=report-int8.json bf16=report-bf16.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def _pp(value: float | None) -> str:
+    return "     –" if value is None else f"{value * 100:+5.1f}pp"
+
+
+def _drift(suite: dict) -> str:
+    p50 = suite["drift"]["quantiles"].get("p50")
+    mean = suite["drift"]["mean"]
+    return "   –   " if p50 is None else f"{p50:.2f}/{mean:.2f}"
+
+
+def main(args: list[str]) -> int:
+    reports = [(label, json.loads(Path(path).read_text())) for label, path in (a.split("=", 1) for a in args)]
+    suites = list(dict.fromkeys(s["id"] for _, r in reports for s in r["suites"]))
+    by_id = [{s["id"]: s for s in r["suites"]} for _, r in reports]
+    header = f"{'suite':<17}" + "".join(f"| {label + ' vs fp32':<31}" for label, _ in reports)
+    print(header)
+    print(f"{'':<17}" + "| verdict  Δ pass   regr  drift p50/mean " * len(reports))
+    for suite_id in suites:
+        cells = []
+        for suites_of in by_id:
+            s = suites_of.get(suite_id)
+            if s is None:
+                cells.append(f"| {'(not run)':<31}")
+                continue
+            regressions = sum(1 for c in s["cases"] if c["status"] == "regression")
+            cells.append(f"| {s['verdict']:<7} {_pp(s['stats']['pass_rate_delta'])} {regressions:>5}  {_drift(s):<10}")
+        print(f"{suite_id:<17}" + "".join(cells))
+    print(f"{'VERDICT':<17}" + "".join(f"| {r['verdict'].upper():<31}" for _, r in reports))
+    for label, report in reports:
+        print(f"\n{label}: {report['verdict'].upper()}")
+        for reason in report["reasons"]:
+            print(f"  • {reason}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
