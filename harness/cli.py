@@ -20,6 +20,8 @@ cache_app = typer.Typer(no_args_is_help=True, context_settings=HELP, help="Show 
 app.add_typer(cache_app, name="cache")
 models_app = typer.Typer(no_args_is_help=True, context_settings=HELP, help="List models; prepare the bundled one.")
 app.add_typer(models_app, name="models")
+import_app = typer.Typer(no_args_is_help=True, help="Import suites from promptfoo or lm-evaluation-harness.")
+app.add_typer(import_app, name="import")
 
 SuitesArg = typer.Argument(..., help="Suite files or folders of suites.")
 JsonOpt = typer.Option(None, "--json", help="Write the JSON report here.")
@@ -50,6 +52,22 @@ def _selection(filters: list[str] | None, limit: int | None):
     from harness.commands.shared import CaseSelection
 
     return CaseSelection(tuple(filters or ()), limit)
+
+
+@app.callback()
+def _global(
+    sandbox_max_timeout: float | None = typer.Option(
+        None, "--sandbox-max-timeout", min=0.1, help="Highest code-tests `timeout` a suite may set (default 60 s)."),
+    sandbox_max_memory_mb: int | None = typer.Option(
+        None, "--sandbox-max-memory-mb", min=64, help="Highest code-tests `memory_mb` a suite may set (default 4096)."),
+) -> None:
+    """Tells whether it is safe to roll out a new LLM version or a changed prompt."""
+    if sandbox_max_timeout is not None or sandbox_max_memory_mb is not None:
+        from harness.scoring.checks.code import SandboxBounds, sandbox_bounds, set_sandbox_bounds
+
+        now = sandbox_bounds()
+        set_sandbox_bounds(SandboxBounds(max_timeout=sandbox_max_timeout or now.max_timeout,
+                                         max_memory_mb=sandbox_max_memory_mb or now.max_memory_mb))
 
 
 def _project():
@@ -140,6 +158,30 @@ def check(
                      use_cache=not no_cache, allow_code=allow_code, db=db, store=not no_store,
                      selection=_selection(filters, limit), full=full),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
+
+
+OutOpt = typer.Option(Path("."), "--out", help="Project folder to write harness.yaml and suites/ into.")
+SkipOpt = typer.Option(False, "--skip-unsupported", help="Import the rest when some parts have no equivalent.")
+
+
+@import_app.command("promptfoo")
+def import_promptfoo(config: Path = typer.Argument(..., help="A promptfooconfig.yaml."),
+                     out: Path = OutOpt, skip_unsupported: bool = SkipOpt) -> None:
+    """Convert a promptfoo config into harness suites and model entries."""
+    from harness.commands.importing import import_command
+    from harness.importers.promptfoo import import_promptfoo as convert
+
+    raise typer.Exit(import_command(lambda: convert(config), out, skip_unsupported))
+
+
+@import_app.command("lm-eval")
+def import_lm_eval(task: str = typer.Argument(..., help="A task YAML file, or a task, group or tag name."),
+                   out: Path = OutOpt, skip_unsupported: bool = SkipOpt) -> None:
+    """Convert lm-evaluation-harness generate_until tasks into harness suites."""
+    from harness.commands.importing import import_command
+    from harness.importers.lm_eval import import_lm_eval as convert
+
+    raise typer.Exit(import_command(lambda: convert(task), out, skip_unsupported))
 
 
 @app.command()

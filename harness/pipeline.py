@@ -120,11 +120,15 @@ def _run_info(suite: Suite, cases: Sequence[Any], spec: ModelSpec, options: RunO
 
 
 def _drop_unrecorded_paraphrases(backend: Any, requests: list[Any]) -> list[Any]:
-    """Recorded outputs (replay) may lack paraphrase answers: those are skipped, not errors."""
+    """Recorded outputs (replay) may lack paraphrase answers: those are skipped, not errors; a missing
+    main answer is an error before the run is registered."""
     has = getattr(backend, "has", None)
     if has is None:
         return requests
-    return [r for r in requests if r.variant == "main" or has(r)]
+    kept = [r for r in requests if r.variant == "main" or has(r)]
+    backend.check(kept)  # a missing output fails here, before the run is registered
+    backend.warn_unused(kept)
+    return kept
 
 
 def run_suites(suites: Sequence[Suite], spec: ModelSpec, project: ProjectConfig, options: RunOptions,

@@ -116,8 +116,8 @@ class SuiteFile(pytest.File):
 
 
 def _run(suite: Suite, case_ids: set[str], config: pytest.Config, path: Path) -> dict[str, CaseResult]:
-    from harness.project.config import load_project_config, resolve_model
     from harness.pipeline import options_from_project, run_suite
+    from harness.project.config import load_project_config, resolve_model
 
     project = load_project_config(path)
     spec = resolve_model(config.getoption("harness_model") or project.default_model, project)

@@ -11,7 +11,7 @@ from enum import Enum
 from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant"]
-Verdict = Literal["pass", "warn", "fail"]
+Verdict = Literal["pass", "warn", "inconclusive", "fail"]
 
 PASS_CUTOFF = 0.5
 """A case (or one version of it) counts as passed when at least this share of its scorable samples passed."""
@@ -155,6 +155,8 @@ class CaseResult:
     tags: tuple[str, ...] = ()
     reference: str | None = None
     paraphrases: tuple[tuple[SampleResult, ...], ...] = ()
+    sampled: bool = False          # decoded with temperature > 0: the same input can pass or fail by chance
+    group: str | None = None       # cases sharing a group form one cluster in suite statistics
 
     @property
     def n(self) -> int:
@@ -230,3 +232,5 @@ class Case:
     paraphrases: tuple[dict[str, Any], ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
     line: int | None = None
+    group: str | None = None
+    threshold: float | None = None  # pass when this weighted share of checks passes (default: all)

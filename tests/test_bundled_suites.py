@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.scoring.checks import CHECK_TYPES
 from harness.project.suites import Suite, load_suite
+from harness.scoring.checks import CHECK_TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITES_DIR = ROOT / "suites"

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import UsageError
 from harness.commands.gitfiles import (
     Change,
     changed_files,
@@ -15,6 +14,7 @@ from harness.commands.gitfiles import (
     resolve_ref,
     revision_files,
 )
+from harness.errors import UsageError
 from tests.gitproject import commit, git, make_project
 
 

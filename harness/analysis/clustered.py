@@ -73,7 +73,7 @@ def paired_estimate(diffs: Sequence[float], clusters: Sequence[Hashable],
     groups = len(sums)
     iid_var = sum((d - mean) ** 2 for d in diffs) / (n * (n - 1)) if n > 1 else math.inf
     if groups < 2:
-        se = 0.0 if all(d == mean for d in diffs) else math.inf
+        se = 0.0 if all(d == 0 for d in diffs) else math.inf
         return PairedEstimate(mean, se, n, groups, 1.0, 0.0, fmean(within))
     var = groups / (groups - 1) * sum(s * s for s in sums.values()) / n**2
     deff = var / iid_var if iid_var > 0 else 1.0
@@ -92,10 +92,15 @@ class Requirement:
     text: str
 
 
-def needed_to_decide(est: PairedEstimate, margin: float, alpha: float, samples: int) -> Requirement:
+def needed_to_decide(est: PairedEstimate, margin: float, alpha: float, samples: int,
+                     at_least: int = 0) -> Requirement:
     """Cases (at K = ``samples``) or K (at the current cases) for the one-sided ``1 - alpha``
     bound to clear ``-margin``: Miller's formula ``n = deff (z_a + z_b)^2 (w^2 + s^2/K) / gap^2``
-    with ``w^2`` the between-case and ``s^2`` the per-sample within-case variance."""
+    with ``w^2`` the between-case and ``s^2`` the per-sample within-case variance. ``at_least``
+    floors the cases (an undecided comparison needs more than it has)."""
+    if est.clusters < 2:
+        return Requirement(None, None, "at least two independent cases (clusters) are needed to "
+                                       "estimate the uncertainty")
     gap = abs(est.mean + margin)
     if gap < 1e-12 or est.cases == 0:
         return Requirement(None, None, "the estimate sits on the allowed drop: no number of cases "
@@ -105,7 +110,7 @@ def needed_to_decide(est: PairedEstimate, margin: float, alpha: float, samples: 
     k = max(samples, 1)
     per_sample = est.within_var * k        # the sampling variance with one sample per side
     between = est.between_var
-    cases = math.ceil(deff * z * z * (between + per_sample / k) / gap**2)
+    cases = max(at_least, math.ceil(deff * z * z * (between + per_sample / k) / gap**2))
     budget = est.cases * gap**2 / (deff * z * z) - between
     need_k = math.ceil(per_sample / budget) if budget > 0 and per_sample > 0 else None
     if budget > 0 and per_sample == 0:

@@ -24,6 +24,15 @@ from harness.analysis.consistency import (
     summarize_consistency,
 )
 from harness.analysis.drift import Drift, DriftSummary, measure_drift, summarize_drift
+from harness.analysis.multiplicity import fisher_one_sided
+from harness.analysis.suite_stats import (
+    CheckDelta,
+    Power,
+    SuiteStats,
+    compared_cases,
+    suite_stats,
+    with_adjusted_pvalues,
+)
 from harness.scoring.embeddings import DEFAULT_EMBEDDING_MODEL
 from harness.scoring.textpairs import SimilarityBatch, SimilarityFn, default_similarity
 from harness.types import (
@@ -85,6 +94,11 @@ class CaseComparison:
     candidate: CaseSide
     drift: Drift
     scores: tuple[CheckScore, ...] = ()
+    sampled: bool = False              # temperature > 0 on either side: pass/fail can vary by chance
+    cluster: str = ""                  # the case's group, else its id (cluster-robust statistics)
+    p_drop: float = 1.0                # one-sided Fisher p-value of a drop
+    p_holm: float | None = None        # Holm-adjusted p_value over the suite's compared cases
+    q_bh: float | None = None          # Benjamini-Hochberg q-value of p_value over the same cases
 
     @property
     def baseline_pass_rate(self) -> float | None:
@@ -107,44 +121,6 @@ class CaseComparison:
     @property
     def has_errors(self) -> bool:
         return bool(self.baseline.errors or self.candidate.errors)
-
-
-@dataclass(frozen=True)
-class CheckDelta:
-    """Mean per-case change of one numeric check, with a paired bootstrap CI."""
-
-    check: str
-    cases: int
-    baseline_mean: float
-    candidate_mean: float
-    delta: float
-    ci95: tuple[float, float]
-
-
-@dataclass(frozen=True)
-class Power:
-    """What this comparison could detect."""
-
-    cases: int
-    samples: int
-    alpha: float
-    power: float
-    min_detectable_drop: float     # suite pass-rate drop detectable at ``power``
-    min_case_drop: float | None    # smallest per-case drop the status rule can flag
-    text: str
-
-
-@dataclass(frozen=True)
-class SuiteStats:
-    cases: int                     # compared cases (matched, scorable on both sides)
-    pass_rate_delta: float
-    ci95: tuple[float, float]
-    mcnemar_p: float
-    discordant: tuple[int, int]    # (baseline-only passes, candidate-only passes)
-    status_counts: dict[str, int]
-    flaky_share: float
-    check_deltas: tuple[CheckDelta, ...]
-    power: Power
 
 
 @dataclass(frozen=True)
@@ -254,58 +230,8 @@ def _check_scores(base: Sequence[SampleResult], cand: Sequence[SampleResult]) ->
 # ---------------------------------------------------------------- suite pieces
 
 
-def _compared(cases: Sequence[CaseComparison]) -> list[CaseComparison]:
-    return [c for c in cases if not c.errored]
-
-
-def _check_deltas(cases: Sequence[CaseComparison], seed: int) -> tuple[CheckDelta, ...]:
-    paired: dict[str, list[tuple[float, float]]] = {}
-    for case in cases:
-        for score in case.scores:
-            if score.baseline_value is not None and score.candidate_value is not None:
-                paired.setdefault(score.check, []).append((score.baseline_value, score.candidate_value))
-    out = []
-    for name, values in paired.items():
-        diffs = [b - a for a, b in values]
-        out.append(CheckDelta(check=name, cases=len(values), baseline_mean=fmean(a for a, _ in values),
-                              candidate_mean=fmean(b for _, b in values), delta=fmean(diffs),
-                              ci95=stats.bootstrap_mean_ci(diffs, seed=seed)))
-    return tuple(out)
-
-
-def _power(cases: Sequence[CaseComparison], alpha: float) -> Power:
-    n = len(cases)
-    k = min((min(c.baseline.n, c.candidate.n) for c in cases), default=0)
-    pooled = [(c.baseline.passed + c.candidate.passed) / (c.baseline.n + c.candidate.n) for c in cases]
-    noise = fmean(p * (1 - p) for p in pooled) if pooled else 0.25
-    drop = stats.min_detectable_drop(n, max(k, 1), alpha=0.05, power=0.8, noise=noise)
-    case_drop = stats.min_case_drop(k, alpha) if k else None
-    text = (f"With {n} cases and {k} sample(s) per case, a suite pass-rate drop of {drop:.1%} or more "
-            "would be detected with 80% power (95% CI).")
-    if case_drop is not None:
-        text += (f" A single case is flagged as a regression only when its pass rate drops by "
-                 f"{case_drop:.0%} or more (alpha {alpha:g}).")
-    return Power(cases=n, samples=k, alpha=alpha, power=0.8, min_detectable_drop=drop,
-                 min_case_drop=case_drop, text=text)
-
-
-def _suite_stats(cases: Sequence[CaseComparison], alpha: float, seed: int) -> SuiteStats:
-    compared = _compared(cases)
-    rates = [c.rates for c in compared]
-    diffs = [new - old for old, new in rates]
-    b = sum(old >= PASS_CUTOFF > new for old, new in rates)
-    c_ = sum(new >= PASS_CUTOFF > old for old, new in rates)
-    counts: dict[str, int] = {s.value: sum(c.status == s for c in cases) for s in CaseStatus}
-    flaky = sum(c.status == CaseStatus.FLAKY for c in compared)
-    return SuiteStats(cases=len(compared), pass_rate_delta=fmean(diffs) if diffs else 0.0,
-                      ci95=stats.bootstrap_mean_ci(diffs, seed=seed), mcnemar_p=stats.mcnemar_exact(b, c_),
-                      discordant=(b, c_), status_counts=counts,
-                      flaky_share=flaky / len(compared) if compared else 0.0,
-                      check_deltas=_check_deltas(compared, seed), power=_power(compared, alpha))
-
-
 def _run_side(run: RunResult, cases: Sequence[CaseComparison], pick: Callable[[CaseComparison], float]) -> RunSide:
-    compared = _compared(cases)
+    compared = compared_cases(cases)
     return RunSide(model=run.info.model_spec, prompt_version=run.info.prompt_version,
                    pass_rate=fmean(pick(c) for c in compared) if compared else 0.0,
                    samples=run.info.samples, run_id=run.run_id, complete=run.complete,
@@ -332,7 +258,7 @@ def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.
     matched = [(c, new_by_id[c.case_id]) for c in baseline.cases if c.case_id in new_by_id]
     pending = [_register(old, new, batch) for old, new in matched]
     warnings = [w for w in (batch.compute(),) if w]
-    cases = tuple(_case(old, new, p, batch, alpha) for (old, new), p in zip(matched, pending))
+    cases = with_adjusted_pvalues(tuple(_case(old, new, p, batch, alpha) for (old, new), p in zip(matched, pending)))
     old_ids = {c.case_id for c in baseline.cases}
     confounders = confounder_warnings(baseline.info, candidate.info, variable)
     warnings += _run_warnings(baseline, candidate) + confounders
@@ -340,7 +266,7 @@ def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.
         suite_id=baseline.info.suite_id, variable=variable, alpha=alpha,
         baseline=_run_side(baseline, cases, lambda c: c.rates[0]),
         candidate=_run_side(candidate, cases, lambda c: c.rates[1]),
-        cases=cases, stats=_suite_stats(cases, alpha, bootstrap_seed),
+        cases=cases, stats=suite_stats(cases, alpha, bootstrap_seed),
         baseline_consistency=summarize_consistency([c.baseline for c in cases]),
         candidate_consistency=summarize_consistency([c.candidate for c in cases]),
         drift=summarize_drift([(c.case_id, c.drift) for c in cases], "similarity" if batch.fn else "rouge-l"),
@@ -365,7 +291,9 @@ def _case(old: CaseResult, new: CaseResult, pending: tuple[_Pending, _Pending, l
         case_id=old.case_id, status=status, p_value=p, tags=tuple(dict.fromkeys(old.tags + new.tags)),
         baseline=base, candidate=cand,
         drift=measure_drift([s.output for s in base_p.valid], [s.output for s in cand_p.valid], drift_pairs, batch),
-        scores=_check_scores(base_p.valid, cand_p.valid))
+        scores=_check_scores(base_p.valid, cand_p.valid), sampled=old.sampled or new.sampled,
+        cluster=new.group or old.group or old.case_id,
+        p_drop=fisher_one_sided(base.passed, base.n, cand.passed, cand.n))
 
 
 def _run_warnings(baseline: RunResult, candidate: RunResult) -> list[str]:

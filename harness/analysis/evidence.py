@@ -110,4 +110,4 @@ def decide_drop(estimate: PairedEstimate, allowed: float, alpha: float, samples:
     if lower >= -allowed - tolerance:
         return DropDecision(Decision.passed, lower, upper, allowed, alpha, None)
     return DropDecision(Decision.inconclusive, lower, upper, allowed, alpha,
-                        needed_to_decide(estimate, allowed, alpha, samples))
+                        needed_to_decide(estimate, allowed, alpha, samples, at_least=estimate.cases + 1))

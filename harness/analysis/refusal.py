@@ -32,7 +32,8 @@ _PATTERNS = [
     r"\b(?:can(?:no|')t|cannot|won't|will not) (?:help|assist|comply) (?:you )?with (?:that|this|your request)\b",
     r"\bnot (?:able|allowed|permitted) to (?:help|assist|provide|comply)\b",
     r"\bunfortunately,? I (?:can(?:no|')t|cannot|am unable|'m unable|am not able|'m not able)\b",
-    r"\bas an ai(?: language model| assistant| model)?,? I (?:can(?:no|')t|cannot|do not|don't|am not|'m not|won't|will not|must)\b",
+    (r"\bas an ai(?: language model| assistant| model)?,? I "
+     r"(?:can(?:no|')t|cannot|do not|don't|am not|'m not|won't|will not|must)\b"),
     r"\b(?:against|violates?) my (?:guidelines|policies|policy|principles|programming|ethical guidelines)\b",
     r"\bI(?:'m| am) not (?:comfortable|in a position to)\b",
     r"\bI (?:don't|do not) (?:feel comfortable|think I should|think it(?:'s| is|'d be| would be) appropriate)\b",

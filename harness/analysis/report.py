@@ -11,86 +11,22 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, RootModel
+from pydantic import BaseModel, Field, RootModel
 
+from harness.analysis.report_run import (  # re-exported: the run report is part of this contract
+    JsonObject,
+    RunCase,
+    RunCheck,
+    RunParaphrase,
+    RunReport,
+    RunSuite,
+    _Model,
+)
 from harness.types import CaseStatus, Verdict
 
-JsonObject = dict[str, JsonValue]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# ---------------------------------------------------------------- run report
-
-
-class RunCheck(_Model):
-    """One check on one case over its scorable samples."""
-
-    type: str = Field(description="Check type (registry name, e.g. 'rouge-l').")
-    pass_rate: float = Field(description="Share of scorable samples this check passed.")
-    mean: float | None = Field(description="Mean numeric value over samples; null when the check has none.")
-    threshold: float | None = Field(default=None, description="The check's threshold, if any.")
-    reason: str = Field(default="", description="First failing sample's reason, else the first sample's.")
-    verdicts: list[str] = Field(default_factory=list, description="Distinct detail verdicts (code-tests).")
-
-
-class RunParaphrase(_Model):
-    """One paraphrase of a case in a run."""
-
-    outputs: list[str] = Field(description="Outputs of the paraphrase's samples.")
-    pass_rate: float | None = Field(description="Share of its scorable samples that passed; null if none.")
-
-
-class RunCase(_Model):
-    """One case of one run."""
-
-    id: str = Field(description="Case id.")
-    pass_rate: float | None = Field(
-        description="Passed / scorable samples; errored samples are left out; null when none is scorable.")
-    passed: bool = Field(description="pass_rate >= 0.5 (the PASS_CUTOFF).")
-    n_samples: int = Field(description="Main samples generated, errored ones included.")
-    n_passed: int = Field(description="Scorable main samples that passed.")
-    tags: list[str] = Field(default_factory=list, description="Case tags.")
-    reference: str | None = Field(default=None, description="The case's reference answer.")
-    outputs: list[str] = Field(description="Output of every main sample, in sample order.")
-    errors: list[str] = Field(default_factory=list, description="Infrastructure errors of the samples.")
-    scores: dict[str, RunCheck] = Field(default_factory=dict, description="Per check name: its summary.")
-    paraphrases: list[RunParaphrase] = Field(default_factory=list, description="Paraphrase results.")
-
-
-class RunSuite(_Model):
-    """One suite run on one model."""
-
-    id: str = Field(description="Suite id.")
-    model: str = Field(description="Model label.")
-    prompt_version: str = Field(description="Prompt template version.")
-    pass_rate: float | None = Field(description="Mean case pass rate over cases that have one.")
-    complete: bool = Field(description="False when some generations failed.")
-    run_id: str | None = Field(default=None, description="Store id of the run (null without a store).")
-    samples: int = Field(description="Samples per case requested.")
-    suite_hash: str | None = Field(default=None, description="Content hash of the suite.")
-    prompt_hash: str | None = Field(default=None, description="Content hash of the prompt.")
-    model_fingerprint: JsonObject = Field(default_factory=dict, description="What identifies the model.")
-    params: JsonObject = Field(default_factory=dict, description="Generation parameters of the first case.")
-    check_pass_rates: dict[str, float] = Field(default_factory=dict,
-                                               description="Per check: share of scorable samples that passed.")
-    pass_at_k: dict[str, float] | None = Field(default=None, description=(
-        "With samples > 1: unbiased pass@k averaged over scored cases, keyed by k, for every k the "
-        "suite's scored cases all have (same as the comparison's consistency.pass_at_k)."))
-    status: str | None = Field(default=None, description="Stored runs only: 'complete' or 'incomplete'.")
-    started_at: str | None = Field(default=None, description="Stored runs only: start time (ISO 8601).")
-    finished_at: str | None = Field(default=None, description="Stored runs only: end time (ISO 8601).")
-    cases: list[RunCase] = Field(description="One entry per case.")
-
-
-class RunReport(_Model):
-    """``harness run --json``: one object per suite."""
-
-    suites: list[RunSuite]
-
+__all__ = ["JsonObject", "RunCase", "RunCheck", "RunParaphrase", "RunReport", "RunSuite"]  # and the models below
 
 # ---------------------------------------------------------------- comparison report
 
@@ -136,7 +72,9 @@ class PowerReport(_Model):
 
 class SuiteStatsReport(_Model):
     pass_rate_delta: float | None = Field(description="Mean candidate - baseline case pass rate.")
-    ci95: list[float | None] = Field(description="Bootstrap 95% CI of pass_rate_delta.")
+    ci95: list[float | None] = Field(description="Cluster-robust 95% CI of pass_rate_delta (t, clusters - 1 df).")
+    paired_p: float | None = Field(default=None, description="Two-sided cluster-robust paired t test of no change.")
+    clusters: int | None = Field(default=None, description="Effective number of clusters (groups, else cases).")
     mcnemar_p: float | None = Field(description="Exact McNemar p-value on passed/failed cases.")
     cases: int = Field(description="Compared cases (matched, scorable on both sides).")
     discordant: Discordant
@@ -266,11 +204,30 @@ class CaseReport(_Model):
     candidate_outputs: list[str]
     tags: list[str]
     p_value: float | None = Field(description="Two-sided Fisher exact p-value.")
+    p_drop: float | None = Field(default=None, description="One-sided Fisher exact p-value of a drop.")
+    p_holm: float | None = Field(default=None, description="Holm-adjusted p_value over the suite's compared cases.")
+    q_bh: float | None = Field(default=None, description="Benjamini-Hochberg q-value of p_value, same family.")
+    sampled: bool = Field(default=False, description="Decoded with temperature > 0 on either side.")
+    cluster: str | None = Field(default=None, description="The case's group (else its id).")
     samples: PerSide
     errors: Errors
     drift_detail: DriftDetail
     consistency: CaseConsistencyPair
     paraphrases: ParaphrasePair
+
+
+class DecisionReport(_Model):
+    """The pass-rate rule's three-way answer (``max_pass_rate_drop``)."""
+
+    result: Literal["pass", "fail", "inconclusive"] = Field(
+        description="fail: a drop beyond the allowed one is demonstrated; pass: non-inferiority shown.")
+    allowed_drop: float = Field(description="The policy's max_pass_rate_drop.")
+    alpha: float = Field(description="One-sided level of the bounds (the suite's share of alpha).")
+    lower: float = Field(description="One-sided lower confidence bound of pass_rate_delta.")
+    upper: float = Field(description="One-sided upper confidence bound of pass_rate_delta.")
+    cases_needed: int | None = Field(default=None, description="inconclusive: cases that would decide it.")
+    samples_needed: int | None = Field(default=None, description="inconclusive: K that would decide it.")
+    text: str = Field(default="", description="inconclusive: what would decide it, in words.")
 
 
 class SuiteReport(_Model):
@@ -279,6 +236,7 @@ class SuiteReport(_Model):
     id: str
     verdict: Verdict | None = Field(description="The gate's verdict for this suite.")
     reasons: list[str] = Field(description="The gate's reasons for this suite.")
+    decision: DecisionReport | None = Field(default=None, description="The pass-rate rule's answer.")
     variable: str = Field(description="'model' or 'prompt': what the comparison varies.")
     alpha: float
     baseline: Side

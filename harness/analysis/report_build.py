@@ -19,7 +19,8 @@ from harness.analysis.compare import (
     SuiteComparison,
     SuiteStats,
 )
-from harness.analysis.gate import GateResult
+from harness.analysis.evidence import DropDecision
+from harness.analysis.gate import GateResult, SuiteVerdict
 from harness.analysis.report import (
     CaseCheck,
     CaseConsistencyPair,
@@ -28,6 +29,7 @@ from harness.analysis.report import (
     CheckDeltaReport,
     ComparisonReport,
     ConsistencySummaryReport,
+    DecisionReport,
     Discordant,
     DriftDetail,
     DriftSummaryReport,
@@ -44,25 +46,25 @@ from harness.analysis.report import (
     SuiteStatsReport,
     Unmatched,
 )
-from harness.types import CaseStatus, Verdict
+from harness.types import CaseStatus
 
 DIGITS = 6
 
 
 def build_report(comparisons: Sequence[SuiteComparison], gate: GateResult) -> ComparisonReport:
     """The whole report: overall verdict, the reasons that decided it, one object per suite."""
-    suites = []
-    for index, comparison in enumerate(comparisons):
-        verdict = gate.suites[index] if index < len(gate.suites) else None
-        suites.append(suite_report(comparison, verdict.verdict if verdict else None,
-                                   [str(r) for r in verdict.reasons] if verdict else ()))
+    suites = [suite_report(comparison, gate.suites[i] if i < len(gate.suites) else None)
+              for i, comparison in enumerate(comparisons)]
     return ComparisonReport(verdict=gate.verdict, reasons=[str(r) for r in gate.reasons], suites=suites)
 
 
-def suite_report(comp: SuiteComparison, verdict: Verdict | None, reasons: Sequence[str]) -> SuiteReport:
-    """One suite of the report."""
+def suite_report(comp: SuiteComparison, verdict: SuiteVerdict | None) -> SuiteReport:
+    """One suite of the report, with its gate verdict when there is one."""
     return SuiteReport(
-        id=comp.suite_id, verdict=verdict, reasons=list(reasons), variable=comp.variable, alpha=comp.alpha,
+        id=comp.suite_id, verdict=verdict.verdict if verdict else None,
+        reasons=[str(r) for r in verdict.reasons] if verdict else [],
+        decision=_decision(verdict.decision) if verdict and verdict.decision else None,
+        variable=comp.variable, alpha=comp.alpha,
         baseline=_run_side(comp.baseline), candidate=_run_side(comp.candidate), stats=_stats(comp.stats),
         consistency=SuiteConsistency(baseline=_consistency_summary(comp.baseline_consistency),
                                      candidate=_consistency_summary(comp.candidate_consistency),
@@ -70,6 +72,13 @@ def suite_report(comp: SuiteComparison, verdict: Verdict | None, reasons: Sequen
         drift=_drift_summary(comp.drift), warnings=list(comp.warnings), confounders=list(comp.confounders),
         unmatched=Unmatched(baseline_only=list(comp.baseline_only), candidate_only=list(comp.candidate_only)),
         cases=[_case(c) for c in comp.cases])
+
+
+def _decision(d: DropDecision) -> DecisionReport:
+    need = d.requirement
+    return DecisionReport(result=d.decision.value, allowed_drop=d.allowed, alpha=_r(d.alpha), lower=_r(d.lower),
+                          upper=_r(d.upper), cases_needed=need.cases if need else None,
+                          samples_needed=need.samples if need else None, text=need.text if need else "")
 
 
 def _r(value: float | None) -> float | None:
@@ -93,7 +102,8 @@ def _run_side(side: RunSide) -> Side:
 def _stats(s: SuiteStats) -> SuiteStatsReport:
     p = s.power
     return SuiteStatsReport(
-        pass_rate_delta=_r(s.pass_rate_delta), ci95=_ci(s.ci95), mcnemar_p=_r(s.mcnemar_p), cases=s.cases,
+        pass_rate_delta=_r(s.pass_rate_delta), ci95=_ci(s.ci95), paired_p=_r(s.paired_p), clusters=s.clusters,
+        mcnemar_p=_r(s.mcnemar_p), cases=s.cases,
         discordant=Discordant(baseline_only_pass=s.discordant[0], candidate_only_pass=s.discordant[1]),
         status_counts={CaseStatus(k): n for k, n in s.status_counts.items()}, flaky_share=_r(s.flaky_share),
         check_deltas={d.check: CheckDeltaReport(cases=d.cases, baseline_mean=_r(d.baseline_mean),
@@ -126,7 +136,8 @@ def _case(c: CaseComparison) -> CaseReport:
         candidate_pass_rate=_r(c.candidate_pass_rate), drift=_r(c.drift.value),
         scores={s.check: _check(s) for s in c.scores},
         baseline_outputs=list(base.outputs), candidate_outputs=list(cand.outputs), tags=list(c.tags),
-        p_value=_r(c.p_value),
+        p_value=_r(c.p_value), p_drop=_r(c.p_drop), p_holm=_r(c.p_holm), q_bh=_r(c.q_bh), sampled=c.sampled,
+        cluster=c.cluster or c.case_id,
         samples=PerSide(baseline=SampleCount(n=base.n, passed=base.passed),
                         candidate=SampleCount(n=cand.n, passed=cand.passed)),
         errors=Errors(baseline=list(base.errors), candidate=list(cand.errors)), drift_detail=_drift(c.drift),

@@ -18,7 +18,8 @@ from harness.errors import HarnessError
 from harness.generation.backends import ModelSpec, create_backend
 from harness.generation.cache import GenerationCache, cache_key
 from harness.generation.progress import RunProgress, current_progress, run_progress
-from harness.project.prompts import render
+from harness.generation.sanitize import clean_generation
+from harness.project.prompts import render_many
 from harness.project.suites import Suite
 from harness.types import Case, Generation, GenerationRequest, GenParams
 
@@ -50,14 +51,15 @@ def build_requests(suite: Suite, cases: Sequence[Case], spec: ModelSpec, samples
                    run_seed: int, paraphrases: bool = True) -> list[GenerationRequest]:
     """K requests per case, plus K per paraphrase."""
     requests = []
+    variants = {case.id: [("main", case.vars)] + ([(f"paraphrase-{i + 1}", {**case.vars, **p})
+                                                   for i, p in enumerate(case.paraphrases)] if paraphrases else [])
+                for case in cases}
+    prompts = iter(render_many(suite.prompt, [(v, case.id) for case in cases for _, v in variants[case.id]]))
     for case in cases:
         params = case_params(suite, case, spec)
         seed_base = params.seed if params.seed else run_seed
-        variants = [("main", case.vars)]
-        if paraphrases:
-            variants += [(f"paraphrase-{i + 1}", {**case.vars, **p}) for i, p in enumerate(case.paraphrases)]
-        for variant, variables in variants:
-            prompt = render(suite.prompt, variables, case.id)
+        for variant, _ in variants[case.id]:
+            prompt = next(prompts)
             for sample in range(samples):
                 requests.append(GenerationRequest(
                     case_id=case.id, sample=sample, prompt=prompt, params=params,
@@ -112,7 +114,7 @@ def generate(requests: Sequence[GenerationRequest], spec: ModelSpec, cache: Gene
         try:
             for j, generation in _run(backend, spec, [requests[i] for i in misses], options):
                 index = misses[j]
-                results[index] = generation
+                results[index] = generation = clean_generation(generation)
                 if use_cache and generation.error is None:
                     cache.put_many([(keys[index], generation)])  # type: ignore[union-attr]
                 progress.row_done(requests[index].params.max_new_tokens, generation.new_tokens)

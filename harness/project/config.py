@@ -7,6 +7,7 @@ A model spec is a string (``hf:ID_OR_PATH``, ``openai:URL#model``, ``replay:FILE
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,10 @@ def load_project_config(start: Path | None = None) -> ProjectConfig:
     if model.default_model and model.default_model not in model.models and model.default_model not in BUILTIN_MODELS \
             and ":" not in model.default_model:
         raise doc.error(f"default_model '{model.default_model}' is not in models", ("default_model",))
+    if model.cache_dir and not Path(model.cache_dir).is_absolute() \
+            and not Path(os.path.normpath(root / model.cache_dir)).is_relative_to(root):
+        raise doc.error(f"cache_dir '{model.cache_dir}' leads outside the project; give an absolute path "
+                        "to keep the cache elsewhere", ("cache_dir",))
     config = ProjectConfig(
         root=root, models=dict(model.models), default_model=model.default_model or "smollm2",
         database=model.database or "", cache_dir=Path(model.cache_dir) if model.cache_dir else Path(".harness/cache"),

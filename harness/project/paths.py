@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from harness.errors import ConfigError, SecurityError
+from harness.project.csvrows import read_csv_rows
 from harness.project.yamlfile import MAX_FILE_BYTES, YamlDoc
 
 CONFIG_NAME = "harness.yaml"
@@ -149,12 +150,22 @@ class ProjectFiles:
         rel = self.resolve(ref, doc, loc)
         local = self._local_path(rel, doc, loc, ref)
         try:
-            rows = _load_rows(local, fmt, self.root)
+            if not local.is_dir() and (fmt or DATA_FORMATS.get(local.suffix.lower())) == "csv":
+                rows: list[dict[str, Any]] = list(read_csv_rows(local, ref))
+            else:
+                rows = _load_rows(local, fmt, self.root)
         except ConfigError:
             raise
         except Exception as exc:  # datasets raises many kinds
-            raise doc.error(f"cannot read cases from '{ref}': {exc}", loc) from None
+            raise doc.error(f"cannot read cases from '{ref}': {foreign_error(exc)}", loc) from None
         return rows[:limit] if limit is not None else rows
+
+    def read_hub_rows(self, path: str, subset: str | None, split: str | None, doc: YamlDoc,
+                      loc: tuple[Any, ...], limit: int | None) -> list[dict[str, Any]]:
+        """Rows of an ``hf://`` dataset, from the local datasets cache only."""
+        from harness.project.hub import read_hub_rows
+
+        return read_hub_rows(path, subset, split, doc, loc, limit)
 
     def _local_path(self, rel: str, doc: YamlDoc, loc: tuple[Any, ...], ref: str) -> Path:
         if rel.startswith("pkg://"):
@@ -175,6 +186,16 @@ class ProjectFiles:
         if not path.exists():
             raise doc.error(f"data file not found: {ref}", loc)
         return path
+
+
+def foreign_error(exc: Exception) -> str:
+    """A data library's error in our words (``Instruction "train" corresponds to no data!``)."""
+    text = str(exc)
+    if "corresponds to no data" in text or "No data" in text or isinstance(exc, StopIteration):
+        return "the file has no rows (is it empty, or in another format than its name says?)"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"it is not UTF-8 text (invalid byte at position {exc.start + 1})"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _normalize(path: PurePosixPath) -> str | None:

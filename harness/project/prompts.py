@@ -1,26 +1,28 @@
 """Versioned prompt templates and sandboxed rendering.
 
 Templates run in Jinja2's ``ImmutableSandboxedEnvironment`` with ``StrictUndefined``;
-values are inserted literally (a value of ``{{7*7}}`` stays text).
+values are inserted literally (a value of ``{{7*7}}`` stays text). Rendering happens in a
+separate worker process under a CPU, memory and output budget (``template_env``).
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
 import jinja2.meta
 import jinja2.nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel, ConfigDict
 
 from harness.errors import ConfigError, SecurityError
-from harness.types import Message, RenderedPrompt
+from harness.project.template_env import ENV, MAX_EXPONENT, MAX_RENDERED_CHARS  # noqa: F401 - re-exported
+from harness.project.template_worker import TemplateOutcome, render_texts
 from harness.project.yamlfile import YamlDoc
+from harness.types import Message, RenderedPrompt
 
 
 class ParamsModel(BaseModel):
@@ -73,34 +75,7 @@ class Prompt:
         return found
 
 
-MAX_RENDERED_CHARS = 1_000_000
-MAX_EXPONENT = 64
-
-
-class _Env(ImmutableSandboxedEnvironment):
-    """Sandbox without the helper globals that are only useful for escapes, and with
-    ``*`` and ``**`` bounded so a template cannot exhaust memory or CPU."""
-
-    intercepted_binops = frozenset(["*", "**"])
-
-    def __init__(self) -> None:
-        super().__init__(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
-        for name in ("cycler", "joiner", "lipsum"):
-            self.globals.pop(name, None)
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**":
-            if isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
-                raise jinja2.exceptions.SecurityError(f"exponent {right} is over the limit of {MAX_EXPONENT}")
-            return left ** right
-        if isinstance(left, (str, list, tuple)) or isinstance(right, (str, list, tuple)):
-            seq, times = (left, right) if isinstance(left, (str, list, tuple)) else (right, left)
-            if isinstance(times, int) and len(seq) * times > MAX_RENDERED_CHARS:
-                raise jinja2.exceptions.SecurityError("repetition would exceed the size limit")
-        return left * right
-
-
-_ENV = _Env()
+_ENV = ENV  # parsing and static checks; rendering happens in the worker (template_worker)
 
 
 def prompt_from_doc(doc: YamlDoc) -> Prompt:
@@ -143,32 +118,36 @@ def check_template(text: str, file: str, line: int | None, field_name: str) -> N
 
 def render(prompt: Prompt, variables: dict[str, Any], case_id: str) -> RenderedPrompt:
     """Render a prompt for one case into chat messages plus a plain-text form."""
-    user = _render_text(prompt.template, variables, prompt, case_id)
+    return render_many(prompt, [(variables, case_id)])[0]
+
+
+def render_many(prompt: Prompt, jobs: Sequence[tuple[dict[str, Any], str]]) -> list[RenderedPrompt]:
+    """Render ``(variables, case_id)`` jobs under the render budget (``template_env``).
+
+    A template error (undefined variable, division by zero, a recursive macro, an include,
+    the budget exceeded) is a ``ConfigError`` (exit 2) naming the file and the case.
+    """
+    texts = [prompt.template] + ([prompt.system] if prompt.system else [])
+    outcomes = render_texts([(texts, dict(variables)) for variables, _ in jobs])
+    return [_rendered(prompt, outcome, case_id) for outcome, (_, case_id) in zip(outcomes, jobs)]
+
+
+def _rendered(prompt: Prompt, outcome: TemplateOutcome, case_id: str) -> RenderedPrompt:
+    if outcome.kind == "undefined":
+        raise ConfigError(f"case '{case_id}': template variable missing: {outcome.message}",
+                          file=prompt.source, field="vars")
+    if outcome.kind == "security":
+        raise SecurityError(f"case '{case_id}': template tried an unsafe operation: {outcome.message}",
+                            file=prompt.source)
+    if outcome.kind == "budget":
+        raise ConfigError(f"case '{case_id}': template over its render budget: {outcome.message}",
+                          file=prompt.source, field="template")
+    if outcome.kind != "ok":
+        raise ConfigError(f"case '{case_id}': template error: {outcome.message}",
+                          file=prompt.source, field="template")
+    user, system = outcome.texts[0], outcome.texts[1] if prompt.system else None
     messages: list[Message] = []
-    if prompt.system:
-        system = _render_text(prompt.system, variables, prompt, case_id)
+    if system is not None:
         messages.append(Message("system", system))
-        text = f"{system}\n\n{user}"
-    else:
-        text = user
     messages.append(Message("user", user))
-    return RenderedPrompt(messages=tuple(messages), text=text)
-
-
-def _render_text(template: str, variables: dict[str, Any], prompt: Prompt, case_id: str) -> str:
-    try:
-        return _compiled(template).render(**variables)
-    except jinja2.UndefinedError as exc:
-        raise ConfigError(f"case '{case_id}': template variable missing: {exc.message}",
-                          file=prompt.source, field="vars") from None
-    except jinja2.exceptions.SecurityError as exc:
-        raise SecurityError(f"case '{case_id}': template tried an unsafe operation: {exc}",
-                            file=prompt.source) from None
-    except jinja2.TemplateError as exc:
-        raise ConfigError(f"case '{case_id}': template error: {exc}", file=prompt.source) from None
-
-
-@functools.lru_cache(maxsize=512)
-def _compiled(template: str) -> jinja2.Template:
-    """Compile each template text once (rendering a suite renders one template many times)."""
-    return _ENV.from_string(template)
+    return RenderedPrompt(messages=tuple(messages), text=f"{system}\n\n{user}" if system is not None else user)

@@ -14,14 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pydantic
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from harness.errors import ConfigError
+from harness.project.csvrows import CsvRow
+from harness.project.hub import PlaceholderRow, is_hub_path
 from harness.project.paths import ProjectFiles
-from harness.project.prompts import ParamsModel, Prompt, inline_prompt, prompt_from_doc
+from harness.project.prompts import ParamsModel, Prompt, check_template, inline_prompt, prompt_from_doc, render
+from harness.project.yamlfile import YamlDoc, load_yaml_text
 from harness.scoring.checks import CHECK_TYPES, CheckConfig
 from harness.types import Case
-from harness.project.yamlfile import YamlDoc, load_yaml_text
 
 
 class DefaultsModel(BaseModel):
@@ -40,6 +42,8 @@ class CaseModel(BaseModel):
     tags: list[str] = []
     paraphrases: list[dict[str, Any]] = []
     params: ParamsModel = ParamsModel()
+    group: str | int | None = None
+    threshold: float | None = Field(default=None, ge=0, le=1)  # weighted share of checks that must pass
 
 
 class CasesFromModel(BaseModel):
@@ -53,8 +57,12 @@ class CasesFromModel(BaseModel):
     reference: str | None = None
     tags: list[str] = []
     tags_field: str | None = None
+    group_field: str | None = None
     checks: list[dict[str, Any]] = []
     limit: int | None = None
+    subset: str | None = None  # hf:// datasets: the configuration name
+    split: str | None = None  # hf:// datasets: the split (default: test)
+    reference_template: str | None = None  # a Jinja template over the row, instead of `reference`
 
 
 class SuiteModel(BaseModel):
@@ -164,16 +172,20 @@ def _inline_case(doc: YamlDoc, m: CaseModel, i: int, defaults: DefaultsModel,
     own = [_check(doc, c, ("cases", i, "checks", j)) for j, c in enumerate(m.checks)]
     return Case(id=str(m.id), vars=dict(m.vars), reference=m.reference,
                 checks=tuple(default_checks + own), tags=tuple(dict.fromkeys(defaults.tags + m.tags)),
-                paraphrases=tuple(m.paraphrases), params=m.params.set_fields(), line=doc.line_of(("cases", i)))
+                paraphrases=tuple(m.paraphrases), params=m.params.set_fields(), threshold=m.threshold,
+                line=doc.line_of(("cases", i)), group=None if m.group is None else str(m.group))
 
 
 def _cases_from(doc: YamlDoc, files: ProjectFiles, source: CasesFromModel, loc: tuple[Any, ...],
                 defaults: DefaultsModel, default_checks: list[CheckConfig]) -> list[Case]:
-    rows = files.read_rows(source.path, source.format, doc, loc + ("path",), source.limit)
+    rows = _source_rows(doc, files, source, loc)
+    if source.reference_template is not None:
+        check_template(source.reference_template, doc.path, doc.line_of(loc + ("reference_template",)),
+                       "reference_template")
     mapping = source.vars if isinstance(source.vars, dict) else {v: v for v in source.vars}
     cases = []
     for n, row in enumerate(rows):
-        where = f"row {n + 1} of {source.path}"
+        where = f"line {row.line} of {source.path}" if isinstance(row, CsvRow) else f"row {n + 1} of {source.path}"
         missing = [col for col in list(mapping.values()) + [source.id, source.reference]
                    if col and col not in row]
         if missing:
@@ -186,6 +198,8 @@ def _cases_from(doc: YamlDoc, files: ProjectFiles, source: CasesFromModel, loc: 
                 raise
             raise ConfigError(f"{where}: {exc.bare_message}", file=exc.file, line=exc.line,
                               field=exc.field) from None
+        if source.id and (row[source.id] is None or str(row[source.id]).strip() == ""):
+            raise doc.error(f"{where} has an empty id (column '{source.id}')", loc + ("id",))
         tags = list(defaults.tags) + list(source.tags)
         if source.tags_field and row.get(source.tags_field):
             extra = row[source.tags_field]
@@ -193,10 +207,40 @@ def _cases_from(doc: YamlDoc, files: ProjectFiles, source: CasesFromModel, loc: 
         cases.append(Case(
             id=str(row[source.id]) if source.id else str(n),
             vars={name: row[col] for name, col in mapping.items()},
-            reference=None if source.reference is None or row[source.reference] is None else str(row[source.reference]),
+            reference=_reference(source, row, doc.path, str(n)),
             checks=tuple(default_checks + checks), tags=tuple(dict.fromkeys(tags)),
-            line=doc.line_of(loc)))
+            line=doc.line_of(loc), group=_row_group(row, source, doc, loc, where)))
     return cases
+
+
+def _row_group(row: dict[str, Any], source: CasesFromModel, doc: YamlDoc, loc: tuple[Any, ...],
+               where: str) -> str | None:
+    if source.group_field is None:
+        return None
+    if source.group_field not in row:
+        raise doc.error(f"{where} has no column '{source.group_field}'", loc + ("group_field",))
+    value = row[source.group_field]
+    return None if value is None or value == "" else str(value)
+
+
+def _source_rows(doc: YamlDoc, files: ProjectFiles, source: CasesFromModel,
+                 loc: tuple[Any, ...]) -> list[dict[str, Any]]:
+    if is_hub_path(source.path):
+        return files.read_hub_rows(source.path, source.subset, source.split, doc, loc + ("path",), source.limit)
+    if source.subset or source.split:
+        raise doc.error("`subset` and `split` apply to hf:// datasets only", loc + ("split",))
+    return files.read_rows(source.path, source.format, doc, loc + ("path",), source.limit)
+
+
+def _reference(source: CasesFromModel, row: dict[str, Any], path: str, case_id: str) -> str | None:
+    if source.reference_template is not None:
+        if isinstance(row, PlaceholderRow):
+            return ""
+        prompt = inline_prompt(source.reference_template, None, path, None)
+        return render(prompt, row, case_id).text
+    if source.reference is None or row[source.reference] is None:
+        return None
+    return str(row[source.reference])
 
 
 def _fill_check(raw: dict[str, Any], row: dict[str, Any], doc: YamlDoc, loc: tuple[Any, ...],
@@ -243,7 +287,8 @@ def case_fingerprint(case: Case) -> dict[str, Any]:
     """What defines a case's meaning (used for change detection and hashing)."""
     return {"id": case.id, "vars": case.vars, "reference": case.reference,
             "checks": [c.model_dump(mode="json") for c in case.checks],
-            "paraphrases": list(case.paraphrases), "params": case.params}
+            "paraphrases": list(case.paraphrases), "params": case.params,
+            **({"threshold": case.threshold} if case.threshold is not None else {})}
 
 
 __all__ = ["Suite", "case_fingerprint", "load_suite", "suite_from_doc"]

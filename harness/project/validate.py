@@ -8,25 +8,29 @@ fifty suites validates in well under two seconds.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from harness.errors import ConfigError, HarnessError
+from harness.project.csvrows import read_csv_rows
+from harness.project.hub import PlaceholderRow
 from harness.project.paths import CONFIG_NAME, DATA_FORMATS, ProjectFiles
-from harness.project.prompts import prompt_from_doc
-from harness.scoring.checks import CHECK_TYPES
-from harness.scoring.checks.custom import CUSTOM_SCORERS
+from harness.project.prompts import prompt_from_doc, render_many
 from harness.project.suites import Suite, load_suite
 from harness.project.yamlfile import YamlDoc, load_yaml_text
+from harness.scoring.checks import CHECK_TYPES
+from harness.scoring.checks.custom import CUSTOM_SCORERS
 
 Severity = Literal["error", "warning"]
 YAML_SUFFIXES = (".yaml", ".yml")
+
+
+RENDER_BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,8 @@ def validate_project(root: Path, paths: Sequence[str | Path] | None = None,
             problems += _validate_prompt(files, rel)
         else:
             found, suite = _validate_suite(files, rel)
-            problems += found
+            problems += found + files.hub_notes
+            files.hub_notes.clear()
             used_prompts.add((suite.prompt_path or "") if suite is not None else _prompt_of(files, rel))
             if suite is not None and suite.id in suite_ids:
                 problems.append(Problem(rel, f"suite id '{suite.id}' is also used by {suite_ids[suite.id]}",
@@ -168,7 +173,37 @@ def _validate_suite(files: ProjectFiles, rel: str) -> tuple[list[Problem], Suite
         return [Problem(rel, "file not found")], None
     except HarnessError as exc:
         return [Problem.from_error(exc, rel)], None
-    return _suite_warnings(suite), suite
+    if _uses_hub_rows(files, rel):   # placeholder rows have no real values to render
+        return _suite_warnings(suite), suite
+    return _render_problems(suite) + _suite_warnings(suite), suite
+
+
+def _uses_hub_rows(files: ProjectFiles, rel: str) -> bool:
+    notes = getattr(files, "hub_notes", [])
+    target = (files.root / rel).resolve()
+    return any((files.root / note.file).resolve() == target for note in notes)
+
+
+def _render_problems(suite: Suite) -> list[Problem]:
+    """Render every case and paraphrase under the render budget; each failure names its case."""
+    jobs = [({**case.vars, **variant}, case.id, case.line)
+            for case in suite.cases for variant in ({}, *case.paraphrases)]
+    found: list[Problem] = []
+    for start in range(0, len(jobs), RENDER_BATCH):
+        batch = jobs[start:start + RENDER_BATCH]
+        try:
+            render_many(suite.prompt, [(v, c) for v, c, _ in batch])
+        except HarnessError:  # find each failing job of the batch, one by one
+            for variables, case_id, line in batch:
+                try:
+                    render_many(suite.prompt, [(variables, case_id)])
+                except HarnessError as exc:
+                    found.append(Problem(suite.path, _bare(exc), line, "template"))
+    return _dedupe(found)
+
+
+def _bare(exc: HarnessError) -> str:
+    return exc.bare_message if isinstance(exc, ConfigError) else str(exc)
 
 
 def _prompt_of(files: ProjectFiles, rel: str) -> str:
@@ -220,8 +255,19 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return list(dict.fromkeys(problems))
 
 
+@dataclass
 class _PeekFiles(ProjectFiles):
-    """ProjectFiles that reads data files with the standard library instead of ``datasets``."""
+    """ProjectFiles that reads data files with the standard library instead of ``datasets``,
+    and hub datasets not at all (one placeholder row with every column; noted as a warning)."""
+
+    hub_notes: list[Problem] = field(default_factory=list)
+
+    def read_hub_rows(self, path: str, subset: str | None, split: str | None, doc: YamlDoc,
+                      loc: tuple[Any, ...], limit: int | None) -> list[dict[str, Any]]:
+        self.hub_notes.append(Problem(doc.path, f"rows of {path} are not checked (read at run time from"
+                                      " the local datasets cache)", doc.line_of(loc), "cases_from",
+                                      severity="warning"))
+        return [PlaceholderRow()]
 
     def read_rows(self, ref: str, fmt: str | None, doc: YamlDoc, loc: tuple[Any, ...],
                   limit: int | None) -> list[dict[str, Any]]:
@@ -247,8 +293,7 @@ def quick_rows(path: Path, fmt: str | None) -> list[dict[str, Any]] | None:
     if kind in ("json", "jsonl"):
         rows = _json_rows(path)
     elif kind == "csv":
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = [dict(r) for r in csv.DictReader(handle)]
+        return list(read_csv_rows(path, path.name))  # every row has every column, and its line
     elif kind == "parquet":
         import pyarrow.parquet as pq
 

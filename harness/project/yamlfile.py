@@ -18,7 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from harness.errors import ConfigError, SecurityError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_EXPANDED_NODES = 200_000
+MAX_ALIAS_EXPANSION = 500_000  # nodes that aliases may add beyond the nodes written in the file
 MAX_DEPTH = 100
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -47,10 +47,13 @@ class _StrictLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """SafeLoader that refuses duplicate keys and deep nesting."""
 
     _depth = 0
+    aliases = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
         # Pure-Python composer only (libyaml composes in C: see _check_depth).
         # Checked while composing: a deep document fails early, with a location, not a RecursionError.
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -137,20 +140,25 @@ def format_loc(loc: Path_) -> str:
     return out
 
 
-def _check_depth(text: str) -> None:
-    """Nesting depth from libyaml's event stream (iterative), before its recursive composer runs."""
+def _check_depth(text: str) -> int:
+    """Nesting depth from libyaml's event stream (iterative), before its recursive composer runs.
+
+    Returns the number of aliases in the document."""
     events = yaml.CSafeLoader(text)
-    depth = 0
+    depth = aliases = 0
     try:
         while events.check_event():
             event = events.get_event()
-            if isinstance(event, yaml.CollectionStartEvent):
+            if isinstance(event, yaml.AliasEvent):
+                aliases += 1
+            elif isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
                     raise _TooDeep(mark.line + 1 if mark else 0, mark.column + 1 if mark else 0)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
+        return aliases
     except yaml.MarkedYAMLError as exc:  # libyaml's own limit (1000) can trip first, while scanning ahead
         mark = exc.problem_mark
         if "nesting depth" in str(exc.problem or "") and mark is not None:
@@ -164,12 +172,12 @@ def load_yaml_text(text: str, path: str) -> YamlDoc:
     """Parse YAML text safely; ``path`` is only used in messages."""
     loader = _StrictLoader(text)
     try:
-        if _C_PARSER:
-            _check_depth(text)
+        aliases = _check_depth(text) if _C_PARSER else 0
         node = loader.get_single_node()
         if node is None:
             return YamlDoc(path, None)
-        _check_expansion(node, path)
+        if aliases or loader.aliases:  # only aliases expand: a large plain document is never refused
+            _check_expansion(node, path)
         data = loader.construct_document(node)
     except _TooDeep as deep:
         raise SecurityError(f"YAML nests deeper than {MAX_DEPTH} levels", file=path, line=deep.line,
@@ -221,7 +229,12 @@ def load_yaml(path: Path | str, display: str | None = None) -> YamlDoc:
 
 
 def _check_expansion(root: Node, path: str) -> None:
-    """Refuse documents whose aliases expand to too many nodes (billion laughs) or recurse."""
+    """Refuse documents whose aliases expand to too many nodes (billion laughs) or recurse.
+
+    Counts what aliases add: the expanded size minus the nodes written in the file, so a
+    large suite without aliases is never refused. Sizes are computed post-order, so at any
+    node ``total - len(sizes)`` is a lower bound of the whole document's expansion.
+    """
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()  # entered, not yet sized: on the current path from the root
     stack: list[tuple[Node, bool]] = [(root, False)]
@@ -241,11 +254,11 @@ def _check_expansion(root: Node, path: str) -> None:
             continue
         open_nodes.discard(id(node))
         total = 1 + sum(sizes.get(id(c), 1) for c in children)
-        if total > MAX_EXPANDED_NODES:
-            mark = node.start_mark
-            raise SecurityError("YAML aliases expand to too many nodes (alias bomb?)",
-                                file=path, line=mark.line + 1, column=mark.column + 1)
         sizes[id(node)] = total
+        if total - len(sizes) > MAX_ALIAS_EXPANSION:
+            mark = node.start_mark
+            raise SecurityError(f"YAML aliases expand to over {MAX_ALIAS_EXPANSION} nodes more than the file "
+                                "holds (alias bomb?)", file=path, line=mark.line + 1, column=mark.column + 1)
 
 
 def _children(node: Node) -> list[Node]:

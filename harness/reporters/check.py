@@ -10,7 +10,7 @@ from harness.reporters.markdown import MAX_BYTES, cell, comparison_markdown, pre
 
 TITLE = "harness check"
 MAX_ROWS = 50
-_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
+_ICON = {"pass": "✅", "warn": "⚠️", "inconclusive": "❔", "fail": "❌"}
 
 
 def check_markdown(report: ComparisonReport) -> str:
@@ -36,7 +36,7 @@ def _coverage(report: ComparisonReport) -> list[str]:
         plan = planned.get(suite.id)
         total = len(plan.run) + len(plan.unchanged) if plan is not None else len(suite.cases)
         if len(suite.cases) < total:
-            notes.append(f"> `{cell(suite.id)}`: pass rates cover only the {len(suite.cases)} compared "
+            notes.append(f"> <code>{cell(suite.id)}</code>: pass rates cover only the {len(suite.cases)} compared "
                          f"case(s) of {total}, not the whole suite.")
     return [*notes, ""] if notes else []
 
@@ -59,15 +59,16 @@ def _nothing_markdown(check: CheckSection) -> str:
         lines += [_changes_table(check), "No case changed its rendered input, checks or reference.", ""]
     else:
         lines.append("No suite, prompt or data file used by a suite changed.")
-    lines += [f"- prompt `{cell(prompt)}` changed but is used by no suite" for prompt in check.unused_prompts]
+    lines += [f"- prompt <code>{cell(prompt)}</code> changed but is used by no suite"
+              for prompt in check.unused_prompts]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def _base_line(check: CheckSection) -> str:
     base = check.base
     how = "" if base.how == "given" else f" ({cell(base.how)})"
-    model = f" · model `{cell(check.model)}`" if check.model else ""
-    return f"Base `{cell(base.ref)}`{how} at `{base.commit[:12]}`{model}"
+    model = f" · model <code>{cell(check.model)}</code>" if check.model else ""
+    return f"Base <code>{cell(base.ref)}</code>{how} at `{base.commit[:12]}`{model}"
 
 
 def _changes_table(check: CheckSection) -> str:
@@ -79,7 +80,7 @@ def _changes_table(check: CheckSection) -> str:
         why = "; ".join(s.reasons) or s.status
         if s.status != "changed":
             why = f"**{s.status}**: {why}"
-        lines.append(f"| `{cell(s.id)}` ({cell(where)}) | {cell(why)} | {len(s.run)} "
+        lines.append(f"| <code>{cell(s.id)}</code> ({cell(where)}) | {cell(why)} | {len(s.run)} "
                      f"| {len(s.unchanged)} | {len(s.removed)} |")
     if len(check.suites) > MAX_ROWS:
         lines.append(f"| … {len(check.suites) - MAX_ROWS} more | | | | |")
@@ -95,7 +96,7 @@ def _new_cases_markdown(runs: list[RunSuite]) -> str:
     failing = []
     for suite in runs:
         for case in suite.cases:
-            out.append(f"| `{cell(suite.id)}` | `{cell(case.id)}` | "
+            out.append(f"| <code>{cell(suite.id)}</code> | <code>{cell(case.id)}</code> | "
                        f"{'✅' if case.passed else '❌'} {case.pass_rate or 0:.0%} |")
             if not case.passed:
                 failing.append((suite, case))

@@ -10,9 +10,12 @@ from harness.errors import UsageError
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write via a temp file and rename, so a reader never sees half a report."""
+    """Write via a temp file and rename, so a reader never sees half a report.
+
+    The file gets the mode a plain ``open()`` would (0666 less the umask), and a raw NUL
+    (from a model output) becomes U+FFFD: no HTML, Markdown or XML reader accepts one."""
     try:
-        _write_atomically(path, text)
+        _write_atomically(path, text.replace("\0", "\ufffd"))
     except OSError as exc:  # a report path the user gave that cannot be written: exit 2, not a traceback
         raise UsageError(f"cannot write report {path}: {exc.strerror or exc}") from None
 
@@ -25,8 +28,22 @@ def _write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process umask, read without changing it (Linux), else by setting it back at once."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 

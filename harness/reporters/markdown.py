@@ -12,17 +12,33 @@ from harness.analysis.report import CaseReport, ComparisonReport, RunReport, Sui
 from harness.types import CaseStatus
 
 MAX_BYTES = 60_000
-_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
+_ICON = {"pass": "✅", "warn": "⚠️", "inconclusive": "❔", "fail": "❌"}
+
+
+_WJ = "\u2060"  # word joiner: invisible, and breaks @mentions and autolinks
+_MD_ENTITIES = {ord(c): f"&#{ord(c)};" for c in "&<>\\`*_[]!#|~"}
+_MD_ENTITIES[0] = "&#65533;"  # NUL: U+FFFD, as HTML parsers do
+_MD_BREAKS = (("@", "@" + _WJ), ("://", ":" + _WJ + "//"), ("www.", "www" + _WJ + "."))
 
 
 def cell(text: Any) -> str:
-    """Escape a value for a Markdown table cell (HTML and pipes)."""
-    return html.escape(" ".join(str(text).split())).replace("|", "&#124;").replace("`", "&#96;")
+    """Any value as inert Markdown text: for a table cell, a heading, a list item or inside HTML.
+
+    One line; HTML, emphasis, links and images (``![t](url)``), code and table syntax become
+    character references, and @mentions and bare URLs are broken by a word joiner. Use it for
+    every id, name and message a report shows (model output goes through ``pre``)."""
+    text = " ".join(str(text).split()).translate(_MD_ENTITIES)
+    for plain, broken in _MD_BREAKS:
+        text = text.replace(plain, broken)
+    return text
 
 
 def pre(text: str, limit: int = 1500) -> str:
     body = text if len(text) <= limit else text[:limit] + "\n…"
-    return f"<pre>{html.escape(body)}</pre>"
+    body = html.escape(body).replace("\0", "&#65533;")
+    for plain, broken in _MD_BREAKS:
+        body = body.replace(plain, broken)
+    return f"<pre>{body}</pre>"
 
 
 def _pct(value: float | None) -> str:
@@ -53,7 +69,7 @@ def _suite_summary(suite: SuiteReport) -> str:
     counts = Counter(case.status for case in suite.cases)
     mcnemar = float("nan") if stats.mcnemar_p is None else stats.mcnemar_p
     verdict = suite.verdict or ""
-    lines = [f"### {_ICON.get(verdict, '')} `{cell(suite.id)}`: {verdict}", "",
+    lines = [f"### {_ICON.get(verdict, '')} <code>{cell(suite.id)}</code>: {verdict}", "",
              "| | baseline | candidate |", "|---|---|---|",
              f"| model | {cell(base.model)} | {cell(cand.model)} |",
              f"| prompt | {cell(base.prompt_version)} | {cell(cand.prompt_version)} |",
@@ -72,7 +88,7 @@ def _suite_regressions(suite: SuiteReport) -> str:
     regressions = [c for c in suite.cases if c.status is CaseStatus.REGRESSION]
     if not regressions:
         return ""
-    out = [f"\n#### Regressions in `{cell(suite.id)}` ({len(regressions)})\n"]
+    out = [f"\n#### Regressions in <code>{cell(suite.id)}</code> ({len(regressions)})\n"]
     for case in regressions:
         tags = f" [{cell(', '.join(case.tags))}]" if case.tags else ""
         out.append(f"<details><summary><code>{cell(case.id)}</code>{tags}: "
@@ -104,7 +120,7 @@ def run_markdown(report: RunReport) -> str:
     lines = ["## harness run", ""]
     for suite in report.suites:
         failing = [c for c in suite.cases if not c.passed]
-        lines += [f"### `{cell(suite.id)}` on {cell(suite.model)}: {_pct(suite.pass_rate)}", "",
+        lines += [f"### <code>{cell(suite.id)}</code> on {cell(suite.model)}: {_pct(suite.pass_rate)}", "",
                   "| check | pass rate |", "|---|---|"]
         lines += [f"| {cell(n)} | {_pct(r)} |" for n, r in sorted(suite.check_pass_rates.items())]
         lines.append("")

@@ -21,7 +21,7 @@ from harness.reporters.run_report import check_pass_rates
 from harness.types import CaseStatus, RunResult
 
 NARROW_BELOW = 100
-_VERDICT_STYLE = {"pass": "green", "warn": "yellow", "fail": "red"}
+_VERDICT_STYLE = {"pass": "green", "warn": "yellow", "inconclusive": "magenta", "fail": "red"}
 _STATUS_MARK = {CaseStatus.REGRESSION: "[red]✗[/red]", CaseStatus.IMPROVEMENT: "[green]↑[/green]",
                 CaseStatus.STABLE_PASS: "[green]✓[/green]", CaseStatus.STABLE_FAIL: "[red]·[/red]",
                 CaseStatus.FLAKY: "[yellow]~[/yellow]"}
@@ -131,7 +131,8 @@ def print_comparison(report: ComparisonReport, console: Console | None = None, w
     style = _VERDICT_STYLE.get(report.verdict, "red")
     console.print(f"\n[bold {style}]verdict: {report.verdict.upper()}[/bold {style}]")
     for reason in report.reasons:
-        colour = "yellow" if reason.startswith("[warn]") else ("red" if reason.startswith("[fail]") else "")
+        level = reason[1:reason.index("]")] if reason.startswith("[") and "]" in reason else ""
+        colour = _VERDICT_STYLE.get(level, "")
         text = f"[{colour}]{escape(reason)}[/{colour}]" if colour else escape(reason)
         console.print(f"  • {text}", soft_wrap=True)
 

@@ -4,12 +4,13 @@ Started by ``harness.scoring.sandbox`` as ``python -I -S sandbox_child.py CONFIG
 session, with stdin on /dev/null, stdout/stderr on size-limited files and a result file
 on fd 3. It uses the standard library only (``harness`` is not importable here).
 
-Set-up, in order (each step that the OS refuses is noted, never silently skipped):
-join the pids cgroup; new network namespace (loopback down); as root, a new mount
-namespace where ``/tmp``, ``/var/tmp`` and ``/dev/shm`` are the work directory and
-unreadable ancestors of the Python installation are replaced by bare directories
-(so that ``/root`` and the like are hidden); resource limits; as root, drop to the
-given unprivileged uid/gid with no supplementary groups; no-new-privileges.
+Set-up, in order (see ``sandbox_walls``; as root each wall is required, so a missing
+one is a set-up error naming it): join the pids cgroup; new network and IPC namespaces;
+as root, a private mount namespace where everything is read-only except fresh small
+tmpfs at ``/tmp`` (holding the program), ``/var/tmp``, ``/dev/shm`` and ``/run/lock``, the
+project is an empty folder and unreadable parents of Python are bare; resource limits;
+as root, drop to the given unprivileged uid/gid with no supplementary groups;
+no-new-privileges; a seccomp filter refusing UNIX-domain sockets.
 
 Two processes: this one, the supervisor (keeps its uid; a child subreaper), forks the
 program's process, which drops privileges and runs the program. When the program
@@ -19,7 +20,9 @@ left to an init that might not reap it.
 Protocol on fd 3, one JSON object a line: ``{"ready": ..., "isolation": [...]}`` once
 the program's set-up is done, ``{"verdict": ..., "details": ...}`` when its tests
 finished, ``{"ended": true, "exit"|"signal": ..., "cpu": ...}`` from the supervisor.
-A missing ready line means the sandbox itself failed.
+A missing ready line means the sandbox itself failed. The program process does not
+hold fd 3: it sends its two records on a pipe, each prefixed by a per-run nonce, and
+the supervisor copies the first genuine one of each kind to fd 3.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import json
 import linecache
 import os
 import resource
+import select
 import sys
 import traceback
 from typing import Any
@@ -38,31 +42,22 @@ from typing import Any
 RESULT_FD = 3
 SETUP_FAILED = 121
 PROGRAM = "solution.py"
+RELAY_BYTES = 1 << 16
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWNET = 0x40000000
-CLONE_NEWUSER = 0x10000000
-MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC = 2, 4, 32, 4096, 8192, 16384
-MS_PRIVATE = 1 << 18
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 38, 36
 SIGKILL = 9
 
 _libc = ctypes.CDLL(None, use_errno=True)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sandbox_walls  # a sibling file; ``harness`` is not importable here
+
+sys.path.pop(0)
 
 
 def _check(ret: int, what: str) -> None:
     if ret != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"{what}: {os.strerror(err)}")
-
-
-def _unshare(flags: int, what: str) -> None:
-    _check(_libc.unshare(ctypes.c_int(flags)), f"unshare({what})")
-
-
-def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    enc = [None if s is None else s.encode() for s in (source, target, fstype, data)]
-    _check(_libc.mount(enc[0], enc[1], enc[2], ctypes.c_ulong(flags), enc[3]), f"mount {target}")
 
 
 def _write(record: dict[str, Any]) -> None:
@@ -86,76 +81,22 @@ def join_cgroup(cfg: dict[str, Any], notes: list[str]) -> None:
 
 
 def isolate_network(notes: list[str]) -> None:
+    """A new network namespace (as a user: with a user and an IPC namespace where allowed)."""
+    walls = sandbox_walls
     try:
-        _unshare(CLONE_NEWNET, "net")
+        walls.unshare(walls.CLONE_NEWNET, "net")
         notes.append("netns")
         return
     except OSError as exc:
         first = exc
     if os.geteuid() != 0:
         try:
-            _unshare(CLONE_NEWUSER | CLONE_NEWNET, "user+net")
-            notes.append("netns")
+            walls.unshare(walls.CLONE_NEWUSER | walls.CLONE_NEWNET | walls.CLONE_NEWIPC, "user+net+ipc")
+            notes.extend(["netns", "ipcns"])
             return
         except OSError as exc:
             first = exc
     notes.append(f"network-not-isolated ({first.strerror})")
-
-
-def _python_roots() -> list[str]:
-    roots = {sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix,
-             os.path.dirname(os.path.realpath(sys.executable))}
-    roots.update(p for p in sys.path if p and os.path.isabs(p) and os.path.isdir(p))
-    return sorted(roots)
-
-
-def _hidden_ancestors(path: str) -> list[tuple[str, str]]:
-    """(dir, child) pairs on the way to ``path`` where ``dir`` is not world-searchable."""
-    pairs = []
-    parts = os.path.realpath(path).strip("/").split("/")
-    for i in range(len(parts) - 1):
-        parent = "/" + "/".join(parts[:i])
-        if not os.stat(parent).st_mode & 0o001:
-            pairs.append((parent.rstrip("/") or "/", parts[i]))
-    return pairs
-
-
-def _uncover(parent: str, children: set[str], stage: str) -> None:
-    """Replace ``parent`` by an empty tmpfs that only holds ``children`` (bind mounts)."""
-    staged = []
-    for n, child in enumerate(sorted(children)):
-        spot = os.path.join(stage, str(n))
-        os.mkdir(spot, 0o700)
-        _mount(os.path.join(parent, child), spot, None, MS_BIND | MS_REC)
-        staged.append((child, spot))
-    _mount("tmpfs", parent, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k")
-    for child, spot in staged:
-        os.mkdir(os.path.join(parent, child), 0o755)
-        _mount(spot, os.path.join(parent, child), None, MS_MOVE)
-
-
-def isolate_files(cfg: dict[str, Any], notes: list[str]) -> str:
-    """As root: a private mount namespace. Returns the work directory as the program sees it."""
-    workdir = cfg["workdir"]
-    if os.geteuid() != 0:
-        return workdir
-    try:
-        _unshare(CLONE_NEWNS, "mount")
-        _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    except OSError as exc:
-        notes.append(f"no-mountns ({exc.strerror})")
-        return workdir
-    needed: dict[str, set[str]] = {}
-    for root in _python_roots():
-        for parent, child in _hidden_ancestors(root):
-            needed.setdefault(parent, set()).add(child)
-    for parent in sorted(needed, key=len, reverse=True):
-        _uncover(parent, needed[parent], cfg["stage"])
-    for spot in ("/var/tmp", "/dev/shm", "/tmp"):  # /tmp last: it covers workdir
-        if os.path.isdir(spot):
-            _mount(workdir, spot, None, MS_BIND)
-    notes.append("mountns")
-    return "/tmp"
 
 
 def set_limits(cfg: dict[str, Any]) -> None:
@@ -199,7 +140,8 @@ def setup_supervisor(cfg: dict[str, Any]) -> tuple[list[str], str]:
     os.closerange(RESULT_FD + 1, 65536)
     join_cgroup(cfg, notes)
     isolate_network(notes)
-    inside = isolate_files(cfg, notes)
+    sandbox_walls.isolate_ipc(notes)
+    inside = sandbox_walls.isolate_files(cfg, notes)
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     _libc.prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)
     return notes, inside
@@ -259,19 +201,66 @@ def run_program() -> dict[str, Any]:
     return {"verdict": "pass", "details": "all tests passed"}
 
 
-def program_main(cfg: dict[str, Any], notes: list[str], inside: str) -> None:
-    """The forked program process: never returns."""
+def program_main(cfg: dict[str, Any], notes: list[str], inside: str, channel: tuple[int, bytes]) -> None:
+    """The forked program process: never returns. It reports on ``channel`` only, never on fd 3."""
     try:
         setup_program(cfg, notes, inside)
+        sandbox_walls.forbid_unix_sockets(notes)
     except BaseException as exc:
         _fail_setup(exc)
-    _write({"ready": True, "isolation": notes})
+    os.close(RESULT_FD)
+    report = _reporter(*channel)
+    del channel
+    report({"ready": True, "isolation": notes})
     result = run_program()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(BaseException):  # e.g. the file size limit on stdout
             stream.flush()
-    _write(result)
+    report(result)
     os._exit(0)
+
+
+def _reporter(fd: int, nonce: bytes):  # type: ignore[no-untyped-def]
+    """A writer bound now, so that a program patching ``json``/``os`` later cannot change it."""
+    dumps, write = json.dumps, os.write
+
+    def report(record: dict[str, Any]) -> None:
+        write(fd, nonce + dumps(record).encode() + b"\n")
+
+    return report
+
+
+def relay(pid: int, read_fd: int, nonce: bytes) -> None:
+    """Copy the program's ready and verdict records (lines bearing the nonce) to fd 3 until it ends."""
+    os.set_blocking(read_fd, False)
+    pidfd = os.pidfd_open(pid)
+    buffer, kinds, ended = b"", set(), False
+    while not ended:
+        ready, _, _ = select.select([read_fd, pidfd], [], [])
+        ended = pidfd in ready
+        with contextlib.suppress(BlockingIOError):
+            while len(buffer) < RELAY_BYTES and (chunk := os.read(read_fd, RELAY_BYTES)):
+                buffer += chunk
+        *lines, buffer = buffer.split(b"\n")
+        for line in lines:
+            record = _genuine(line, nonce)
+            kind = record and ("ready" if "ready" in record else "verdict" if "verdict" in record else None)
+            if kind and kind not in kinds:
+                kinds.add(kind)
+                _write(record)
+        buffer = buffer[-RELAY_BYTES:]
+    os.close(pidfd)
+    os.close(read_fd)
+
+
+def _genuine(line: bytes, nonce: bytes) -> dict[str, Any] | None:
+    if not line.startswith(nonce):
+        return None
+    try:
+        record = json.loads(line[len(nonce):])
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def _fail_setup(exc: BaseException) -> None:
@@ -341,11 +330,16 @@ def main() -> None:
     cfg = json.loads(sys.argv[1])
     try:
         notes, inside = setup_supervisor(cfg)
+        read_fd, write_fd = os.pipe2(os.O_CLOEXEC)
+        nonce = os.urandom(16).hex().encode()
         pid = os.fork()
     except BaseException as exc:
         _fail_setup(exc)
     if pid == 0:
-        program_main(cfg, notes, inside)
+        os.close(read_fd)
+        program_main(cfg, notes, inside, (write_fd, nonce))
+    os.close(write_fd)
+    relay(pid, read_fd, nonce)
     supervise(cfg, pid)
     os._exit(0)
 

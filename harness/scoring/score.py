@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from harness.scoring.checks import CHECK_TYPES, CheckConfig, ScoreItem
+from harness.scoring.checks.extract import score_with_options
 from harness.types import Case, CaseResult, Generation, GenerationRequest, SampleResult, Score
 
 log = logging.getLogger(__name__)
@@ -28,10 +29,11 @@ def score_generations(cases: Sequence[Case], requests: Sequence[GenerationReques
     samples: dict[tuple[str, str], list[SampleResult]] = defaultdict(list)
     for i, (request, gen) in enumerate(zip(requests, generations)):
         own = tuple(scores.get(i, ()))
-        passed = gen.error is None and all(s.passed for s in own)
+        passed = gen.error is None and case_passes(own, by_id[request.case_id].threshold)
         samples[(request.case_id, request.variant)].append(SampleResult(
             sample=request.sample, output=gen.output, scores=own, passed=passed, error=gen.error,
             new_tokens=gen.new_tokens, latency_s=gen.latency_s, cached=gen.cached, variant=request.variant))
+    sampled = {r.case_id for r in requests if not r.params.greedy}
     results = []
     for case in cases:
         main = tuple(sorted(samples.get((case.id, "main"), []), key=lambda s: s.sample))
@@ -39,8 +41,18 @@ def score_generations(cases: Sequence[Case], requests: Sequence[GenerationReques
             tuple(sorted(samples[(case.id, f"paraphrase-{j + 1}")], key=lambda s: s.sample))
             for j in range(len(case.paraphrases)) if (case.id, f"paraphrase-{j + 1}") in samples)
         results.append(CaseResult(case_id=case.id, samples=main, tags=case.tags, reference=case.reference,
-                                  paraphrases=paraphrases))
+                                  paraphrases=paraphrases, sampled=case.id in sampled, group=case.group))
     return results
+
+
+def case_passes(scores: Sequence[Score], threshold: float | None) -> bool:
+    """Every check passes; with a case ``threshold``, the weighted share of passing checks reaches it."""
+    if threshold is None:
+        return all(s.passed for s in scores)
+    total = sum(s.weight for s in scores)
+    if total <= 0:
+        return all(s.passed for s in scores)
+    return sum(s.weight for s in scores if s.passed) / total >= threshold
 
 
 def _config_key(config: CheckConfig) -> str:
@@ -88,7 +100,7 @@ def _concurrent(config: CheckConfig) -> bool:
 def _run_scorer(config: CheckConfig, items: list[ScoreItem]) -> list[Score]:
     try:
         scorer = CHECK_TYPES.get(config.type)(config)
-        scores = scorer.score(items)
+        scores = score_with_options(config, items, scorer.score)
         if len(scores) != len(items):
             raise RuntimeError(f"scorer returned {len(scores)} scores for {len(items)} outputs")
         return scores

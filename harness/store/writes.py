@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from harness.analysis.report import ComparisonReport, SuiteReport
 from harness.errors import UsageError
+from harness.generation.sanitize import clean_text
 from harness.store import schema
 from harness.types import CaseResult, RunInfo, SampleResult
 
@@ -39,7 +40,7 @@ def case_rows(run_id: str, case: CaseResult) -> dict[str, Any]:
 def result_rows(run_id: str, case: CaseResult) -> list[dict[str, Any]]:
     """One ``results`` row per sample, paraphrase samples included (told apart by ``variant``)."""
     return [{"run_id": run_id, "case_id": case.case_id, "variant": s.variant, "sample": s.sample,
-             "output": s.output, "passed": bool(s.passed),
+             "output": clean_text(s.output), "passed": bool(s.passed),
              "scores": clean_json([score.as_dict() for score in s.scores]), "error": s.error,
              "latency_s": float(s.latency_s), "new_tokens": s.new_tokens, "cached": bool(s.cached)}
             for s in _all_samples(case)]
@@ -65,6 +66,8 @@ def clean_json(value: Any) -> Any:
     """A JSON-safe copy: NaN and infinities become ``None`` (PostgreSQL's json rejects them)."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        return clean_text(value)
     if isinstance(value, Mapping):
         return {str(k): clean_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

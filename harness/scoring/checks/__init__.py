@@ -1,6 +1,15 @@
 """Check types. Importing this package registers the built-in ones."""
 
-from harness.scoring.checks import code, custom, instructions, overlap, similarity, structured, text  # noqa: F401
+from harness.scoring.checks import (  # noqa: F401
+    code,
+    custom,
+    distance,
+    instructions,
+    overlap,
+    similarity,
+    structured,
+    text,
+)
 from harness.scoring.checks.base import CHECK_TYPES, CheckConfig, ScoreItem, Scorer, check_type
 from harness.scoring.checks.custom import scorer
 

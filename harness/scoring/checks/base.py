@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from harness.registry import Registry
+from harness.scoring.checks.extract import ExtractSpec
 from harness.types import Case, Score
 
 
@@ -24,6 +25,8 @@ class CheckConfig(BaseModel):
     type: str
     name: str | None = None
     weight: float = 1.0
+    extract: ExtractSpec | None = None  # look only at a part of the output (see extract.py)
+    negate: bool = False  # pass when the check would fail
 
     @property
     def display_name(self) -> str:

@@ -19,9 +19,10 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from harness.analysis.stats import pass_at_k  # the one estimator, re-exported for pass@k over code cases
 from harness.errors import CodeExecutionNotAllowed
@@ -34,6 +35,31 @@ PYTHON_TAGS = {"python", "py", "python3", ""}
 
 _slots_lock = threading.Lock()
 _slots = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
+class SandboxBounds:
+    """The most a suite may ask of the sandbox; raised only from the command line."""
+
+    max_timeout: float = 60.0
+    max_memory_mb: int = 4096
+
+    @property
+    def max_wall_timeout(self) -> float:
+        return 2 * self.max_timeout + 5
+
+
+_bounds = SandboxBounds()
+
+
+def set_sandbox_bounds(bounds: SandboxBounds) -> None:
+    """Set by ``--sandbox-max-timeout``/``--sandbox-max-memory-mb`` before suites are loaded."""
+    global _bounds
+    _bounds = bounds
+
+
+def sandbox_bounds() -> SandboxBounds:
+    return _bounds
 
 
 def set_code_workers(workers: int) -> None:
@@ -50,6 +76,29 @@ class CodeTestsConfig(CheckConfig):
     timeout: float = Field(5.0, gt=0, description="CPU seconds")
     memory_mb: int = Field(1024, ge=64)
     wall_timeout: float | None = Field(None, gt=0, description="wall-clock backstop, seconds")
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout_bounded(cls, value: float) -> float:
+        if value > _bounds.max_timeout:
+            raise ValueError(f"timeout {value:g} s is above the bound of {_bounds.max_timeout:g} s; "
+                             "raise it with --sandbox-max-timeout on the command line")
+        return value
+
+    @field_validator("memory_mb")
+    @classmethod
+    def _memory_bounded(cls, value: int) -> int:
+        if value > _bounds.max_memory_mb:
+            raise ValueError(f"memory_mb {value} is above the bound of {_bounds.max_memory_mb} MB; "
+                             "raise it with --sandbox-max-memory-mb on the command line")
+        return value
+
+    @model_validator(mode="after")
+    def _wall_bounded(self) -> CodeTestsConfig:
+        if self.wall_timeout is not None and self.wall_timeout > _bounds.max_wall_timeout:
+            raise ValueError(f"wall_timeout {self.wall_timeout:g} s is above the bound of "
+                             f"{_bounds.max_wall_timeout:g} s (2 x --sandbox-max-timeout + 5)")
+        return self
 
     @property
     def limits(self) -> Limits:

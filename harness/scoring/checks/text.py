@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 
 from pydantic import field_validator
 
@@ -22,14 +23,52 @@ class ValuesConfig(CheckConfig):
         return [self.value] if isinstance(self.value, str) else list(self.value)
 
 
+class EqualsConfig(CheckConfig):
+    """``value`` (default: the case's reference) and lm-eval's exact-match normalisation."""
+
+    value: str | None = None
+    ignore_case: bool = False
+    ignore_punctuation: bool = False
+    regexes_to_ignore: list[str] = []
+    strip: bool = True  # strip surrounding whitespace from both sides (lm-eval's exact_match does not)
+
+    @field_validator("regexes_to_ignore")
+    @classmethod
+    def _all_compile(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+        return value
+
+    def normalize(self, text: str) -> str:
+        """As lm-eval's exact_match: drop each regex's matches, then fold case, then drop
+        punctuation (``string.punctuation``); finally strip surrounding whitespace (``strip``)."""
+        for pattern in self.regexes_to_ignore:
+            text = re.sub(pattern, "", text)
+        if self.ignore_case:
+            text = text.lower()
+        if self.ignore_punctuation:
+            text = text.translate(_NO_PUNCTUATION)
+        return text.strip() if self.strip else text
+
+
+_NO_PUNCTUATION = str.maketrans("", "", string.punctuation)
+
+
 @check_type("equals")
 class Equals(Scorer):
-    Config = ValueConfig
+    Config = EqualsConfig
+    uses_reference = True
 
     def score_one(self, item: ScoreItem) -> Score:
-        want = self.config.value  # type: ignore[attr-defined]
-        got = item.output.strip()
-        ok = got == want.strip()
+        cfg: EqualsConfig = self.config  # type: ignore[assignment]
+        want = cfg.value if cfg.value is not None else item.case.reference
+        if want is None:
+            return self.make(False, "no value or reference to compare with", error=True)
+        got = cfg.normalize(item.output)
+        ok = got == cfg.normalize(want)
         return self.make(ok, "output equals expected" if ok else f"expected {want!r}, got {short(got)!r}")
 
 

@@ -1,0 +1,132 @@
+"""The client side of the render worker (``template_env.py``): one worker process, restarted as needed.
+
+``render_texts(jobs)`` renders a batch of ``(texts, variables)`` jobs and returns one
+``TemplateOutcome`` per job. A worker that dies or passes the wall-clock backstop (stuck
+inside one C call; the worker flushes its replies at least every 0.2 s) is killed and
+restarted; the job it was on gets ``budget``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import select
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import markupsafe
+
+from harness.errors import InfrastructureError
+from harness.project.template_env import RENDER_CPU_SECONDS, RENDER_MEMORY_MB
+
+WORKER = str(Path(__file__).with_name("template_env.py"))
+BACKSTOP_S = 4 * RENDER_CPU_SECONDS + 3
+
+
+@dataclass(frozen=True)
+class TemplateOutcome:
+    """``kind`` is ok, undefined, security, budget or error; ``texts`` when ok, else ``message``."""
+
+    kind: str
+    texts: tuple[str, ...] = ()
+    message: str = ""
+
+
+class _Worker:
+    def __init__(self) -> None:
+        paths = sorted({str(Path(m.__file__).parent.parent) for m in (jinja2, markupsafe) if m.__file__})
+        self.proc = subprocess.Popen([sys.executable, "-I", WORKER, *paths], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True)
+        self.buffer = b""
+        self.pos = 0
+        if self.receive() != "ready":
+            self.close()
+            assert self.proc.stderr is not None
+            tail = self.proc.stderr.read()[-500:].decode("utf-8", "replace").strip()
+            raise InfrastructureError(f"the template renderer could not start: {tail or 'no message'}")
+
+    def send(self, jobs: Sequence[tuple[list[str], dict[str, Any]]]) -> None:
+        body = pickle.dumps(list(jobs))
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(struct.pack(">I", len(body)) + body)
+        self.proc.stdin.flush()
+
+    def receive(self) -> Any:
+        """The next reply, or None when the worker died or passed the backstop."""
+        assert self.proc.stdout is not None
+        fd, end = self.proc.stdout.fileno(), time.monotonic() + BACKSTOP_S
+        while True:
+            if len(self.buffer) - self.pos >= 4:
+                size = struct.unpack_from(">I", self.buffer, self.pos)[0]
+                start = self.pos + 4
+                if len(self.buffer) >= start + size:
+                    self.pos = start + size
+                    return json.loads(self.buffer[start:start + size])
+            left = end - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return None
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return None
+            self.buffer = self.buffer[self.pos:] + chunk  # bytes: the read part is dropped here only
+            self.pos = 0
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+_lock = threading.Lock()
+_worker: _Worker | None = None
+
+
+def render_texts(jobs: Sequence[tuple[list[str], dict[str, Any]]]) -> list[TemplateOutcome]:
+    """Render every job in the worker, in order; thread-safe.
+
+    Jobs go in one batch; after a worker stops (memory, the backstop) the rest go one by one,
+    so the job that stopped it is the one that gets the ``budget`` outcome."""
+    global _worker
+    outcomes: list[TemplateOutcome] = []
+    single = False
+    with _lock:
+        while len(outcomes) < len(jobs):
+            if _worker is None:
+                _worker = _Worker()
+            batch = jobs[len(outcomes):len(outcomes) + 1] if single else jobs[len(outcomes):]
+            try:
+                _worker.send(batch)
+            except OSError:  # a worker that died earlier: start another
+                _worker.close()
+                _worker = None
+                continue
+            reply = None
+            for _ in batch:
+                reply = _worker.receive()
+                if reply is None:
+                    break
+                outcomes.append(_outcome(reply))
+            if reply is None:
+                _worker.close()
+                _worker = None
+                if single:
+                    outcomes.append(TemplateOutcome("budget", message=(
+                        f"the renderer stopped (over {RENDER_MEMORY_MB} MB of memory or "
+                        f"{BACKSTOP_S:g} s of time)")))
+                single = True
+    return outcomes
+
+
+def _outcome(reply: list[Any]) -> TemplateOutcome:
+    kind, value = reply
+    if kind == "ok":
+        return TemplateOutcome("ok", texts=tuple(value))
+    return TemplateOutcome(kind, message=str(value))
