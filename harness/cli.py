@@ -42,12 +42,6 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
-def _main(_version_flag: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                             help="Print the version and exit.")) -> None:
-    """Tells whether it is safe to roll out a new LLM version or a changed prompt."""
-
-
 def _selection(filters: list[str] | None, limit: int | None):
     from harness.commands.shared import CaseSelection
 
@@ -60,6 +54,8 @@ def _global(
         None, "--sandbox-max-timeout", min=0.1, help="Highest code-tests `timeout` a suite may set (default 60 s)."),
     sandbox_max_memory_mb: int | None = typer.Option(
         None, "--sandbox-max-memory-mb", min=64, help="Highest code-tests `memory_mb` a suite may set (default 4096)."),
+    _version_flag: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit."),
 ) -> None:
     """Tells whether it is safe to roll out a new LLM version or a changed prompt."""
     if sandbox_max_timeout is not None or sandbox_max_memory_mb is not None:
