@@ -123,7 +123,8 @@ def compare(
     from harness.commands.compare import CompareOptions, compare_command
 
     raise typer.Exit(compare_command(
-        suites, CompareOptions(baseline=baseline or model, candidate=candidate or model, baseline_prompt=baseline_prompt,
+        suites, CompareOptions(baseline=baseline or model, candidate=candidate or model,
+                               baseline_prompt=baseline_prompt,
                                samples=samples, seed=seed, policy_file=policy, alpha=alpha,
                                use_cache=not no_cache, allow_code=allow_code, executor=executor, db=db,
                                store=not no_store, selection=_selection(filters, limit), full=full),
@@ -241,7 +242,8 @@ def report(
 def history(
     suite: str | None = typer.Option(None, "--suite", help="Only this suite id."),
     model: str | None = typer.Option(None, "--model", "-m", help="Only runs and comparisons of this model spec."),
-    verdict: str | None = typer.Option(None, "--verdict", help="Only comparisons with this verdict (pass, warn, fail, ...)."),
+    verdict: str | None = typer.Option(None, "--verdict",
+                                       help="Only comparisons with this verdict (pass, warn, fail, ...)."),
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="At most this many entries."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of lines."),
     db: str | None = typer.Option(None, "--db", help="History database URL."),

@@ -67,6 +67,6 @@ def test_piped_progress_names_phases_and_sides(capitals_project: Path,
 
 
 @pytest.fixture()
-def capitals_project(capitals, monkeypatch: pytest.MonkeyPatch) -> Path:  # noqa: ANN001
+def capitals_project(capitals, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(capitals.root)
     return capitals.root

@@ -23,7 +23,6 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from harness_project import subprocess_env
 
 TUTORIAL = Path(__file__).resolve().parent.parent / "docs" / "tutorial.md"
@@ -43,7 +42,7 @@ class Block:
 def tutorial_blocks() -> list[Block]:
     text = TUTORIAL.read_text()
     blocks = []
-    for match in re.finditer(r"```(\w*)\n(.*?)```", text, flags=re.S):
+    for match in re.finditer(r"```(\w*)\n(.*?)```", text, flags=re.DOTALL):
         before = text[: match.start()].rstrip().split("\n\n")[-1]
         blocks.append(Block(match.group(1), match.group(2), before))
     return blocks

@@ -10,7 +10,7 @@ relevant changed no model is resolved or loaded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,7 +56,7 @@ class CheckOptions:
     progress: bool = True
     db: str | None = None
     store: bool = True
-    selection: CaseSelection = CaseSelection()
+    selection: CaseSelection = field(default_factory=CaseSelection)
     full: bool = False
 
 

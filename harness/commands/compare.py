@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,7 +40,7 @@ class CompareOptions:
     executor: str | None = None
     db: str | None = None
     store: bool = True
-    selection: CaseSelection = CaseSelection()
+    selection: CaseSelection = field(default_factory=CaseSelection)
     full: bool = False
 
 

