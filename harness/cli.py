@@ -277,7 +277,7 @@ def models_list() -> None:
 
 @models_app.command("prepare")
 def models_prepare() -> None:
-    """Convert the bundled SmolLM2 GGUF to a safetensors checkpoint under .harness/ (once)."""
+    """Convert the bundled SmolLM2 GGUF to a safetensors checkpoint in the machine-wide model cache (once)."""
     from harness.generation.backends.bundled import prepare_bundled_model
 
     typer.echo(f"bundled model ready at {prepare_bundled_model(_project().harness_dir)}")
