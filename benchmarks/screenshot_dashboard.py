@@ -15,8 +15,8 @@ from pathlib import Path
 import uvicorn
 from playwright.sync_api import sync_playwright
 
-from harness.project.config import load_project_config
 from harness.dashboard import create_app
+from harness.project.config import load_project_config
 from harness.store import Store
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

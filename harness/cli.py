@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -72,11 +73,23 @@ def _project():
     return load_project_config()
 
 
+ParamOpt = typer.Option(None, "--param", "-p", metavar="KEY=VALUE",
+                        help="Generation parameter for every case (repeatable), e.g. temperature=0.8; "
+                             "beats every file.")
+
+
+def _params(pairs: list[str] | None) -> dict[str, Any]:
+    from harness.project.overrides import parse_param_overrides
+
+    return parse_param_overrides(pairs or [])
+
+
 @app.command()
 def run(
     suites: list[Path] | None = OptionalSuitesArg,
     model: str | None = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
     samples: int | None = typer.Option(None, "--samples", "-k", min=1, help="Generations per case."),
+    param: list[str] | None = ParamOpt,
     seed: int | None = typer.Option(None, help="Run seed (per-case seeds derive from it)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
     allow_code: bool = typer.Option(False, "--allow-code", help="Allow code-tests checks to execute model output."),
@@ -91,7 +104,7 @@ def run(
     from harness.commands.run import RunOptionsCli, run_command
 
     raise typer.Exit(run_command(
-        suites, RunOptionsCli(model=model, samples=samples, seed=seed, use_cache=not no_cache,
+        suites, RunOptionsCli(model=model, samples=samples, params=_params(param), seed=seed, use_cache=not no_cache,
                               allow_code=allow_code, executor=executor, db=db, store=not no_store,
                               selection=_selection(filters, limit), full=full),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
@@ -105,8 +118,10 @@ def compare(
     model: str | None = typer.Option(None, "--model", "-m",
                                      help="One model for both sides (with --baseline-prompt: a prompt upgrade)."),
     baseline_prompt: str | None = typer.Option(
-        None, "--baseline-prompt", help="Baseline prompt: a prompt file, or a git revision to read the suite's prompt from."),
+        None, "--baseline-prompt",
+        help="Baseline prompt: a prompt file, or a git revision to read the suite's prompt from."),
     samples: int | None = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
+    param: list[str] | None = ParamOpt,
     seed: int | None = typer.Option(None, help="Run seed."),
     policy: Path | None = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
     alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
@@ -125,7 +140,7 @@ def compare(
     raise typer.Exit(compare_command(
         suites, CompareOptions(baseline=baseline or model, candidate=candidate or model,
                                baseline_prompt=baseline_prompt,
-                               samples=samples, seed=seed, policy_file=policy, alpha=alpha,
+                               samples=samples, params=_params(param), seed=seed, policy_file=policy, alpha=alpha,
                                use_cache=not no_cache, allow_code=allow_code, executor=executor, db=db,
                                store=not no_store, selection=_selection(filters, limit), full=full),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
@@ -133,10 +148,12 @@ def compare(
 
 @app.command()
 def check(
-    base: str | None = typer.Option(None, "--base", help="Git ref to compare with (default: merge base with the default branch)."),
+    base: str | None = typer.Option(
+        None, "--base", help="Git ref to compare with (default: merge base with the default branch)."),
     model: str | None = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
     policy: Path | None = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
     samples: int | None = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
+    param: list[str] | None = ParamOpt,
     seed: int | None = typer.Option(None, help="Run seed."),
     alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
@@ -151,8 +168,8 @@ def check(
     from harness.commands.check import CheckOptions, check_command
 
     raise typer.Exit(check_command(
-        CheckOptions(base=base, model=model, policy_file=policy, samples=samples, seed=seed, alpha=alpha,
-                     use_cache=not no_cache, allow_code=allow_code, db=db, store=not no_store,
+        CheckOptions(base=base, model=model, policy_file=policy, samples=samples, params=_params(param), seed=seed,
+                     alpha=alpha, use_cache=not no_cache, allow_code=allow_code, db=db, store=not no_store,
                      selection=_selection(filters, limit), full=full),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
 
@@ -182,7 +199,8 @@ def import_lm_eval(task: str = typer.Argument(..., help="A task YAML file, or a 
 
 
 @app.command()
-def validate(paths: list[Path] = typer.Argument(None, help="Suite or prompt files or folders (default: the project's).")) -> None:
+def validate(paths: list[Path] = typer.Argument(
+        None, help="Suite or prompt files or folders (default: the project's).")) -> None:
     """Check every suite and prompt without a model (schema, variables, files, check types)."""
     from harness.project.validate import validate_command
 
@@ -194,7 +212,9 @@ def calibrate(
     suites: list[Path] = SuitesArg,
     model: str | None = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
     samples: int | None = typer.Option(None, "--samples", "-k", min=1, help="Generations per case and side."),
+    param: list[str] | None = ParamOpt,
     repeats: int = typer.Option(1, "--repeats", "-r", min=1, help="A/A comparisons per suite."),
+    policy: Path | None = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
     alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
     target: float = typer.Option(0.05, "--target", min=0.0001, max=1.0, help="Target false-alarm rate."),
     seed: int | None = typer.Option(None, help="Base seed; each side of each repeat gets its own."),
@@ -206,8 +226,29 @@ def calibrate(
     from harness.commands.calibrate import CalibrateOptions, calibrate_command
 
     raise typer.Exit(calibrate_command(
-        suites, CalibrateOptions(model=model, samples=samples, repeats=repeats, alpha=alpha, target=target,
+        suites, CalibrateOptions(model=model, samples=samples, params=_params(param), policy_file=policy,
+                                 repeats=repeats, alpha=alpha,
+                                 target=target,
                                  seed=seed, use_cache=not no_cache, allow_code=allow_code), json_out))
+
+
+@app.command("judge-calibrate")
+def judge_calibrate(
+    suite: Path = typer.Argument(..., help="The suite whose judge checks to calibrate."),
+    labels: Path = typer.Option(..., "--labels", help="JSONL of human labels: case_id, output, pass and/or score."),
+    judge: str | None = typer.Option(None, "--judge", help="Judge model spec or name (default: each check's)."),
+    samples: int = typer.Option(3, "--judge-samples", "-j", min=1, max=50, help="Judgments per label."),
+    seed: int = typer.Option(0, help="Seed of the judgments."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
+    no_store: bool = typer.Option(False, "--no-store", help="Do not record the result in the history database."),
+    json_out: Path | None = JsonOpt,
+) -> None:
+    """A judge against human labels: accuracy, Cohen's kappa, confusion table, self-consistency, position bias."""
+    from harness.commands.judge_calibrate import JudgeCalibrateOptions, judge_calibrate_command
+
+    raise typer.Exit(judge_calibrate_command(suite, JudgeCalibrateOptions(
+        labels=labels, judge=judge, samples=samples, use_cache=not no_cache, store=not no_store, seed=seed),
+        json_out))
 
 
 @app.command()

@@ -17,11 +17,20 @@ from harness.analysis.report_build import build_report
 from harness.errors import CodeExecutionNotAllowed, InfrastructureError
 from harness.generation.backends import ModelSpec
 from harness.generation.cache import GenerationCache
-from harness.generation.generate import GenerateOptions, build_requests, case_params, generate
+from harness.generation.generate import (
+    GenerateOptions,
+    build_requests,
+    case_params,
+    generate,
+    overridden_model_params,
+)
 from harness.generation.progress import phase, run_progress
 from harness.generation.runinfo import host_info, library_versions, now_iso
 from harness.project.config import ProjectConfig
 from harness.project.suites import Suite
+from harness.scoring.checks.judge import preflight_judges
+from harness.scoring.judging import JudgeEnv, judging
+from harness.scoring.pairwise import judge_runs
 from harness.scoring.sandbox import code_execution_allowed
 from harness.scoring.score import score_generations
 from harness.types import RunInfo, RunResult
@@ -45,6 +54,7 @@ class RunOptions:
     executor_address: str | None = None
     workers: int | None = None
     paraphrases: bool = True
+    params: dict[str, Any] = field(default_factory=dict)   # --param overrides: beat every file
 
 
 def options_from_project(project: ProjectConfig, **overrides: Any) -> RunOptions:
@@ -81,9 +91,14 @@ def _run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: R
 
     cases = [c for c in suite.cases if case_ids is None or c.id in case_ids]
     backend = create_backend(spec)
-    requests = build_requests(suite, cases, spec, options.samples, options.seed, options.paraphrases)
+    env = judge_env(project, options, spec, backend.fingerprint())
+    with judging(env):
+        preflight_judges(cases, str(suite.path))
+    requests = build_requests(suite, cases, spec, options.samples, options.seed, options.paraphrases,
+                              options.params)
     requests = _drop_unrecorded_paraphrases(backend, requests)
     _warn_identical_samples(suite, cases, spec, options)
+    _warn_overridden_model_params(suite, cases, spec, options)
     info = _run_info(suite, cases, spec, options, backend.fingerprint())
     run_id = store.start_run(info) if store is not None else None
     cache = GenerationCache(project.cache_dir) if options.use_cache else None
@@ -96,7 +111,7 @@ def _run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: R
         if cache is not None:
             cache.close()
     phase("scoring")
-    with code_execution_allowed(suite.allow_code or options.allow_code):
+    with code_execution_allowed(suite.allow_code or options.allow_code), judging(env):
         case_results = score_generations(cases, requests, outcome.generations)
     complete = outcome.failure is None and not any(c.errors for c in case_results)
     result = RunResult(info=replace(info, finished_at=now_iso()), cases=tuple(case_results),
@@ -110,9 +125,16 @@ def _run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: R
     return result
 
 
+def judge_env(project: ProjectConfig, options: RunOptions, spec: ModelSpec,
+              fingerprint: dict[str, Any]) -> JudgeEnv:
+    """What judge checks use in this run: the project's judge and cache, and the model under test."""
+    return JudgeEnv(project=project, use_cache=options.use_cache, progress=options.progress, seed=options.seed,
+                    subject=spec.label, subject_fingerprint=dict(fingerprint))
+
+
 def _run_info(suite: Suite, cases: Sequence[Any], spec: ModelSpec, options: RunOptions,
               fingerprint: dict[str, Any]) -> RunInfo:
-    params = case_params(suite, cases[0], spec).as_dict() if cases else {}
+    params = case_params(suite, cases[0], spec, options.params).as_dict() if cases else {}
     return RunInfo(suite_id=suite.id, suite_hash=suite.content_hash, prompt_hash=suite.prompt.content_hash,
                    prompt_version=suite.prompt.version, model_spec=spec.label, model_fingerprint=fingerprint,
                    params=params, seed=options.seed, samples=options.samples, versions=library_versions(),
@@ -139,10 +161,46 @@ def run_suites(suites: Sequence[Suite], spec: ModelSpec, project: ProjectConfig,
 
 
 def _warn_identical_samples(suite: Suite, cases: Sequence[Any], spec: ModelSpec, options: RunOptions) -> None:
-    if options.samples > 1 and cases and case_params(suite, cases[0], spec).greedy:
+    if options.samples > 1 and cases and case_params(suite, cases[0], spec, options.params).greedy:
         phase(f"temperature 0: each case is generated once and reused for its {options.samples} samples "
               "(set params.temperature > 0 to measure consistency)")
 
+
+
+def judge_pairwise(suite: Suite, base_run: RunResult, cand_run: RunResult, project: ProjectConfig,
+                   options: RunOptions, candidate: ModelSpec) -> dict[str, Any]:
+    """``judge-pairwise`` verdicts per case (both orders, J judgments); empty without such checks."""
+    if "judge-pairwise" not in suite.check_types:
+        return {}
+    from harness.project.prompts import render
+
+    prompts = {c.id: render(suite.prompt, c.vars, c.id).text for c in suite.cases}
+    fingerprint = dict(cand_run.info.model_fingerprint)
+    with judging(judge_env(project, options, candidate, fingerprint)):
+        return judge_runs(suite.cases, base_run.cases, cand_run.cases, prompts)
+
+
+def cite_calibration(comparison: SuiteComparison, store: Store | None) -> SuiteComparison:
+    """Attach the latest stored human-label calibration of the suite's judge, if any."""
+    if store is None or comparison.judge is None:
+        return comparison
+    from harness.store.judge_calibrations import latest_calibration_text
+
+    texts = [t for t in (latest_calibration_text(store, judge) for judge in comparison.judge.judges) if t]
+    if not texts:
+        return comparison
+    return replace(comparison, judge=replace(comparison.judge, calibration="; ".join(texts)))
+
+
+def _warn_overridden_model_params(suite: Suite, cases: Sequence[Any], spec: ModelSpec, options: RunOptions) -> None:
+    """A model-level parameter that a prompt, suite or case replaces is said, not silently lost."""
+    if not cases or not spec.params:
+        return
+    replaced = overridden_model_params(suite, cases[0], spec, options.params)
+    if replaced:
+        log.warning("model %s sets %s, but suite '%s' (its prompt, defaults or cases) overrides it; "
+                    "precedence: --param > case > suite > prompt > model",
+                    spec.label, ", ".join(replaced), suite.id)
 
 
 @dataclass(frozen=True)
@@ -183,10 +241,12 @@ def compare_suites(pairs: Sequence[tuple[Suite, Suite]], baseline: ModelSpec, ca
         base_run = run_suite(old, baseline, project, options, case_ids=wanted, store=store, side="baseline")
         cand_run = run_suite(new, candidate, project, options, case_ids=wanted, store=store, side="candidate")
         run_ids[0][new.id], run_ids[1][new.id] = base_run.run_id, cand_run.run_id
+        pairwise = judge_pairwise(new, base_run, cand_run, project, options, candidate)
         with run_progress(f"{new.id} · baseline vs candidate", options.progress) as progress:
             progress.phase("comparing")
-            comparisons.append(compare_runs(base_run, cand_run, alpha=alpha, bootstrap_seed=options.seed,
-                                            variable=variable))  # type: ignore[arg-type]
+            comparison = compare_runs(base_run, cand_run, alpha=alpha, bootstrap_seed=options.seed,
+                                      variable=variable, pairwise=pairwise)  # type: ignore[arg-type]
+        comparisons.append(cite_calibration(comparison, store))
     gate = evaluate(policy, comparisons)
     report = build_report(comparisons, gate)
     comparison_id = None

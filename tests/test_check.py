@@ -212,7 +212,8 @@ def test_markdown_golden(repo: Path, tmp_path: Path) -> None:
     if os.environ.get("HARNESS_UPDATE_GOLDEN") == "1":  # regenerate, review the diff, commit
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(text)
-    assert text == GOLDEN.read_text(), "Markdown differs from tests/golden/check.md (HARNESS_UPDATE_GOLDEN=1 rewrites it)"
+    assert text == GOLDEN.read_text(), \
+        "Markdown differs from tests/golden/check.md (HARNESS_UPDATE_GOLDEN=1 rewrites it)"
     junit = (out / "check.xml").read_text()
     assert 'name="s1 (new cases)"' in junit and junit.count("<failure") == 2
     html = (out / "check.html").read_text()

@@ -1,19 +1,23 @@
-"""Calibration from A/A comparisons: how often noise alone produces regressions.
+"""Calibration from A/A comparisons: how often noise alone fails the gate, and flags cases.
 
 Given comparisons of a model against itself (one or several repeats), each case's
-pass probability ``p`` is estimated from all its samples. Under the null (both sides
-draw from Bin(K, p)) the chance that the status rule flags a regression is computed
-exactly by summing over the rule's rejection region; the suite's false-alarm rate is
-the chance of at least one false regression: ``1 - prod(1 - P_i)``.
+pass probability ``p`` is estimated from all its samples. The gate's false-FAIL rate is
+observed over the repeats and simulated from those ``p``'s (``harness.analysis.gate_noise``).
+Per case, under the null (both sides draw from Bin(K, p)) the chance that the descriptive
+status rule flags a regression is computed exactly by summing over the rule's rejection
+region; the suite's per-case false-alarm rate is ``1 - prod(1 - P_i)``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from harness.analysis.compare import SuiteComparison
+from harness.analysis.gate import evaluate
+from harness.analysis.gate_noise import DRAWS, NoisyCase, false_fail_rate, gate_samples_needed
+from harness.analysis.policy import DEFAULT_POLICY, Policy
 from harness.analysis.stats import binom_pmf, case_status
 from harness.types import CaseStatus
 
@@ -72,15 +76,44 @@ class Calibration:
     samples_needed: int | None
     cases: tuple[CaseNoise, ...]
     text: str
+    gate_fails_observed: int = 0             # A/A comparisons the gate FAILed
+    gate_false_fail_observed: float = 0.0    # their share of the repeats
+    gate_false_fail_estimated: float = 0.0   # simulated from the estimated p's at this K
+    gate_samples_needed: int | None = None   # smallest K whose estimated false-FAIL meets the target
+    gate_draws: int = 0
 
 
 def calibrate(comparisons: Sequence[SuiteComparison], *, target: float = 0.05,
-              max_samples: int = MAX_SAMPLES) -> tuple[Calibration, ...]:
-    """One calibration per suite from A/A comparisons (grouped by suite id, in order)."""
+              max_samples: int = MAX_SAMPLES, policy: Policy = DEFAULT_POLICY) -> tuple[Calibration, ...]:
+    """One calibration per suite from A/A comparisons (grouped by suite id, in order): the gate's
+    false-FAIL rate under ``policy`` (observed and simulated) and the per-case regression rates."""
     groups: dict[str, list[SuiteComparison]] = {}
     for comp in comparisons:
         groups.setdefault(comp.suite_id, []).append(comp)
-    return tuple(_calibrate_suite(suite_id, comps, target, max_samples) for suite_id, comps in groups.items())
+    return tuple(_with_gate(_calibrate_suite(suite_id, comps, target, max_samples), comps, policy)
+                 for suite_id, comps in groups.items())
+
+
+def _with_gate(cal: Calibration, comps: Sequence[SuiteComparison], policy: Policy) -> Calibration:
+    rules = policy.for_suite(cal.suite_id)
+    fails = sum(evaluate(policy, [c]).verdict == "fail" for c in comps)
+    rates = {c.case_id: c.p for c in cal.cases}
+    noisy = [NoisyCase(c.case_id, rates[c.case_id], c.sampled, bool(set(c.tags) & set(rules.critical_tags)),
+                       c.cluster or c.case_id) for c in comps[0].cases if c.case_id in rates]
+    estimated = false_fail_rate(noisy, cal.samples, cal.alpha, rules)
+    needed = gate_samples_needed(noisy, cal.alpha, rules, cal.target)
+    text = (f"{cal.suite_id}: noise alone fails the gate in {estimated:.1%} of A/A comparisons at K = "
+            f"{cal.samples} (simulated, {DRAWS} draws from the estimated pass rates; observed: {fails} of "
+            f"{len(comps)}). ")
+    if needed is None:
+        text += f"No K up to 20 brings it to the target of {cal.target:.1%} under this policy. "
+    elif estimated <= cal.target:
+        text += f"That meets the target of {cal.target:.1%} (K = {needed} would suffice). "
+    else:
+        text += f"K = {needed} would bring it to {cal.target:.1%} or less. "
+    text += "Per case (descriptive statuses, no multiplicity control): " + cal.text.split(": ", 1)[1]
+    return replace(cal, gate_fails_observed=fails, gate_false_fail_observed=fails / len(comps),
+                   gate_false_fail_estimated=estimated, gate_samples_needed=needed, gate_draws=DRAWS, text=text)
 
 
 def _pooled_rates(comps: Sequence[SuiteComparison]) -> dict[str, float]:

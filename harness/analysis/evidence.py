@@ -83,6 +83,16 @@ def discovered_regressions(tables: Sequence[CaseTable], alpha: float) -> Regress
     return RegressionEvidence(deterministic, significant, None, len(sampled), alpha)
 
 
+def rule_evidence(tables: Sequence[CaseTable], level: str, alpha: float) -> RegressionEvidence:
+    """Family-wise evidence for a fail-level rule, false-discovery-rate evidence for a warn-level one."""
+    return family_regressions(tables, alpha) if level == "fail" else discovered_regressions(tables, alpha)
+
+
+def exceeds(evidence: RegressionEvidence, allowed: float) -> bool:
+    """More demonstrated regressions than allowed; with none allowed, the combined test counts too."""
+    return len(evidence.cases) > allowed or (allowed == 0 and evidence.combined_rejects)
+
+
 class Decision(str, Enum):
     """The three answers a suite's pass-rate rule can give."""
 

@@ -18,8 +18,8 @@ from harness.analysis.evidence import (
     DropDecision,
     RegressionEvidence,
     decide_drop,
-    discovered_regressions,
-    family_regressions,
+    exceeds,
+    rule_evidence,
 )
 from harness.analysis.policy import Rules, Threshold
 from harness.types import CaseStatus
@@ -54,28 +54,22 @@ def case_table(case: CaseComparison) -> CaseTable:
                      case.candidate.n, case.sampled, case.status == CaseStatus.REGRESSION)
 
 
-def _evidence(cases: Sequence[CaseComparison], rule: Threshold, alpha: float) -> RegressionEvidence:
-    """Family-wise (Holm + combined test) for a fail-level rule, FDR (BH) for a warn-level one."""
-    tables = [case_table(c) for c in cases if not c.errored]
-    return family_regressions(tables, alpha) if rule.level == "fail" else discovered_regressions(tables, alpha)
-
-
 def _regression_reason(rule: Threshold, comp: SuiteComparison, name: str, what: str,
                        cases: Sequence[CaseComparison], alpha: float) -> list[Reason]:
-    evidence = _evidence(cases, rule, alpha)
+    evidence = rule_evidence([case_table(c) for c in cases if not c.errored], rule.level, alpha)
+    if not exceeds(evidence, rule.value):
+        return []
     hits = list(evidence.cases)
     if len(hits) > rule.value:
         how = _how(evidence, rule)
         return [Reason(rule.level, comp.suite_id, name,
                        f"{len(hits)} regression(s) on {what} (allowed {rule.value:g}){how}: {_ids(hits)}",
                        tuple(hits))]
-    if rule.value == 0 and evidence.combined_rejects:
-        suspects = [c.case_id for c in sorted(cases, key=lambda c: c.p_drop) if c.sampled and not c.errored][:5]
-        return [Reason(rule.level, comp.suite_id, name,
-                       f"{what} dropped beyond sampling noise (exact combined test p = "
-                       f"{evidence.combined_p:.2g} over {evidence.family} sampled cases, level {alpha / 2:.3g});"
-                       f" most affected: {_ids(suspects)}", tuple(suspects))]
-    return []
+    suspects = [c.case_id for c in sorted(cases, key=lambda c: c.p_drop) if c.sampled and not c.errored][:5]
+    return [Reason(rule.level, comp.suite_id, name,
+                   f"{what} dropped beyond sampling noise (exact combined test p = "
+                   f"{evidence.combined_p:.2g} over {evidence.family} sampled cases, level {alpha / 2:.3g});"
+                   f" most affected: {_ids(suspects)}", tuple(suspects))]
 
 
 def _how(evidence: RegressionEvidence, rule: Threshold) -> str:
@@ -108,17 +102,27 @@ def pass_rate_decision(rules: Rules, comp: SuiteComparison, alpha: float) -> Dro
     return decide_drop(comp.stats.estimate, rule.value, alpha, max(comp.stats.power.samples, 1))
 
 
-def _pass_rate_drop(rules: Rules, comp: SuiteComparison, alpha: float,
-                    decision: DropDecision | None) -> list[Reason]:
+def pass_rate_level(decision: DropDecision | None, rules: Rules) -> ReasonLevel | None:
+    """The reason level the pass-rate rule raises: its own level on a demonstrated drop, the
+    policy's ``inconclusive`` mode when the suite cannot tell, nothing when it passes."""
     rule = rules.max_pass_rate_drop
     if rule is None or decision is None or decision.decision is Decision.passed:
+        return None
+    if decision.decision is Decision.failed:
+        return rule.level
+    return "fail" if rules.inconclusive == "fail" else "inconclusive"
+
+
+def _pass_rate_drop(rules: Rules, comp: SuiteComparison, alpha: float,
+                    decision: DropDecision | None) -> list[Reason]:
+    rule, level = rules.max_pass_rate_drop, pass_rate_level(decision, rules)
+    if rule is None or decision is None or level is None:
         return []
     bounds = (f"estimate {comp.stats.pass_rate_delta:+.1%}, one-sided {1 - alpha:.1%} bounds "
               f"[{decision.lower:+.1%}, {decision.upper:+.1%}]")
     if decision.decision is Decision.failed:
-        return [Reason(rule.level, comp.suite_id, "max_pass_rate_drop",
+        return [Reason(level, comp.suite_id, "max_pass_rate_drop",
                        f"pass rate dropped by more than the allowed {rule.value:.1%} ({bounds})")]
-    level: ReasonLevel = "fail" if rules.inconclusive == "fail" else "inconclusive"
     need = f"; to decide: {decision.requirement.text}" if decision.requirement else ""
     return [Reason(level, comp.suite_id, "max_pass_rate_drop",
                    f"cannot tell whether the pass rate dropped by more than the allowed {rule.value:.1%} "

@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, RootModel
 
+from harness.analysis.report_judge import CaseJudgeReport, JudgeCalibrationReport, SuiteJudgeReport
 from harness.analysis.report_run import (  # re-exported: the run report is part of this contract
     JsonObject,
     RunCase,
@@ -214,6 +215,7 @@ class CaseReport(_Model):
     drift_detail: DriftDetail
     consistency: CaseConsistencyPair
     paraphrases: ParaphrasePair
+    judge: CaseJudgeReport | None = Field(default=None, description="Judge checks only (docs/judges.md).")
 
 
 class DecisionReport(_Model):
@@ -228,6 +230,12 @@ class DecisionReport(_Model):
     cases_needed: int | None = Field(default=None, description="inconclusive: cases that would decide it.")
     samples_needed: int | None = Field(default=None, description="inconclusive: K that would decide it.")
     text: str = Field(default="", description="inconclusive: what would decide it, in words.")
+
+    def summary(self) -> str:
+        """The answer in words, as reports print it."""
+        out = (f"Pass-rate rule: {self.result} (allowed drop {self.allowed_drop:.1%}; one-sided "
+               f"{1 - self.alpha:.1%} bounds {self.lower:+.1%} to {self.upper:+.1%})")
+        return out + (f"; to decide: {self.text}" if self.text else "")
 
 
 class SuiteReport(_Model):
@@ -248,6 +256,7 @@ class SuiteReport(_Model):
     confounders: list[str]
     unmatched: Unmatched
     cases: list[CaseReport]
+    judge: SuiteJudgeReport | None = Field(default=None, description="Judge checks only (docs/judges.md).")
 
 
 class PlannedCase(_Model):
@@ -303,8 +312,6 @@ class ComparisonReport(_Model):
 
 
 # ---------------------------------------------------------------- calibration report
-
-
 class CaseNoiseReport(_Model):
     case_id: str
     p: float = Field(description="Pooled pass rate over every sample of every repeat.")
@@ -325,6 +332,13 @@ class CalibrationSuite(_Model):
     samples_needed: int | None
     cases: list[CaseNoiseReport]
     text: str
+    gate_fails_observed: int = Field(default=0, description="A/A comparisons the gate FAILed.")
+    gate_false_fail_observed: float = Field(default=0.0, description="Their share of the repeats.")
+    gate_false_fail_estimated: float = Field(
+        default=0.0, description="Share of simulated A/A comparisons the gate FAILs at this K (policy applied).")
+    gate_samples_needed: int | None = Field(
+        default=None, description="Smallest K whose simulated false-FAIL rate meets the target.")
+    gate_draws: int = Field(default=0, description="Simulated A/A comparisons behind the estimate.")
 
 
 class CalibrationReport(RootModel[list[CalibrationSuite]]):
@@ -332,7 +346,7 @@ class CalibrationReport(RootModel[list[CalibrationSuite]]):
 
 
 TOP_LEVEL: dict[str, type[BaseModel]] = {"run": RunReport, "comparison": ComparisonReport,
-                                         "calibration": CalibrationReport}
+                                         "calibration": CalibrationReport, "judge-calibration": JudgeCalibrationReport}
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "docs" / "schema"
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harness.analysis.report import (
     BaseRef,
@@ -49,6 +49,7 @@ class CheckOptions:
     model: str | None = None
     policy_file: Path | None = None
     samples: int | None = None
+    params: dict[str, Any] = field(default_factory=dict)   # --param KEY=VALUE overrides
     seed: int | None = None
     alpha: float = 0.05
     use_cache: bool = True
@@ -124,7 +125,8 @@ def _execute(project: ProjectConfig, base: BaseRevision, plan: CheckPlan, option
     from harness.reporters.run_report import run_suite_report
 
     spec = resolve_model(options.model or project.default_model, project)
-    run_options = options_from_project(project, samples=options.samples, seed=options.seed,
+    run_options = options_from_project(project, samples=options.samples, params=options.params,
+                                       seed=options.seed,
                                        use_cache=options.use_cache, allow_code=options.allow_code or None,
                                        progress=options.progress)
     pick = options.selection.apply

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harness.analysis.report import ComparisonReport
 from harness.commands.shared import (
@@ -32,6 +32,7 @@ class CompareOptions:
     candidate: str | None = None
     baseline_prompt: str | None = None
     samples: int | None = None
+    params: dict[str, Any] = field(default_factory=dict)   # --param KEY=VALUE overrides
     seed: int | None = None
     policy_file: Path | None = None
     alpha: float = 0.05
@@ -58,7 +59,8 @@ def compare_command(suites: list[Path] | None, options: CompareOptions, outputs:
     cand_spec = resolve_model(options.candidate or options.baseline or project.default_model, project)
     pairs = [(baseline_suite(s, options.baseline_prompt, project.root), s) for s in loaded]
     variable = "prompt" if options.baseline_prompt and base_spec == cand_spec else "model"
-    run_options = options_from_project(project, samples=options.samples, seed=options.seed,
+    run_options = options_from_project(project, samples=options.samples, params=options.params,
+                                       seed=options.seed,
                                        use_cache=options.use_cache, allow_code=options.allow_code or None,
                                        executor=options.executor)
     outcome = compare_suites(pairs, base_spec, cand_spec, project, run_options,

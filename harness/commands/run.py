@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from harness.analysis.report import RunReport
 from harness.commands.shared import (
@@ -26,6 +27,7 @@ class RunOptionsCli:
 
     model: str | None = None
     samples: int | None = None
+    params: dict[str, Any] = field(default_factory=dict)   # --param KEY=VALUE overrides
     seed: int | None = None
     use_cache: bool = True
     allow_code: bool = False
@@ -46,7 +48,8 @@ def run_command(suites: list[Path] | None, options: RunOptionsCli, outputs: Repo
     project = load_project_config()
     loaded = select_cases(load_suites(suite_paths_or_project(suites, project)), options.selection)
     spec = resolve_model(options.model or project.default_model, project)
-    run_options = options_from_project(project, samples=options.samples, seed=options.seed,
+    run_options = options_from_project(project, samples=options.samples, params=options.params,
+                                       seed=options.seed,
                                        use_cache=options.use_cache, allow_code=options.allow_code or None,
                                        executor=options.executor)
     results = run_suites(loaded, spec, project, run_options, store=open_store(project, options.db, options.store))

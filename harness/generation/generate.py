@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError
 from harness.generation.backends import ModelSpec, create_backend
@@ -20,8 +20,10 @@ from harness.generation.cache import GenerationCache, cache_key
 from harness.generation.progress import RunProgress, current_progress, run_progress
 from harness.generation.sanitize import clean_generation
 from harness.project.prompts import render_many
-from harness.project.suites import Suite
 from harness.types import Case, Generation, GenerationRequest, GenParams
+
+if TYPE_CHECKING:  # suites import the check types, and judge checks generate
+    from harness.project.suites import Suite
 
 log = logging.getLogger(__name__)
 PARAM_FIELDS = ("max_new_tokens", "temperature", "top_p", "top_k", "stop", "seed")
@@ -43,12 +45,27 @@ def merge_params(*layers: dict[str, Any]) -> GenParams:
     return GenParams(**merged)
 
 
-def case_params(suite: Suite, case: Case, spec: ModelSpec) -> GenParams:
-    return merge_params(spec.params, suite.prompt.params, suite.params, case.params)
+def case_params(suite: Suite, case: Case, spec: ModelSpec,
+                overrides: Mapping[str, Any] | None = None) -> GenParams:
+    """Precedence, last wins: model < prompt < suite defaults < case < command line (``--param``)."""
+    return merge_params(spec.params, suite.prompt.params, suite.params, case.params, dict(overrides or {}))
+
+
+def overridden_model_params(suite: Suite, case: Case, spec: ModelSpec,
+                            overrides: Mapping[str, Any] | None = None) -> list[str]:
+    """Model-level parameters that the prompt, suite or case replace with another value."""
+    effective = case_params(suite, case, spec, overrides).as_dict()
+    return [f"{key}={value!r} (used: {effective[key]!r})" for key, value in spec.params.items()
+            if key in effective and key not in (overrides or {}) and effective[key] != _as_merged(key, value)]
+
+
+def _as_merged(key: str, value: Any) -> Any:
+    return list(value) if key == "stop" and value is not None else value
 
 
 def build_requests(suite: Suite, cases: Sequence[Case], spec: ModelSpec, samples: int,
-                   run_seed: int, paraphrases: bool = True) -> list[GenerationRequest]:
+                   run_seed: int, paraphrases: bool = True,
+                   overrides: Mapping[str, Any] | None = None) -> list[GenerationRequest]:
     """K requests per case, plus K per paraphrase."""
     requests = []
     variants = {case.id: [("main", case.vars)] + ([(f"paraphrase-{i + 1}", {**case.vars, **p})
@@ -56,7 +73,7 @@ def build_requests(suite: Suite, cases: Sequence[Case], spec: ModelSpec, samples
                 for case in cases}
     prompts = iter(render_many(suite.prompt, [(v, case.id) for case in cases for _, v in variants[case.id]]))
     for case in cases:
-        params = case_params(suite, case, spec)
+        params = case_params(suite, case, spec, overrides)
         seed_base = params.seed if params.seed else run_seed
         for variant, _ in variants[case.id]:
             prompt = next(prompts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 from datetime import datetime, timezone
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 
 KEY_LIBRARIES = ("harness", "torch", "transformers", "tokenizers", "sentence-transformers", "rouge-score",
@@ -12,7 +13,12 @@ KEY_LIBRARIES = ("harness", "torch", "transformers", "tokenizers", "sentence-tra
 
 
 def library_versions() -> dict[str, str]:
-    """Versions from package metadata (no heavy imports)."""
+    """Versions from package metadata (no heavy imports); read once per process."""
+    return dict(_library_versions())
+
+
+@lru_cache(maxsize=1)
+def _library_versions() -> dict[str, str]:
     found = {}
     for name in KEY_LIBRARIES:
         try:

@@ -115,7 +115,10 @@ def _resolve_refs(node: Any, root: dict[str, Any]) -> Any:
 
 def _prompts(ctx: _Ctx, raw: Any) -> list[tuple[str, str | None]]:
     # A mapping is {path or text: label}: the keys are the prompts.
-    items = raw if isinstance(raw, list) else [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, dict) else []
+    if isinstance(raw, list):
+        items = raw
+    else:
+        items = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, dict) else []
     prompts: list[tuple[str, str | None]] = []
     for n, item in enumerate(items):
         where = f"prompts.{n}"

@@ -58,7 +58,8 @@ class PackageResource:
     def locate(self) -> Path:
         spec = importlib.util.find_spec(self.package)
         if spec is None or not spec.origin:
-            raise ConfigError(f"package '{self.package}' is not installed (pip install {self.package.replace('_', '-')})")
+            install = self.package.replace("_", "-")
+            raise ConfigError(f"package '{self.package}' is not installed (pip install {install})")
         base = Path(spec.origin).parent
         target = (base / self.path).resolve()
         if not _is_within(target, base.resolve()):

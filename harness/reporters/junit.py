@@ -23,7 +23,9 @@ CaseT = TypeVar("CaseT", CaseReport, RunCase)
 def comparison_junit(report: ComparisonReport) -> str:
     """A regression is a failure; an infrastructure error on either side is an error."""
     suites = [(s.id, s.cases) for s in report.suites]
-    return _junit("harness compare", suites, _comparison_outcome, lambda c: f"status: {c.status}")
+    properties = {s.id: [("verdict", s.verdict or "")] + ([("decision", s.decision.summary())] if s.decision else [])
+                  for s in report.suites}
+    return _junit("harness compare", suites, _comparison_outcome, lambda c: f"status: {c.status}", properties)
 
 
 def run_junit(report: RunReport) -> str:
@@ -57,10 +59,15 @@ def _run_outcome(case: RunCase) -> Outcome:
 
 
 def _junit(title: str, suites: Sequence[tuple[str, Sequence[CaseT]]], outcome_of: Callable[[CaseT], Outcome],
-           system_out: Callable[[CaseT], str] | None) -> str:
+           system_out: Callable[[CaseT], str] | None,
+           properties: dict[str, list[tuple[str, str]]] | None = None) -> str:
     root = ET.Element("testsuites", name=title)
     for suite_id, cases in suites:
         node = ET.SubElement(root, "testsuite", name=_clean(suite_id), tests=str(len(cases)))
+        if properties and properties.get(suite_id):
+            props = ET.SubElement(node, "properties")
+            for name, value in properties[suite_id]:
+                ET.SubElement(props, "property", name=name, value=_clean(value))
         counts = {"failure": 0, "error": 0}
         for case in cases:
             item = ET.SubElement(node, "testcase", classname=_clean(suite_id), name=_clean(case.id))

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.analysis.report import CaseReport, ComparisonReport, RunReport, SuiteReport
+from harness.analysis.report_judge import judge_line
 from harness.types import CaseStatus
 
 MAX_BYTES = 60_000
@@ -78,8 +79,12 @@ def _suite_summary(suite: SuiteReport) -> str:
               f"(95% CI {_delta(stats.ci95[0])} to {_delta(stats.ci95[1])}), McNemar exact p = "
               f"{mcnemar:.3g}"), "",
              " · ".join(f"{status.value.replace('_', ' ')}: **{counts[status]}**" for status in CaseStatus), ""]
+    if suite.decision is not None:
+        lines += [cell(suite.decision.summary()), ""]
     lines += [f"> ⚠️ {cell(warning)}" for warning in suite.warnings]
-    if suite.warnings:
+    if suite.judge is not None:
+        lines.append(f"> ⚖️ {cell(judge_line(suite.judge))}")
+    if suite.warnings or suite.judge is not None:
         lines.append("")
     return "\n".join(lines)
 

@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from harness.analysis.report import ComparisonReport, SuiteReport
+from harness.analysis.report_judge import judge_line
 from harness.reporters.run_report import check_pass_rates
 from harness.types import CaseStatus, RunResult
 
@@ -126,6 +127,10 @@ def print_comparison(report: ComparisonReport, console: Console | None = None, w
         _print_regressions(console, suite, None if full else worst, full)
         for warning in suite.warnings:
             console.print(f"[yellow]warning[/yellow] {escape(suite.id)}: {escape(warning)}", soft_wrap=True)
+        if suite.decision is not None:
+            console.print(f"{escape(suite.id)}: {escape(suite.decision.summary())}", soft_wrap=True)
+        if suite.judge is not None:
+            console.print(f"{escape(suite.id)}: {escape(judge_line(suite.judge))}", soft_wrap=True)
         if suite.stats.power.text:
             console.print(f"[dim]{escape(suite.id)}: {escape(suite.stats.power.text)}[/dim]", soft_wrap=True)
     style = _VERDICT_STYLE.get(report.verdict, "red")

@@ -148,7 +148,8 @@ def test_levenshtein_threshold_becomes_max() -> None:
 
     assert convert_assert({"type": "levenshtein", "value": "hi {{x}}", "threshold": 2}, {"x": "bob"})[0] == [
         {"type": "levenshtein", "value": "hi bob", "max": 2}]
-    assert convert_assert({"type": "levenshtein", "value": "a"}, {})[0] == [{"type": "levenshtein", "value": "a", "max": 5}]
+    assert convert_assert({"type": "levenshtein", "value": "a"}, {})[0] == [
+        {"type": "levenshtein", "value": "a", "max": 5}]
     assert convert_assert({"type": "not-levenshtein", "value": "a", "threshold": 2.5}, {})[0] == [
         {"type": "levenshtein", "value": "a", "max": 2, "negate": True}]  # distance <= 2.5 means <= 2
     with pytest.raises(AssertUnsupported, match="transform"):

@@ -21,7 +21,8 @@ class ExtractSpec(BaseModel):
 
     All non-overlapping matches of ``regex`` are found; ``match`` picks one (0: the first,
     -1: the last). Of that match, ``group`` is taken when given, else the first non-empty
-    capture group (the only group, even when empty), else the whole match; the result is stripped. With no match the check sees
+    capture group (the only group, even when empty), else the whole match; the result is stripped.
+    With no match the check sees
     ``fallback``, or fails with "nothing extracted" when there is none.
     """
 
