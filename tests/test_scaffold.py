@@ -123,7 +123,7 @@ def test_tutorial_examples_load_in_a_scaffolded_project(tmp_path: Path) -> None:
     assert prompt.version == "v2"
 
 
-def test_init_writes_the_built_in_default_policy(tmp_path) -> None:  # noqa: ANN001
+def test_init_writes_the_built_in_default_policy(tmp_path) -> None:
     """One default policy everywhere: what `harness init` writes is `DEFAULT_POLICY`."""
     from harness.analysis.gate import DEFAULT_POLICY, parse_policy
     from harness.project.scaffold import init_project
