@@ -117,7 +117,7 @@ def generate(requests: Sequence[GenerationRequest], spec: ModelSpec, cache: Gene
     fingerprint = backend.fingerprint()
     use_cache = cache is not None and options.use_cache and getattr(backend, "cacheable", True)
     copies = greedy_copies(requests) if getattr(backend, "greedy_is_deterministic", False) else {}
-    keys = [cache_key(fingerprint, r) for r in requests]
+    keys = [cache_key(fingerprint, r) for r in requests] if use_cache else []
     results: list[Generation | None] = [None] * len(requests)
     if use_cache:
         hits = cache.get_many(k for i, k in enumerate(keys) if i not in copies)  # type: ignore[union-attr]

@@ -24,8 +24,13 @@ def rouge_f(kind: str, reference: str, output: str) -> float:
     """ROUGE F-measure of ``output`` against ``reference`` (kind: rougeL or rouge1).
 
     Pairs scored before come from the machine's score cache (``harness.scoring.embedding_cache``),
-    so a rerun over known outputs does not import rouge-score.
+    so a rerun over known outputs does not import rouge-score; within a process, from memory.
     """
+    return _rouge_f(kind, reference, output)
+
+
+@lru_cache(maxsize=65536)
+def _rouge_f(kind: str, reference: str, output: str) -> float:
     from harness.scoring.embeddings import score_cache
 
     cache = score_cache()
