@@ -87,11 +87,11 @@ def run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: Ru
     ensure_code_allowed(suite, options)
     label = " · ".join(x for x in (suite.id, spec.label, side) if x)
     with run_progress(label, options.progress):
-        return _run_suite(suite, spec, project, options, case_ids, store)
+        return _run_suite(suite, spec, project, options, case_ids, store, backend)
 
 
 def _run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: RunOptions,
-               case_ids: set[str] | None, store: Store | None) -> RunResult:
+               case_ids: set[str] | None, store: Store | None, backend: Any = None) -> RunResult:
     from harness.generation.backends import create_backend
 
     cases = [c for c in suite.cases if case_ids is None or c.id in case_ids]
