@@ -276,6 +276,16 @@ def cache_clear(yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.
     typer.echo(f"cleared {cache.clear()} generations")
 
 
+def _register_lineage() -> None:
+    """promote, gate, history: champion and challenger (harness/commands/lineage_cli.py)."""
+    from harness.commands.lineage_cli import register
+
+    register(app)
+
+
+_register_lineage()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: maps errors to exit codes (2 usage/config, 3 infrastructure)."""
     try:  # typer >= 0.2x ships its own copy of click; older typer uses click itself
