@@ -40,8 +40,10 @@ def gate(
     reason: str | None = typer.Option(None, "--reason", help="Why (kept in the lineage)."),
     watch: Path | None = typer.Option(None, "--watch", help="Gate each new checkpoint folder under DIR, in order."),
     once: bool = typer.Option(False, "--once", help="With --watch: gate what is ready now, then exit."),
-    spec_template: str = typer.Option("hf:{path}", "--spec-template",
-                                      help="With --watch: the model spec of a checkpoint folder {path}."),
+    spec_template: str = typer.Option(
+        "auto", "--spec-template",
+        help="With --watch: a checkpoint's model spec, e.g. hf:{path}; auto: hf:{path} for a folder with "
+             "config.json, replay:{path}/outputs.jsonl for recorded outputs."),
     settle: float = typer.Option(10.0, "--settle", min=0.0,
                                  help="With --watch: seconds without change that make an unmarked checkpoint ready."),
     poll: float = typer.Option(10.0, "--poll", min=0.1, help="With --watch: seconds between scans."),

@@ -1,7 +1,7 @@
 """``harness gate --watch DIR``: gate each new checkpoint folder of a training run, in order.
 
 A checkpoint is ready when it holds a marker file (``harness.ready`` or ``COMPLETE``), or when
-its total size and newest modification time have not changed for ``--settle`` seconds. Judged
+its files' total size, count and newest modification time have not changed for ``--settle`` seconds. Judged
 folders are recorded in the history database (``gated_checkpoints``), so a restarted watch
 never gates a checkpoint twice. Folders are taken in natural order (``ckpt-2`` before ``ckpt-10``);
 a folder that is not ready yet holds back the ones after it.
@@ -29,7 +29,7 @@ class WatchOptions:
     """How to watch: the folder, the spec of a checkpoint, readiness window, polling, once."""
 
     folder: Path
-    spec_template: str = "hf:{path}"
+    spec_template: str = "auto"
     settle_s: float = 10.0
     poll_s: float = 10.0
     once: bool = False
@@ -55,17 +55,31 @@ def _snapshot(folder: Path) -> tuple[int, float, int]:
 
 
 def is_ready(folder: Path, settle_s: float) -> bool:
-    """A marker file, or no change in size, file count and mtime for ``settle_s`` seconds."""
+    """A marker file, or files whose size, count and newest mtime stay put and are ``settle_s`` old.
+
+    Never sleeps for the window: a checkpoint still settling is simply not ready on this scan.
+    """
     if any((folder / marker).is_file() for marker in MARKERS):
         return True
     before = _snapshot(folder)
-    if before[2] == 0:
+    if before[2] == 0 or time.time() - before[1] < settle_s:
         return False
-    wait = settle_s - (time.time() - before[1])
-    if wait > 0:
-        time.sleep(wait)
-    after = _snapshot(folder)
-    return after == before and time.time() - after[1] >= settle_s
+    time.sleep(min(1.0, settle_s))
+    return _snapshot(folder) == before
+
+
+def checkpoint_spec(folder: Path, template: str) -> str:
+    """The model spec of a checkpoint: ``template`` with ``{path}``, or ``auto``: ``hf:{path}`` for a
+    folder with ``config.json``, ``replay:{path}/outputs.jsonl`` for recorded outputs."""
+    path = str(folder.resolve())
+    if template != "auto":
+        return template.replace("{path}", path)
+    if (folder / "config.json").is_file():
+        return f"hf:{path}"
+    if (folder / "outputs.jsonl").is_file():
+        return f"replay:{path}/outputs.jsonl"
+    raise UsageError(f"checkpoint {folder} has neither config.json nor outputs.jsonl; "
+                     "give --spec-template, e.g. hf:{path}")
 
 
 def watch_command(options: GateOptions, watch: WatchOptions, outputs: ReportPaths) -> int:
@@ -73,7 +87,7 @@ def watch_command(options: GateOptions, watch: WatchOptions, outputs: ReportPath
     from harness.project.config import load_project_config
     from harness.store import Store
 
-    if "{path}" not in watch.spec_template:
+    if watch.spec_template != "auto" and "{path}" not in watch.spec_template:
         raise UsageError("--spec-template must contain {path}, e.g. hf:{path}")
     project = load_project_config()
     with Store(options.db or project.database) as store:
@@ -104,7 +118,7 @@ def watch_pass(options: GateOptions, watch: WatchOptions, project: object, store
             print_message(f"waiting for {folder} to be complete (no marker, still changing)", style="yellow")
             return EXIT_OK
         print_message(f"gating checkpoint {folder}")
-        spec = watch.spec_template.replace("{path}", key)
+        spec = checkpoint_spec(folder, watch.spec_template)
         decision = gate_candidate(spec, options, project, store, outputs)  # type: ignore[arg-type]
         if decision.outcome == "incomplete":
             return EXIT_INFRA  # not marked: the next start tries again
