@@ -148,7 +148,9 @@ def test_continuous_training_simulation_with_four_checkpoints(project: Project) 
     _checkpoint(project, "ckpt-10", 38)         # a little worse, cannot tell: rejected (inconclusive)
     tiny = build_tiny_llama(project.root / "ckpts" / "ckpt-3")  # a real model that answers noise: fail
     (tiny / "harness.ready").write_text("", encoding="utf-8")
-    watch = ("gate", "--alias", "production", "--watch", "ckpts", "--once", "--promote", "--settle", "0.2")
+    mlflow_uri = f"sqlite:///{project.root}/mlflow.db"
+    watch = ("gate", "--alias", "production", "--watch", "ckpts", "--once", "--promote", "--mlflow", mlflow_uri,
+             "--settle", "0.2")
     assert project.cli(*watch).code == 0
     events = _history(project)["events"]
     names = [(e["kind"], Path(e["model_spec"].split(":", 1)[1]).parts[-2 if "outputs" in e["model_spec"] else -1],
@@ -168,6 +170,39 @@ def test_continuous_training_simulation_with_four_checkpoints(project: Project) 
     assert _comparison_count(project) == comparisons + 1
     last = _history(project)["events"][-1]
     assert last["model_spec"].endswith("ckpt-11/outputs.jsonl") and last["kind"] == "rejection"
+    _check_dashboard(project)
+    _check_mlflow(mlflow_uri, [e["comparison_id"] for e in _history(project)["events"][1:]])
+
+
+def _check_dashboard(project: Project) -> None:
+    from starlette.testclient import TestClient
+
+    from harness.dashboard import create_app
+
+    with TestClient(create_app(f"sqlite:///{project.root}/.harness/history.db"),
+                    base_url="http://127.0.0.1:8765") as client:
+        html = client.get("/alias/production").text
+    assert html.count('class="event-row" data-kind="rejection"') == 4
+    assert html.count('class="champion-row"') == 2 and "ckpt-1/outputs.jsonl" in html
+
+
+def _check_mlflow(uri: str, comparison_ids: list[str]) -> None:
+    import mlflow
+
+    client = mlflow.MlflowClient(uri, uri)
+    experiment = client.get_experiment_by_name("harness")
+    runs = client.search_runs([experiment.experiment_id], filter_string="tags.`harness.kind` = 'comparison'")
+    by_comparison = {r.data.tags["harness.comparison_id"]: r for r in runs}
+    assert sorted(by_comparison) == sorted(comparison_ids)
+    promoted = [r for r in runs if r.data.tags["harness.outcome"] == "promoted"]
+    assert len(promoted) == 1 and promoted[0].data.metrics["verdict_code"] == 0
+    assert promoted[0].data.metrics["s.candidate_pass_rate"] == 1.0
+    assert promoted[0].data.metrics["s.pass_rate_delta"] == 0.5
+    assert [a.path for a in client.list_artifacts(promoted[0].info.run_id)] == ["report.html"]
+    nested = client.search_runs([experiment.experiment_id], filter_string="tags.`harness.kind` = 'run'")
+    assert len(nested) == 2 * len(comparison_ids)
+    version = client.get_model_version_by_alias("harness-production", "production")
+    assert version.tags["harness.model_spec"].endswith("ckpt-1/outputs.jsonl")
 
 
 def _comparison_count(project: Project) -> int:

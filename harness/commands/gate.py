@@ -39,6 +39,8 @@ class GateOptions:
     use_cache: bool = True
     allow_code: bool = False
     db: str | None = None
+    mlflow: str | None = None            # MLflow tracking URI: log runs, comparison, promotion
+    mlflow_model: str | None = None      # registered model name (default harness-<alias>)
 
 
 @dataclass(frozen=True)
@@ -113,8 +115,26 @@ def gate_candidate(candidate: str, options: GateOptions, project: ProjectConfig,
     write_comparison_reports(outcome.report, outputs)
     if comparison_exit_code(outcome.report) == EXIT_INFRA:
         return GateDecision("incomplete", EXIT_INFRA, outcome.comparison_id, outcome.report.verdict)
-    return _decide(aliases, champion, candidate, fingerprint, outcome.comparison_id,
-                   outcome.report.verdict, policy, options)
+    decision = _decide(aliases, champion, candidate, fingerprint, outcome.comparison_id,
+                       outcome.report.verdict, policy, options)
+    if options.mlflow:
+        _log_mlflow(options, outcome.report, decision, champion, candidate, fingerprint)
+    return decision
+
+
+def _log_mlflow(options: GateOptions, report: Any, decision: GateDecision, champion: AliasRow,
+                candidate: str, fingerprint: dict[str, Any]) -> None:
+    """The comparison and its runs as MLflow runs; on promotion, the registered model's alias."""
+    from harness.integrations.mlflow_tracking import MlflowTarget, log_gate, set_registered_alias
+    from harness.reporters.terminal import print_message
+
+    target = MlflowTarget(options.mlflow or "", options.mlflow_model)
+    run_id = log_gate(target, report, alias=champion.alias, candidate=candidate,
+                      champion=champion.model_spec, outcome=decision.outcome)
+    if decision.outcome == "promoted":
+        version = set_registered_alias(target, alias=champion.alias, model_spec=candidate,
+                                       fingerprint=fingerprint, mlflow_run_id=run_id)
+        print_message(f"MLflow: registered model version {version} now has alias '{champion.alias}'")
 
 
 def _own_spec(candidate: str, aliases: Any) -> str:

@@ -56,6 +56,11 @@ def gate(
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
     allow_code: bool = typer.Option(False, "--allow-code", help="Allow code-tests checks to execute model output."),
     db: str | None = DbOpt,
+    mlflow: str | None = typer.Option(None, "--mlflow", envvar="HARNESS_MLFLOW_URI",
+                                      help="MLflow tracking URI (e.g. sqlite:///mlflow.db): log the runs, the "
+                                           "comparison and the promotion (needs harness[mlflow])."),
+    mlflow_model: str | None = typer.Option(None, "--mlflow-model",
+                                            help="Registered model name in MLflow (default harness-ALIAS)."),
     json_out: Path | None = typer.Option(None, "--json", help="Write the JSON report here."),
     html: Path | None = typer.Option(None, "--html", help="Write a self-contained HTML report here."),
 ) -> None:
@@ -68,7 +73,7 @@ def gate(
     options = GateOptions(alias=alias, candidate=candidate, promote=promote_, reason=reason,
                           suites=list(suites or []), samples=samples, params=parse_param_overrides(param or []),
                           seed=seed, policy_file=policy, alpha=alpha, use_cache=not no_cache,
-                          allow_code=allow_code, db=db)
+                          allow_code=allow_code, db=db, mlflow=mlflow, mlflow_model=mlflow_model)
     outputs = {"json": json_out, "html": html}
     if watch is not None and candidate is not None:
         raise UsageError("give --candidate or --watch, not both")
