@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from harness_project import Project
 
 N = 40
@@ -118,8 +117,8 @@ def test_inconclusive_moves_the_alias_only_when_the_policy_says_so(project: Proj
 
 
 def test_a_gate_whose_champion_moved_meanwhile_loses_and_is_told(project: Project) -> None:
-    from harness.commands.gate import GateOptions, _decide
     from harness.analysis.gate import DEFAULT_POLICY
+    from harness.commands.gate import GateOptions, _decide
     from harness.store import Store
     from harness.store.aliases import Aliases
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from harness.dashboard.charts import LineChart, line_chart
 from harness.store import ComparisonSuiteRow, Store
-from harness.store.aliases import AliasEvent, AliasRow, Aliases
+from harness.store.aliases import Aliases, AliasEvent, AliasRow
 
 
 @dataclass(frozen=True)

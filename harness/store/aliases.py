@@ -82,7 +82,7 @@ def current_user() -> str:
 
 def check_alias_name(alias: str) -> str:
     """An alias is 1-100 letters, digits, ``.``, ``_`` or ``-`` (a leading ``@`` is dropped)."""
-    name = alias[1:] if alias.startswith("@") else alias
+    name = alias.removeprefix("@")
     if not ALIAS_RE.match(name):
         raise UsageError(f"invalid alias {alias!r}: use letters, digits, '.', '_' or '-' (at most 100)")
     return name
