@@ -202,6 +202,25 @@ def calibrate(
                                  seed=seed, use_cache=not no_cache, allow_code=allow_code), json_out))
 
 
+@app.command("judge-calibrate")
+def judge_calibrate(
+    suite: Path = typer.Argument(..., help="The suite whose judge checks to calibrate."),
+    labels: Path = typer.Option(..., "--labels", help="JSONL of human labels: case_id, output, pass and/or score."),
+    judge: str | None = typer.Option(None, "--judge", help="Judge model spec or name (default: each check's)."),
+    samples: int = typer.Option(3, "--judge-samples", "-j", min=1, max=50, help="Judgments per label."),
+    seed: int = typer.Option(0, help="Seed of the judgments."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
+    no_store: bool = typer.Option(False, "--no-store", help="Do not record the result in the history database."),
+    json_out: Path | None = JsonOpt,
+) -> None:
+    """A judge against human labels: accuracy, Cohen's kappa, confusion table, self-consistency, position bias."""
+    from harness.commands.judge_calibrate import JudgeCalibrateOptions, judge_calibrate_command
+
+    raise typer.Exit(judge_calibrate_command(suite, JudgeCalibrateOptions(
+        labels=labels, judge=judge, samples=samples, use_cache=not no_cache, store=not no_store, seed=seed),
+        json_out))
+
+
 @app.command()
 def dashboard(
     db: str | None = typer.Option(None, "--db", help="History database URL (default from harness.yaml)."),

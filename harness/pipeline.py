@@ -27,6 +27,9 @@ from harness.generation.generate import (
 from harness.generation.runinfo import host_info, library_versions, now_iso
 from harness.project.config import ProjectConfig
 from harness.project.suites import Suite
+from harness.scoring.checks.judge import preflight_judges
+from harness.scoring.judging import JudgeEnv, judging
+from harness.scoring.pairwise import judge_runs
 from harness.scoring.sandbox import code_execution_allowed
 from harness.scoring.score import score_generations
 from harness.store import Store
@@ -76,6 +79,9 @@ def run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: Ru
     ensure_code_allowed(suite, options)
     cases = [c for c in suite.cases if case_ids is None or c.id in case_ids]
     backend = create_backend(spec)
+    env = judge_env(project, options, spec, backend.fingerprint())
+    with judging(env):
+        preflight_judges(cases, str(suite.path))
     requests = build_requests(suite, cases, spec, options.samples, options.seed, options.paraphrases,
                               options.params)
     requests = _drop_unrecorded_paraphrases(backend, requests)
@@ -92,7 +98,7 @@ def run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: Ru
     finally:
         if cache is not None:
             cache.close()
-    with code_execution_allowed(suite.allow_code or options.allow_code):
+    with code_execution_allowed(suite.allow_code or options.allow_code), judging(env):
         case_results = score_generations(cases, requests, outcome.generations)
     complete = outcome.failure is None and not any(c.errors for c in case_results)
     result = RunResult(info=replace(info, finished_at=now_iso()), cases=tuple(case_results),
@@ -104,6 +110,13 @@ def run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: Ru
         raise InfrastructureError(f"{spec.label} failed on suite '{suite.id}': {outcome.failure} "
                                   f"({outcome.cached + outcome.generated} of {len(requests)} generations kept)")
     return result
+
+
+def judge_env(project: ProjectConfig, options: RunOptions, spec: ModelSpec,
+              fingerprint: dict[str, Any]) -> JudgeEnv:
+    """What judge checks use in this run: the project's judge and cache, and the model under test."""
+    return JudgeEnv(project=project, use_cache=options.use_cache, progress=options.progress, seed=options.seed,
+                    subject=spec.label, subject_fingerprint=dict(fingerprint))
 
 
 def _run_info(suite: Suite, cases: Sequence[Any], spec: ModelSpec, options: RunOptions,
@@ -139,6 +152,31 @@ def _warn_identical_samples(suite: Suite, cases: Sequence[Any], spec: ModelSpec,
         log.warning("--samples %d with greedy decoding (temperature 0): samples will be identical; "
                     "set params.temperature > 0 to measure consistency", options.samples)
 
+
+
+def judge_pairwise(suite: Suite, base_run: RunResult, cand_run: RunResult, project: ProjectConfig,
+                   options: RunOptions, candidate: ModelSpec) -> dict[str, Any]:
+    """``judge-pairwise`` verdicts per case (both orders, J judgments); empty without such checks."""
+    if "judge-pairwise" not in suite.check_types:
+        return {}
+    from harness.project.prompts import render
+
+    prompts = {c.id: render(suite.prompt, c.vars, c.id).text for c in suite.cases}
+    fingerprint = dict(cand_run.info.model_fingerprint)
+    with judging(judge_env(project, options, candidate, fingerprint)):
+        return judge_runs(suite.cases, base_run.cases, cand_run.cases, prompts)
+
+
+def cite_calibration(comparison: SuiteComparison, store: Store | None) -> SuiteComparison:
+    """Attach the latest stored human-label calibration of the suite's judge, if any."""
+    if store is None or comparison.judge is None:
+        return comparison
+    from harness.store.judge_calibrations import latest_calibration_text
+
+    texts = [t for t in (latest_calibration_text(store, judge) for judge in comparison.judge.judges) if t]
+    if not texts:
+        return comparison
+    return replace(comparison, judge=replace(comparison.judge, calibration="; ".join(texts)))
 
 
 def _warn_overridden_model_params(suite: Suite, cases: Sequence[Any], spec: ModelSpec, options: RunOptions) -> None:
@@ -177,8 +215,10 @@ def compare_suites(pairs: Sequence[tuple[Suite, Suite]], baseline: ModelSpec, ca
         base_run = run_suite(old, baseline, project, options, case_ids=wanted, store=store)
         cand_run = run_suite(new, candidate, project, options, case_ids=wanted, store=store)
         run_ids[0][new.id], run_ids[1][new.id] = base_run.run_id, cand_run.run_id
-        comparisons.append(compare_runs(base_run, cand_run, alpha=alpha, bootstrap_seed=options.seed,
-                                        variable=variable))  # type: ignore[arg-type]
+        pairwise = judge_pairwise(new, base_run, cand_run, project, options, candidate)
+        comparison = compare_runs(base_run, cand_run, alpha=alpha, bootstrap_seed=options.seed,
+                                  variable=variable, pairwise=pairwise)  # type: ignore[arg-type]
+        comparisons.append(cite_calibration(comparison, store))
     gate = evaluate(policy, comparisons)
     report = build_report(comparisons, gate)
     comparison_id = None

@@ -13,6 +13,9 @@ from typing import Any, Literal
 Role = Literal["system", "user", "assistant"]
 Verdict = Literal["pass", "warn", "inconclusive", "fail"]
 
+JUDGE_ERROR = "judge-error"
+"""``Score.verdict`` of a judge check whose judge gave no usable answer (the sample is not scorable)."""
+
 PASS_CUTOFF = 0.5
 """A case (or one version of it) counts as passed when at least this share of its scorable samples passed."""
 
@@ -97,6 +100,7 @@ class GenerationRequest:
     seed: int
     suite_id: str = ""
     variant: str = "main"  # "main" or "paraphrase-N"
+    score_tokens: tuple[str, ...] = ()  # judge calls: report these next-token probabilities (meta.score_probs)
 
 
 @dataclass(frozen=True)
@@ -124,11 +128,21 @@ class Score:
     weight: float = 1.0
     verdict: str | None = None   # detail verdict, e.g. code-tests: pass/fail/timeout/memory/sandbox-error
     error: bool = False          # the scorer itself failed (not the model)
+    judgments: tuple[bool, ...] = ()  # judge checks: each of the J judgments' pass verdict (errors left out)
+    judge: str | None = None     # judge checks: the judge model's label
 
     def as_dict(self) -> dict[str, Any]:
-        return {"check": self.check, "type": self.type, "passed": self.passed, "value": self.value,
-                "threshold": self.threshold, "reason": self.reason, "weight": self.weight,
-                "verdict": self.verdict, "error": self.error}
+        out = {"check": self.check, "type": self.type, "passed": self.passed, "value": self.value,
+               "threshold": self.threshold, "reason": self.reason, "weight": self.weight,
+               "verdict": self.verdict, "error": self.error}
+        if self.judge is not None:
+            out.update(judgments=list(self.judgments), judge=self.judge)
+        return out
+
+    @property
+    def judge_error(self) -> bool:
+        """The judge's answer could not be used: counted apart from the model's failures."""
+        return self.verdict == JUDGE_ERROR
 
 
 @dataclass(frozen=True)

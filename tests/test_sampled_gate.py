@@ -11,7 +11,6 @@ import math
 
 import numpy as np
 import pytest
-
 from harness_project import Project
 
 ALPHA = 0.05

@@ -24,6 +24,7 @@ from harness.analysis.consistency import (
     summarize_consistency,
 )
 from harness.analysis.drift import Drift, DriftSummary, measure_drift, summarize_drift
+from harness.analysis.judge_noise import CaseJudge, SuiteJudge, judge_case, self_judge_warnings, summarize_judges
 from harness.analysis.multiplicity import fisher_one_sided
 from harness.analysis.suite_stats import (
     CheckDelta,
@@ -34,6 +35,7 @@ from harness.analysis.suite_stats import (
     with_adjusted_pvalues,
 )
 from harness.scoring.embeddings import DEFAULT_EMBEDDING_MODEL
+from harness.scoring.pairwise import PairwiseResult
 from harness.scoring.textpairs import SimilarityBatch, SimilarityFn, default_similarity
 from harness.types import (
     PASS_CUTOFF,
@@ -99,6 +101,7 @@ class CaseComparison:
     p_drop: float = 1.0                # one-sided Fisher p-value of a drop
     p_holm: float | None = None        # Holm-adjusted p_value over the suite's compared cases
     q_bh: float | None = None          # Benjamini-Hochberg q-value of p_value over the same cases
+    judge: CaseJudge | None = None         # judge checks: agreement, judge errors, judge-uncertain
 
     @property
     def baseline_pass_rate(self) -> float | None:
@@ -150,6 +153,7 @@ class SuiteComparison:
     confounders: tuple[str, ...] = ()      # differences besides the variable under test
     baseline_only: tuple[str, ...] = ()    # case ids missing from the candidate run
     candidate_only: tuple[str, ...] = ()   # case ids new in the candidate run
+    judge: SuiteJudge | None = None        # judge noise over the suite (None without judge checks)
 
     def with_status(self, status: CaseStatus) -> list[CaseComparison]:
         return [c for c in self.cases if c.status == status]
@@ -244,11 +248,12 @@ def _run_side(run: RunResult, cases: Sequence[CaseComparison], pick: Callable[[C
 def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.05,
                  bootstrap_seed: int = 0, variable: Variable = "model",
                  embedding_model: str | None = DEFAULT_EMBEDDING_MODEL,
-                 similarity: SimilarityFn | None = None) -> SuiteComparison:
+                 similarity: SimilarityFn | None = None,
+                 pairwise: dict[str, PairwiseResult] | None = None) -> SuiteComparison:
     """Compare two runs of one suite case by case (cases matched by id).
 
     ``embedding_model=None`` skips semantic similarity (drift then uses ROUGE-L);
-    ``similarity`` replaces the embedding function (``cosine_pairs``-compatible).
+    ``similarity`` replaces the embedding function; ``pairwise``: judge-pairwise verdicts per case id.
     """
     if not 0 < alpha < 1:
         raise ValueError("alpha must be between 0 and 1")
@@ -258,10 +263,15 @@ def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.
     matched = [(c, new_by_id[c.case_id]) for c in baseline.cases if c.case_id in new_by_id]
     pending = [_register(old, new, batch) for old, new in matched]
     warnings = [w for w in (batch.compute(),) if w]
-    cases = with_adjusted_pvalues(tuple(_case(old, new, p, batch, alpha) for (old, new), p in zip(matched, pending)))
+    pairwise = pairwise or {}
+    cases = with_adjusted_pvalues(tuple(_case(old, new, p, batch, alpha, pairwise.get(old.case_id))
+                                        for (old, new), p in zip(matched, pending)))
     old_ids = {c.case_id for c in baseline.cases}
     confounders = confounder_warnings(baseline.info, candidate.info, variable)
+    judge = summarize_judges([c.judge for c in cases if c.judge is not None])
     warnings += _run_warnings(baseline, candidate) + confounders
+    if judge is not None:
+        warnings += self_judge_warnings(judge.judges, [baseline.info.model_spec, candidate.info.model_spec])
     return SuiteComparison(
         suite_id=baseline.info.suite_id, variable=variable, alpha=alpha,
         baseline=_run_side(baseline, cases, lambda c: c.rates[0]),
@@ -272,7 +282,7 @@ def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.
         drift=summarize_drift([(c.case_id, c.drift) for c in cases], "similarity" if batch.fn else "rouge-l"),
         warnings=tuple(warnings), confounders=tuple(confounders),
         baseline_only=tuple(c.case_id for c in baseline.cases if c.case_id not in new_by_id),
-        candidate_only=tuple(c.case_id for c in candidate.cases if c.case_id not in old_ids))
+        candidate_only=tuple(c.case_id for c in candidate.cases if c.case_id not in old_ids), judge=judge)
 
 
 def _register(old: CaseResult, new: CaseResult, batch: SimilarityBatch) -> tuple[_Pending, _Pending, list]:
@@ -283,17 +293,18 @@ def _register(old: CaseResult, new: CaseResult, batch: SimilarityBatch) -> tuple
 
 
 def _case(old: CaseResult, new: CaseResult, pending: tuple[_Pending, _Pending, list],
-          batch: SimilarityBatch, alpha: float) -> CaseComparison:
+          batch: SimilarityBatch, alpha: float, pairwise: PairwiseResult | None = None) -> CaseComparison:
     base_p, cand_p, drift_pairs = pending
     base, cand = _side(old, base_p, batch), _side(new, cand_p, batch)
     status, p = stats.case_status(base.passed, base.n, cand.passed, cand.n, alpha)
+    status, judge = judge_case(old.samples, new.samples, (base_p.valid, cand_p.valid), status, alpha, pairwise)
     return CaseComparison(
         case_id=old.case_id, status=status, p_value=p, tags=tuple(dict.fromkeys(old.tags + new.tags)),
         baseline=base, candidate=cand,
         drift=measure_drift([s.output for s in base_p.valid], [s.output for s in cand_p.valid], drift_pairs, batch),
         scores=_check_scores(base_p.valid, cand_p.valid), sampled=old.sampled or new.sampled,
         cluster=new.group or old.group or old.case_id,
-        p_drop=fisher_one_sided(base.passed, base.n, cand.passed, cand.n))
+        p_drop=fisher_one_sided(base.passed, base.n, cand.passed, cand.n), judge=judge)
 
 
 def _run_warnings(baseline: RunResult, candidate: RunResult) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, RootModel
 
+from harness.analysis.report_judge import CaseJudgeReport, JudgeCalibrationReport, SuiteJudgeReport
 from harness.analysis.report_run import (  # re-exported: the run report is part of this contract
     JsonObject,
     RunCase,
@@ -214,6 +215,7 @@ class CaseReport(_Model):
     drift_detail: DriftDetail
     consistency: CaseConsistencyPair
     paraphrases: ParaphrasePair
+    judge: CaseJudgeReport | None = Field(default=None, description="Judge checks only (docs/judges.md).")
 
 
 class DecisionReport(_Model):
@@ -254,6 +256,7 @@ class SuiteReport(_Model):
     confounders: list[str]
     unmatched: Unmatched
     cases: list[CaseReport]
+    judge: SuiteJudgeReport | None = Field(default=None, description="Judge checks only (docs/judges.md).")
 
 
 class PlannedCase(_Model):
@@ -309,8 +312,6 @@ class ComparisonReport(_Model):
 
 
 # ---------------------------------------------------------------- calibration report
-
-
 class CaseNoiseReport(_Model):
     case_id: str
     p: float = Field(description="Pooled pass rate over every sample of every repeat.")
@@ -345,7 +346,7 @@ class CalibrationReport(RootModel[list[CalibrationSuite]]):
 
 
 TOP_LEVEL: dict[str, type[BaseModel]] = {"run": RunReport, "comparison": ComparisonReport,
-                                         "calibration": CalibrationReport}
+                                         "calibration": CalibrationReport, "judge-calibration": JudgeCalibrationReport}
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "docs" / "schema"
 
 

@@ -46,6 +46,7 @@ from harness.analysis.report import (
     SuiteStatsReport,
     Unmatched,
 )
+from harness.analysis.report_judge import case_judge_report, suite_judge_report
 from harness.types import CaseStatus
 
 DIGITS = 6
@@ -71,7 +72,7 @@ def suite_report(comp: SuiteComparison, verdict: SuiteVerdict | None) -> SuiteRe
                                      flaky_share=_r(comp.stats.flaky_share)),
         drift=_drift_summary(comp.drift), warnings=list(comp.warnings), confounders=list(comp.confounders),
         unmatched=Unmatched(baseline_only=list(comp.baseline_only), candidate_only=list(comp.candidate_only)),
-        cases=[_case(c) for c in comp.cases])
+        cases=[_case(c) for c in comp.cases], judge=suite_judge_report(comp.judge))
 
 
 def _decision(d: DropDecision) -> DecisionReport:
@@ -144,7 +145,8 @@ def _case(c: CaseComparison) -> CaseReport:
         consistency=CaseConsistencyPair(baseline=_consistency(base.consistency),
                                         candidate=_consistency(cand.consistency)),
         paraphrases=ParaphrasePair(baseline=[_paraphrase(p) for p in base.paraphrases],
-                                   candidate=[_paraphrase(p) for p in cand.paraphrases]))
+                                   candidate=[_paraphrase(p) for p in cand.paraphrases]),
+        judge=case_judge_report(c.judge))
 
 
 def _check(s: CheckScore) -> CaseCheck:

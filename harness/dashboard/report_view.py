@@ -20,6 +20,7 @@ from harness.analysis.report import (
     SuiteReport,
 )
 from harness.analysis.report import Side as ReportSide
+from harness.analysis.report_judge import judge_line
 from harness.dashboard.charts import BarChart, bar_chart
 from harness.dashboard.diff import SideBySide, pair_outputs
 from harness.types import CaseStatus
@@ -81,6 +82,7 @@ class SuiteView:
     delta_chart: BarChart
     drift_chart: BarChart | None
     decision: str = ""                 # the pass-rate rule's answer in words
+    judge: str | None = None  # judge agreement, position bias, verdicts decided by judge noise
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def _suite_view(suite: SuiteReport, run_ids: tuple[str | None, str | None]) -> S
     drifts = [(c.id, c.drift) for c in cases if c.drift is not None]
     scalars = _scalars(stats)
     more = {**{k: v for k, v in stats.items() if k not in scalars},
-            **suite.model_dump(mode="json", include=set(_MORE))}
+            **suite.model_dump(mode="json", include=set(_MORE), exclude={"judge"} if suite.judge is None else set())}
     return SuiteView(
         id=suite.id, verdict=suite.verdict or "",
         baseline=_side(suite.baseline, run_ids[0]), candidate=_side(suite.candidate, run_ids[1]),
@@ -117,12 +119,13 @@ def _suite_view(suite: SuiteReport, run_ids: tuple[str | None, str | None]) -> S
         status_counts=_status_counts(cases), cases=tuple(cases),
         delta_chart=bar_chart("Pass-rate change per case (candidate - baseline)", deltas),
         drift_chart=bar_chart("Drift per case", drifts, symmetric=False, percent=False)
-        if drifts else None, decision=suite.decision.summary() if suite.decision else "")
+        if drifts else None, decision=suite.decision.summary() if suite.decision else "",
+        judge=judge_line(suite.judge) if suite.judge else None)
 
 
-_MORE = ("drift", "consistency", "unmatched")
+_MORE = ("drift", "consistency", "unmatched", "judge")
 _CASE_DETAILS = {"p_value", "p_drop", "p_holm", "q_bh", "sampled", "cluster", "drift_detail", "consistency",
-                 "samples"}
+                 "samples", "judge"}
 
 
 def _case_view(case: CaseReport) -> CaseView:

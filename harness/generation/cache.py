@@ -39,6 +39,8 @@ def cache_key(fingerprint: dict[str, Any], request: GenerationRequest) -> str:
         "seed": request.seed,
         "sample": request.sample,
     }
+    if request.score_tokens:  # only judge calls ask for token probabilities; other keys are unchanged
+        body["score_tokens"] = list(request.score_tokens)
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 

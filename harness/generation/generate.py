@@ -11,15 +11,17 @@ import hashlib
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError
 from harness.generation.backends import ModelSpec, create_backend
 from harness.generation.cache import GenerationCache, cache_key
 from harness.generation.sanitize import clean_generation
 from harness.project.prompts import render_many
-from harness.project.suites import Suite
 from harness.types import Case, Generation, GenerationRequest, GenParams
+
+if TYPE_CHECKING:  # suites import the check types, and judge checks generate
+    from harness.project.suites import Suite
 
 log = logging.getLogger(__name__)
 PARAM_FIELDS = ("max_new_tokens", "temperature", "top_p", "top_k", "stop", "seed")

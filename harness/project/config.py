@@ -67,6 +67,7 @@ class ProjectModel(BaseModel):
     seed: int = 0
     samples: int = 1
     suites: list[str] = []
+    judge: str | None = None           # the default judge of model-graded checks (a spec or a name)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class ProjectConfig:
     samples: int = 1
     suites: tuple[str, ...] = ()
     config_file: Path | None = None
+    judge: str | None = None
 
     @property
     def harness_dir(self) -> Path:
@@ -115,6 +117,9 @@ def load_project_config(start: Path | None = None) -> ProjectConfig:
     if model.default_model and model.default_model not in model.models and model.default_model not in BUILTIN_MODELS \
             and ":" not in model.default_model:
         raise doc.error(f"default_model '{model.default_model}' is not in models", ("default_model",))
+    if model.judge and model.judge not in model.models and model.judge not in BUILTIN_MODELS \
+            and ":" not in model.judge:
+        raise doc.error(f"judge '{model.judge}' is not in models (use a name or BACKEND:TARGET)", ("judge",))
     if model.cache_dir and not Path(model.cache_dir).is_absolute() \
             and not Path(os.path.normpath(root / model.cache_dir)).is_relative_to(root):
         raise doc.error(f"cache_dir '{model.cache_dir}' leads outside the project; give an absolute path "
@@ -125,7 +130,7 @@ def load_project_config(start: Path | None = None) -> ProjectConfig:
         policy=model.policy, policy_source=str(path) if model.policy is not None else None,
         executor=model.executor, ray_address=model.ray_address, workers=model.workers,
         allow_code=model.allow_code, seed=model.seed, samples=model.samples,
-        suites=tuple(model.suites), config_file=path)
+        suites=tuple(model.suites), config_file=path, judge=model.judge)
     return _with_defaults(config)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.analysis.report import CaseReport, ComparisonReport, RunReport, SuiteReport
+from harness.analysis.report_judge import judge_line
 from harness.types import CaseStatus
 
 MAX_BYTES = 60_000
@@ -81,7 +82,9 @@ def _suite_summary(suite: SuiteReport) -> str:
     if suite.decision is not None:
         lines += [cell(suite.decision.summary()), ""]
     lines += [f"> ⚠️ {cell(warning)}" for warning in suite.warnings]
-    if suite.warnings:
+    if suite.judge is not None:
+        lines.append(f"> ⚖️ {cell(judge_line(suite.judge))}")
+    if suite.warnings or suite.judge is not None:
         lines.append("")
     return "\n".join(lines)
 

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from harness.analysis.report import ComparisonReport, SuiteReport
+from harness.analysis.report_judge import judge_line
 from harness.reporters.run_report import check_pass_rates
 from harness.types import CaseStatus, RunResult
 
@@ -99,6 +100,8 @@ def print_comparison(report: ComparisonReport, console: Console | None = None, w
             console.print(f"[yellow]warning[/yellow] {escape(suite.id)}: {escape(warning)}")
         if suite.decision is not None:
             console.print(f"{escape(suite.id)}: {escape(suite.decision.summary())}")
+        if suite.judge is not None:
+            console.print(f"{escape(suite.id)}: {escape(judge_line(suite.judge))}")
         if suite.stats.power.text:
             console.print(f"[dim]{escape(suite.id)}: {escape(suite.stats.power.text)}[/dim]")
     console.print(f"\n[bold {style}]verdict: {report.verdict.upper()}[/bold {style}]")

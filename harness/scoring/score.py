@@ -14,8 +14,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from harness.errors import InfrastructureError
 from harness.scoring.checks import CHECK_TYPES, CheckConfig, ScoreItem
 from harness.scoring.checks.extract import score_with_options
+from harness.scoring.checks.judge import JudgeConfig
 from harness.types import Case, CaseResult, Generation, GenerationRequest, SampleResult, Score
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,7 @@ def score_generations(cases: Sequence[Case], requests: Sequence[GenerationReques
             sample=request.sample, output=gen.output, scores=own, passed=passed, error=gen.error,
             new_tokens=gen.new_tokens, latency_s=gen.latency_s, cached=gen.cached, variant=request.variant))
     sampled = {r.case_id for r in requests if not r.params.greedy}
+    sampled |= {c.id for c in cases if any(isinstance(k, JudgeConfig) and k.sampled for k in c.checks)}
     results = []
     for case in cases:
         main = tuple(sorted(samples.get((case.id, "main"), []), key=lambda s: s.sample))
@@ -66,10 +69,13 @@ def _score_all(cases: dict[str, Case], requests: Sequence[GenerationRequest],
         if gen.error is not None:
             continue
         for position, config in enumerate(cases[request.case_id].checks):
+            if _compare_only(config):
+                continue
             key = _config_key(config)
             groups.setdefault(key, (config, []))[1].append((i, position))
     placed: dict[int, dict[int, Score]] = defaultdict(dict)
-    batches = [(config, members, [ScoreItem(generations[i].output, cases[requests[i].case_id]) for i, _ in members])
+    batches = [(config, members, [ScoreItem(generations[i].output, cases[requests[i].case_id],
+                                                   requests[i].prompt.text) for i, _ in members])
                for config, members in groups.values()]
     for (_, members, _), scores in zip(batches, _run_batches(batches)):
         for (i, position), score in zip(members, scores):
@@ -93,6 +99,10 @@ def _run_batches(batches: list[tuple[CheckConfig, list[tuple[int, int]], list[Sc
     return [r or [] for r in results]
 
 
+def _compare_only(config: CheckConfig) -> bool:
+    return config.type in CHECK_TYPES and CHECK_TYPES.get(config.type).compare_only
+
+
 def _concurrent(config: CheckConfig) -> bool:
     return config.type in CHECK_TYPES and CHECK_TYPES.get(config.type).concurrent_groups
 
@@ -104,6 +114,8 @@ def _run_scorer(config: CheckConfig, items: list[ScoreItem]) -> list[Score]:
         if len(scores) != len(items):
             raise RuntimeError(f"scorer returned {len(scores)} scores for {len(items)} outputs")
         return scores
+    except InfrastructureError:  # a judge server that failed: the run stops, finished work is cached
+        raise
     except Exception as exc:  # one broken scorer must not stop the run
         log.warning("check %s failed: %s", config.display_name, exc)
         return [Score(check=config.display_name, type=config.type, passed=False,

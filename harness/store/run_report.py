@@ -31,7 +31,8 @@ def build_run_report(run: RunRow, results: list[ResultRow], tags: dict[str, list
 def sample_of(row: ResultRow) -> SampleResult:
     """A stored result row as the sample it was recorded from."""
     return SampleResult(sample=row.sample, output=row.output, passed=row.passed, error=row.error,
-                        scores=tuple(Score(**score) for score in row.scores), variant=row.variant)
+                        scores=tuple(Score(**{**score, "judgments": tuple(score.get("judgments", ()))})
+                                     for score in row.scores), variant=row.variant)
 
 
 def _case(case_id: str, samples: list[SampleResult], tags: list[str]) -> RunCase:

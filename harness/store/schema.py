@@ -155,3 +155,17 @@ INDEXES = (
     sa.Index("ix_comparison_cases_case", comparison_cases.c.suite_id, comparison_cases.c.case_id),
     sa.Index("ix_alias_events_alias", alias_events.c.alias, alias_events.c.created_at),
 )
+
+judge_calibrations = sa.Table(  # `harness judge-calibrate`: a judge against human labels
+    "judge_calibrations", metadata,
+    sa.Column("calibration_id", sa.String(32), primary_key=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("judge", sa.String(KEY), nullable=False),
+    sa.Column("judge_fingerprint", sa.JSON, nullable=False),
+    sa.Column("suite_id", sa.String(KEY), nullable=False),
+    sa.Column("labels", sa.Integer, nullable=False),
+    sa.Column("accuracy", sa.Float),
+    sa.Column("kappa", sa.Float),
+    sa.Column("report", sa.JSON, nullable=False),
+    sa.Index("ix_judge_calibrations_judge", "judge", "created_at"),
+)

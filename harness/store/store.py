@@ -115,6 +115,22 @@ class Store:
                         pass_rate=result.pass_rate if result.cases else None)
         return run_id
 
+    def save_judge_calibration(self, values: dict[str, object]) -> str:
+        """Store one ``harness judge-calibrate`` result (columns of ``judge_calibrations``); return its id."""
+        calibration_id = uuid.uuid4().hex
+        with self._write("saving a judge calibration") as conn:
+            conn.execute(schema.judge_calibrations.insert().values(
+                calibration_id=calibration_id, created_at=_now(), **values))
+        return calibration_id
+
+    def judge_calibrations(self, judge: str) -> list[dict[str, object]]:
+        """Stored calibrations of one judge (by label), newest first."""
+        table = schema.judge_calibrations
+        with self._read() as conn:
+            rows = conn.execute(sa.select(table).where(table.c.judge == judge)
+                                .order_by(table.c.created_at.desc())).mappings().all()
+        return [dict(r) for r in rows]
+
     def save_comparison(self, report: ComparisonReport, *, baseline_run_ids: Mapping[str, str | None],
                         candidate_run_ids: Mapping[str, str | None]) -> str:
         """Store a comparison report (docs/report-format.md); return its id (uuid4 hex)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Literal
@@ -96,6 +96,7 @@ class _Prepared:
 
     index: int
     row: RowSpec
+    score_tokens: tuple[str, ...] = ()
 
 
 @backend("hf")
@@ -160,7 +161,7 @@ class HFBackend(SpecSyntax):
             if isinstance(row_or_error, str):
                 yield index, Generation(output="", error=row_or_error)
             else:
-                prepared.append(_Prepared(index, row_or_error))
+                prepared.append(_Prepared(index, row_or_error, request.score_tokens))
         if prepared:
             yield from self._run_batches(model, prepared)
 
@@ -184,7 +185,11 @@ class HFBackend(SpecSyntax):
             results = _decode_splitting_on_oom(model, [p.row for p in rows])
             elapsed = time.perf_counter() - started
             for item, result in zip(rows, results):
-                yield item.index, _generation(result, elapsed, len(rows))
+                generation = _generation(result, elapsed, len(rows))
+                if item.score_tokens and generation.error is None:
+                    probs = score_token_probs(model, item.row.prompt_ids, item.score_tokens)
+                    generation = replace(generation, meta={**generation.meta, "score_probs": probs})
+                yield item.index, generation
 
     def _model(self) -> LoadedModel:
         if self._loaded is None:
@@ -211,6 +216,24 @@ def _prepare(model: LoadedModel, request: GenerationRequest) -> RowSpec | str:
     return RowSpec(prompt_ids=tuple(ids), max_new_tokens=params.max_new_tokens,
                    temperature=params.temperature, top_p=params.top_p, top_k=params.top_k,
                    stop=tuple(params.stop), seed=request.seed)
+
+
+def score_token_probs(model: LoadedModel, prompt_ids: Sequence[int], tokens: Sequence[str]) -> dict[str, float]:
+    """The probabilities of candidate answer tokens at the answer position (the first generated token).
+
+    Each candidate's first token id is looked up; used by ``g-eval`` to weight its 1-5 rating.
+    """
+    import torch
+
+    ids = torch.tensor([list(prompt_ids)], device=model.device)
+    with torch.no_grad():
+        logits = model.model(input_ids=ids).logits[0, -1].float()
+    probs = torch.softmax(logits, dim=-1)
+    out = {}
+    for token in tokens:
+        token_ids = model.tokenizer.encode(token, add_special_tokens=False)
+        out[token] = float(probs[token_ids[0]]) if token_ids else 0.0
+    return out
 
 
 def _decode_splitting_on_oom(model: LoadedModel, rows: list[RowSpec]) -> list[RowResult | str]:

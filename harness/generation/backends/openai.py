@@ -31,6 +31,7 @@ import httpx
 
 from harness.errors import ConfigError, InfrastructureError
 from harness.generation.backends.base import ModelSpec, SpecContext, SpecSyntax, backend
+from harness.generation.backends.logprobs import request_logprobs, score_probs
 from harness.generation.backends.retry import RetryPolicy, is_retryable_status, parse_retry_after, retry_delay
 from harness.types import Generation, GenerationRequest
 
@@ -158,10 +159,13 @@ def request_body(options: OpenAIOptions, request: GenerationRequest) -> dict[str
         body["top_k"] = params.top_k  # not an OpenAI field; vLLM and llama.cpp accept it
     if params.stop:
         body["stop"] = list(params.stop)
+    if request.score_tokens:
+        request_logprobs(body, options.mode)
     return body
 
 
-def parse_response(mode: str, payload: dict[str, Any]) -> tuple[str, int | None, dict[str, Any]]:
+def parse_response(mode: str, payload: dict[str, Any],
+                   score_tokens: Sequence[str] = ()) -> tuple[str, int | None, dict[str, Any]]:
     """``(text, completion tokens, meta)`` from a completion response; ValueError if malformed."""
     try:
         choice = payload["choices"][0]
@@ -172,6 +176,9 @@ def parse_response(mode: str, payload: dict[str, Any]) -> tuple[str, int | None,
     meta = {k: v for k, v in (("finish_reason", choice.get("finish_reason")),
                               ("system_fingerprint", payload.get("system_fingerprint")),
                               ("served_model", payload.get("model"))) if v}
+    probs = score_probs(mode, choice, score_tokens) if score_tokens else None
+    if probs is not None:
+        meta["score_probs"] = probs
     return text or "", usage.get("completion_tokens"), meta
 
 
@@ -314,7 +321,7 @@ class _AsyncRun:
         problem = ""
         for attempt in range(1, opts.retry.max_attempts + 1):
             t0 = time.monotonic()
-            outcome = await self._attempt(client, body)
+            outcome = await self._attempt(client, body, request.score_tokens)
             if isinstance(outcome, Generation):
                 return _finish(outcome, attempt, time.monotonic() - t0, started)
             problem, retryable, retry_after = outcome
@@ -332,8 +339,8 @@ class _AsyncRun:
         return _failure(f"gave up after {opts.retry.max_attempts} attempts: {problem}",
                         opts.retry.max_attempts, started)
 
-    async def _attempt(self, client: httpx.AsyncClient,
-                       body: dict[str, Any]) -> Generation | tuple[str, bool, float | None]:
+    async def _attempt(self, client: httpx.AsyncClient, body: dict[str, Any],
+                       score_tokens: Sequence[str] = ()) -> Generation | tuple[str, bool, float | None]:
         """One HTTP attempt: a Generation, or ``(problem, retryable, retry_after)``."""
         be, url = self.backend, self.backend.endpoint
         try:
@@ -346,7 +353,7 @@ class _AsyncRun:
             problem = be.redact(f"POST {url} returned HTTP {resp.status_code}: {resp.text[:300]}")
             return problem, is_retryable_status(resp.status_code), parse_retry_after(resp.headers.get("retry-after"))
         try:
-            text, tokens, meta = parse_response(be.options.mode, resp.json())
+            text, tokens, meta = parse_response(be.options.mode, resp.json(), score_tokens)
         except ValueError as exc:
             return be.redact(f"POST {url} returned an unreadable body: {exc}"), False, None
         return Generation(output=text, new_tokens=tokens, meta=meta)

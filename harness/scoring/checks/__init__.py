@@ -5,6 +5,7 @@ from harness.scoring.checks import (  # noqa: F401
     custom,
     distance,
     instructions,
+    judge,
     overlap,
     similarity,
     structured,

@@ -39,6 +39,7 @@ class ScoreItem:
 
     output: str
     case: Case
+    prompt: str = ""  # the prompt text the model answered (judge checks show it to the judge)
 
 
 class Scorer:
@@ -48,6 +49,7 @@ class Scorer:
     type_name: ClassVar[str] = ""
     uses_reference: ClassVar[bool] = False  # compares with `value` or, when absent, the case's `reference`
     concurrent_groups: ClassVar[bool] = False  # batches of different configs may run side by side
+    compare_only: ClassVar[bool] = False  # scored by `compare` on (baseline, candidate) pairs, not per output
 
     def __init__(self, config: CheckConfig) -> None:
         self.config = config

@@ -1,4 +1,4 @@
-"""Migration 3 (frozen): model aliases, their lineage, and checkpoints already gated.
+"""Migration 4 (frozen): model aliases, their lineage, and checkpoints already gated.
 
 ``aliases`` holds each alias's current model and a ``generation`` counter that every move
 increments (the compare-and-swap token); ``alias_events`` is the append-only lineage
@@ -52,7 +52,7 @@ INDEXES = (sa.Index("ix_alias_events_alias", alias_events.c.alias, alias_events.
 
 
 def upgrade(conn: sa.Connection) -> None:
-    """Create the step-3 tables and index."""
+    """Create the step-4 tables and index."""
     for table in (aliases, alias_events, gated_checkpoints):
         conn.execute(sa.schema.CreateTable(table))
     for index in INDEXES:
