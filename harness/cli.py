@@ -14,11 +14,12 @@ import typer
 
 from harness.errors import EXIT_INFRA, EXIT_USAGE, HarnessError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+HELP = {"help_option_names": ["-h", "--help"]}
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, context_settings=HELP,
                   help="Tells whether it is safe to roll out a new LLM version or a changed prompt.")
-cache_app = typer.Typer(no_args_is_help=True, help="Show or clear the generation cache.")
+cache_app = typer.Typer(no_args_is_help=True, context_settings=HELP, help="Show or clear the generation cache.")
 app.add_typer(cache_app, name="cache")
-models_app = typer.Typer(no_args_is_help=True, help="List models; prepare the bundled one.")
+models_app = typer.Typer(no_args_is_help=True, context_settings=HELP, help="List models; prepare the bundled one.")
 app.add_typer(models_app, name="models")
 import_app = typer.Typer(no_args_is_help=True, help="Import suites from promptfoo or lm-evaluation-harness.")
 app.add_typer(import_app, name="import")
@@ -28,6 +29,24 @@ JsonOpt = typer.Option(None, "--json", help="Write the JSON report here.")
 JunitOpt = typer.Option(None, "--junit", help="Write a JUnit XML report here.")
 MarkdownOpt = typer.Option(None, "--markdown", help="Write a Markdown report (for a PR comment) here.")
 HtmlOpt = typer.Option(None, "--html", help="Write a self-contained HTML report here.")
+FilterOpt = typer.Option(None, "--filter", help="Only cases whose id or a tag matches this glob (repeatable).")
+LimitOpt = typer.Option(None, "--limit", min=1, help="Only the first N (selected) cases of each suite.")
+FullOpt = typer.Option(False, "--full", help="Print whole outputs and every failing case or regression.")
+OptionalSuitesArg = typer.Argument(None, help="Suite files or folders of suites (default: `suites:` in harness.yaml).")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"harness {version('harness')}")
+        raise typer.Exit(0)
+
+
+def _selection(filters: list[str] | None, limit: int | None):
+    from harness.commands.shared import CaseSelection
+
+    return CaseSelection(tuple(filters or ()), limit)
 
 
 @app.callback()
@@ -36,6 +55,8 @@ def _global(
         None, "--sandbox-max-timeout", min=0.1, help="Highest code-tests `timeout` a suite may set (default 60 s)."),
     sandbox_max_memory_mb: int | None = typer.Option(
         None, "--sandbox-max-memory-mb", min=64, help="Highest code-tests `memory_mb` a suite may set (default 4096)."),
+    _version_flag: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit."),
 ) -> None:
     """Tells whether it is safe to roll out a new LLM version or a changed prompt."""
     if sandbox_max_timeout is not None or sandbox_max_memory_mb is not None:
@@ -65,7 +86,7 @@ def _params(pairs: list[str] | None) -> dict[str, Any]:
 
 @app.command()
 def run(
-    suites: list[Path] = SuitesArg,
+    suites: list[Path] | None = OptionalSuitesArg,
     model: str | None = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
     samples: int | None = typer.Option(None, "--samples", "-k", min=1, help="Generations per case."),
     param: list[str] | None = ParamOpt,
@@ -75,6 +96,7 @@ def run(
     executor: str | None = typer.Option(None, help="local (default) or ray."),
     db: str | None = typer.Option(None, "--db", help="History database URL (default from harness.yaml)."),
     no_store: bool = typer.Option(False, "--no-store", help="Do not record the run in the history database."),
+    filters: list[str] | None = FilterOpt, limit: int | None = LimitOpt, full: bool = FullOpt,
     json_out: Path | None = JsonOpt, junit: Path | None = JunitOpt,
     markdown: Path | None = MarkdownOpt, html: Path | None = HtmlOpt,
 ) -> None:
@@ -83,15 +105,18 @@ def run(
 
     raise typer.Exit(run_command(
         suites, RunOptionsCli(model=model, samples=samples, params=_params(param), seed=seed, use_cache=not no_cache,
-                              allow_code=allow_code, executor=executor, db=db, store=not no_store),
+                              allow_code=allow_code, executor=executor, db=db, store=not no_store,
+                              selection=_selection(filters, limit), full=full),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
 
 
 @app.command()
 def compare(
-    suites: list[Path] = SuitesArg,
+    suites: list[Path] | None = OptionalSuitesArg,
     baseline: str | None = typer.Option(None, "--baseline", "-b", help="Baseline model spec or name."),
     candidate: str | None = typer.Option(None, "--candidate", "-c", help="Candidate model spec or name."),
+    model: str | None = typer.Option(None, "--model", "-m",
+                                     help="One model for both sides (with --baseline-prompt: a prompt upgrade)."),
     baseline_prompt: str | None = typer.Option(
         None, "--baseline-prompt",
         help="Baseline prompt: a prompt file, or a git revision to read the suite's prompt from."),
@@ -105,6 +130,7 @@ def compare(
     executor: str | None = typer.Option(None, help="local (default) or ray."),
     db: str | None = typer.Option(None, "--db", help="History database URL."),
     no_store: bool = typer.Option(False, "--no-store", help="Do not record runs and the comparison."),
+    filters: list[str] | None = FilterOpt, limit: int | None = LimitOpt, full: bool = FullOpt,
     json_out: Path | None = JsonOpt, junit: Path | None = JunitOpt,
     markdown: Path | None = MarkdownOpt, html: Path | None = HtmlOpt,
 ) -> None:
@@ -112,10 +138,11 @@ def compare(
     from harness.commands.compare import CompareOptions, compare_command
 
     raise typer.Exit(compare_command(
-        suites, CompareOptions(baseline=baseline, candidate=candidate, baseline_prompt=baseline_prompt,
+        suites, CompareOptions(baseline=baseline or model, candidate=candidate or model,
+                               baseline_prompt=baseline_prompt,
                                samples=samples, params=_params(param), seed=seed, policy_file=policy, alpha=alpha,
                                use_cache=not no_cache, allow_code=allow_code, executor=executor, db=db,
-                               store=not no_store),
+                               store=not no_store, selection=_selection(filters, limit), full=full),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
 
 
@@ -131,6 +158,9 @@ def check(
     alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
     allow_code: bool = typer.Option(False, "--allow-code", help="Allow code-tests checks to execute model output."),
+    db: str | None = typer.Option(None, "--db", help="History database URL (default from harness.yaml)."),
+    no_store: bool = typer.Option(False, "--no-store", help="Do not record runs and the comparison."),
+    filters: list[str] | None = FilterOpt, limit: int | None = LimitOpt, full: bool = FullOpt,
     json_out: Path | None = JsonOpt, junit: Path | None = JunitOpt,
     markdown: Path | None = MarkdownOpt, html: Path | None = HtmlOpt,
 ) -> None:
@@ -139,9 +169,9 @@ def check(
 
     raise typer.Exit(check_command(
         CheckOptions(base=base, model=model, policy_file=policy, samples=samples, params=_params(param), seed=seed,
-                     alpha=alpha,
-                     use_cache=not no_cache, allow_code=allow_code),
-        {"json": json_out, "junit": junit, "markdown": markdown, "html": html}, store=None))
+                     alpha=alpha, use_cache=not no_cache, allow_code=allow_code, db=db, store=not no_store,
+                     selection=_selection(filters, limit), full=full),
+        {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
 
 
 OutOpt = typer.Option(Path("."), "--out", help="Project folder to write harness.yaml and suites/ into.")
@@ -238,13 +268,38 @@ def dashboard(
 @app.command()
 def report(
     ref: str | None = typer.Argument(None, help="A run or comparison id (or prefix); default: the latest comparison."),
-    html: Path = typer.Option(..., "--html", help="Write the self-contained HTML file here."),
+    html: Path | None = typer.Option(None, "--html", help="Write a self-contained HTML file here."),
+    markdown: Path | None = MarkdownOpt, json_out: Path | None = JsonOpt,
     db: str | None = typer.Option(None, "--db", help="History database URL."),
 ) -> None:
-    """Render a stored run or comparison as one self-contained HTML file."""
-    from harness.commands.admin import report_command
+    """Render a stored run or comparison again: --html, --markdown and/or --json."""
+    from harness.commands.history import report_command
 
-    typer.echo(report_command(ref, html, db))
+    for line in report_command(ref, {"html": html, "markdown": markdown, "json": json_out}, db):
+        typer.echo(line)
+
+
+@app.command()
+def history(
+    suite: str | None = typer.Option(None, "--suite", help="Only this suite id."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Only runs and comparisons of this model spec."),
+    verdict: str | None = typer.Option(None, "--verdict",
+                                       help="Only comparisons with this verdict (pass, warn, fail, ...)."),
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="At most this many entries."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of lines."),
+    db: str | None = typer.Option(None, "--db", help="History database URL."),
+    alias: str | None = typer.Option(None, "--alias", "-a",
+                                     help="Instead: this alias's lineage (each promotion and rejection)."),
+) -> None:
+    """List recent runs and comparisons, newest first: ids, times, verdicts (or an alias's lineage)."""
+    from harness.commands.history import HistoryFilter, history_command
+
+    if alias is not None:
+        from harness.commands.promote import alias_history_command
+
+        raise typer.Exit(alias_history_command(alias, db, typer.echo, as_json=as_json))
+    for line in history_command(db, HistoryFilter(suite=suite, model=model, verdict=verdict, limit=limit), as_json):
+        typer.echo(line)
 
 
 @app.command()
@@ -269,7 +324,7 @@ def models_list() -> None:
 
 @models_app.command("prepare")
 def models_prepare() -> None:
-    """Convert the bundled SmolLM2 GGUF to a safetensors checkpoint under .harness/ (once)."""
+    """Convert the bundled SmolLM2 GGUF to a safetensors checkpoint in the machine-wide model cache (once)."""
     from harness.generation.backends.bundled import prepare_bundled_model
 
     typer.echo(f"bundled model ready at {prepare_bundled_model(_project().harness_dir)}")
@@ -296,7 +351,7 @@ def cache_clear(yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.
 
 
 def _register_lineage() -> None:
-    """promote, gate, history: champion and challenger (harness/commands/lineage_cli.py)."""
+    """promote and gate: champion and challenger (harness/commands/lineage_cli.py)."""
     from harness.commands.lineage_cli import register
 
     register(app)
@@ -320,7 +375,7 @@ def main(argv: list[str] | None = None) -> None:
         from rich.markup import escape
 
         kind = "infrastructure error" if exc.exit_code == EXIT_INFRA else "error"
-        Console(stderr=True).print(f"[red]{kind}:[/red] {escape(str(exc))}")
+        Console(stderr=True).print(f"[red]{kind}:[/red] {escape(str(exc))}", soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.analysis.compare import SuiteComparison, compare_runs
 from harness.analysis.gate import GateResult, Policy, evaluate
@@ -24,6 +24,7 @@ from harness.generation.generate import (
     generate,
     overridden_model_params,
 )
+from harness.generation.progress import phase, run_progress
 from harness.generation.runinfo import host_info, library_versions, now_iso
 from harness.project.config import ProjectConfig
 from harness.project.suites import Suite
@@ -32,8 +33,10 @@ from harness.scoring.judging import JudgeEnv, judging
 from harness.scoring.pairwise import judge_runs
 from harness.scoring.sandbox import code_execution_allowed
 from harness.scoring.score import score_generations
-from harness.store import Store
 from harness.types import RunInfo, RunResult
+
+if TYPE_CHECKING:
+    from harness.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -68,15 +71,24 @@ def ensure_code_allowed(suite: Suite, options: RunOptions) -> None:
 
 
 def run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: RunOptions,
-              case_ids: set[str] | None = None, store: Store | None = None) -> RunResult:
+              case_ids: set[str] | None = None, store: Store | None = None, side: str = "") -> RunResult:
     """Generate (cached) and score one suite on one model; record it in the store.
+
+    ``side`` ("baseline" or "candidate" in a comparison) names the run on its progress bar.
 
     The run is registered as incomplete before anything is generated and marked
     complete only at the end, so an interrupted run is never taken for a finished one.
     """
+    ensure_code_allowed(suite, options)
+    label = " · ".join(x for x in (suite.id, spec.label, side) if x)
+    with run_progress(label, options.progress):
+        return _run_suite(suite, spec, project, options, case_ids, store)
+
+
+def _run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: RunOptions,
+               case_ids: set[str] | None, store: Store | None) -> RunResult:
     from harness.generation.backends import create_backend
 
-    ensure_code_allowed(suite, options)
     cases = [c for c in suite.cases if case_ids is None or c.id in case_ids]
     backend = create_backend(spec)
     env = judge_env(project, options, spec, backend.fingerprint())
@@ -98,6 +110,7 @@ def run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: Ru
     finally:
         if cache is not None:
             cache.close()
+    phase("scoring")
     with code_execution_allowed(suite.allow_code or options.allow_code), judging(env):
         case_results = score_generations(cases, requests, outcome.generations)
     complete = outcome.failure is None and not any(c.errors for c in case_results)
@@ -149,8 +162,8 @@ def run_suites(suites: Sequence[Suite], spec: ModelSpec, project: ProjectConfig,
 
 def _warn_identical_samples(suite: Suite, cases: Sequence[Any], spec: ModelSpec, options: RunOptions) -> None:
     if options.samples > 1 and cases and case_params(suite, cases[0], spec, options.params).greedy:
-        log.warning("--samples %d with greedy decoding (temperature 0): samples will be identical; "
-                    "set params.temperature > 0 to measure consistency", options.samples)
+        phase(f"temperature 0: each case is generated once and reused for its {options.samples} samples "
+              "(set params.temperature > 0 to measure consistency)")
 
 
 
@@ -198,13 +211,26 @@ class ComparisonOutcome:
     gate: GateResult
     report: ComparisonReport
     comparison_id: str | None = None
+    baseline_run_ids: dict[str, str | None] = field(default_factory=dict)
+    candidate_run_ids: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def run_ids(self) -> list[str]:
+        """Every stored run id, baseline then candidate per suite."""
+        return [i for suite in self.baseline_run_ids
+                for i in (self.baseline_run_ids[suite], self.candidate_run_ids.get(suite)) if i]
 
 
 def compare_suites(pairs: Sequence[tuple[Suite, Suite]], baseline: ModelSpec, candidate: ModelSpec,
                    project: ProjectConfig, options: RunOptions, *, policy: Policy, alpha: float = 0.05,
                    variable: str = "model", store: Store | None = None,
-                   case_ids: dict[str, set[str]] | None = None) -> ComparisonOutcome:
-    """Run each (baseline suite, candidate suite) pair on its model, compare, gate, store."""
+                   case_ids: dict[str, set[str]] | None = None,
+                   save_comparison: bool = True) -> ComparisonOutcome:
+    """Run each (baseline suite, candidate suite) pair on its model, compare, gate, store.
+
+    With ``save_comparison=False`` the runs are stored but the comparison is left to the caller
+    (``harness check`` stores its report once it is complete).
+    """
 
     for old, new in pairs:
         ensure_code_allowed(old, options)
@@ -212,18 +238,20 @@ def compare_suites(pairs: Sequence[tuple[Suite, Suite]], baseline: ModelSpec, ca
     comparisons, run_ids = [], ({}, {})
     for old, new in pairs:
         wanted = case_ids.get(new.id) if case_ids is not None else None
-        base_run = run_suite(old, baseline, project, options, case_ids=wanted, store=store)
-        cand_run = run_suite(new, candidate, project, options, case_ids=wanted, store=store)
+        base_run = run_suite(old, baseline, project, options, case_ids=wanted, store=store, side="baseline")
+        cand_run = run_suite(new, candidate, project, options, case_ids=wanted, store=store, side="candidate")
         run_ids[0][new.id], run_ids[1][new.id] = base_run.run_id, cand_run.run_id
         pairwise = judge_pairwise(new, base_run, cand_run, project, options, candidate)
-        comparison = compare_runs(base_run, cand_run, alpha=alpha, bootstrap_seed=options.seed,
-                                  variable=variable, pairwise=pairwise)  # type: ignore[arg-type]
+        with run_progress(f"{new.id} · baseline vs candidate", options.progress) as progress:
+            progress.phase("comparing")
+            comparison = compare_runs(base_run, cand_run, alpha=alpha, bootstrap_seed=options.seed,
+                                      variable=variable, pairwise=pairwise)  # type: ignore[arg-type]
         comparisons.append(cite_calibration(comparison, store))
     gate = evaluate(policy, comparisons)
     report = build_report(comparisons, gate)
     comparison_id = None
-    if store is not None:
+    if store is not None and save_comparison:
         comparison_id = store.save_comparison(report, baseline_run_ids=run_ids[0],
                                               candidate_run_ids=run_ids[1])
         report = report.model_copy(update={"comparison_id": comparison_id})
-    return ComparisonOutcome(comparisons, gate, report, comparison_id)
+    return ComparisonOutcome(comparisons, gate, report, comparison_id, run_ids[0], run_ids[1])

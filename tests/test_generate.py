@@ -92,18 +92,42 @@ def run_capitals(project: Project, samples: int, temperature: float | None = Non
     run_suite(suite, ModelSpec("fake", "seeded"), load_project_config(), RunOptions(samples=samples, progress=False))
 
 
-def test_greedy_with_several_samples_warns(capitals: Project, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="harness.pipeline"):
-        run_capitals(capitals, samples=3)
-    assert any("greedy decoding" in r.getMessage() and "--samples 3" in r.getMessage() for r in caplog.records)
+def test_greedy_samples_are_generated_once_and_reused(capitals: Project) -> None:
+    from harness.generation.backends.fake import FakeBackend
+
+    suite = load_suite(capitals.root / "suites/capitals.yaml")
+    requests = build_requests(suite, suite.cases, ModelSpec("fake", "seeded"), samples=3, run_seed=0)
+    before = FakeBackend.generated
+    outcome = generate(requests, ModelSpec("fake", "seeded"), None, GenerateOptions(progress=False))
+    assert FakeBackend.generated - before == len(suite.cases)  # one generation per case, not three
+    assert outcome.generated == len(suite.cases)
+    by_case: dict[str, list] = {}
+    for request, generation in zip(requests, outcome.generations):
+        by_case.setdefault(request.case_id, []).append(generation)
+    for generations in by_case.values():
+        assert len({g.output for g in generations}) == 1
+        assert "copy_of_sample" not in generations[0].meta
+        assert all(g.meta["copy_of_sample"] == 0 for g in generations[1:])
 
 
-@pytest.mark.parametrize("samples, temperature", [(1, None), (3, 0.8)])
-def test_no_warning_otherwise(capitals: Project, caplog: pytest.LogCaptureFixture, samples: int,
-                              temperature: float | None) -> None:
-    with caplog.at_level(logging.WARNING, logger="harness.pipeline"):
+def test_sampled_requests_are_all_generated(capitals: Project) -> None:
+    from harness.generation.backends.fake import FakeBackend
+
+    run_capitals(capitals, samples=1, temperature=0.8)
+    suite = load_suite(capitals.root / "suites/capitals.yaml")
+    requests = build_requests(suite, suite.cases, ModelSpec("fake", "seeded"), samples=3, run_seed=0)
+    before = FakeBackend.generated
+    outcome = generate(requests, ModelSpec("fake", "seeded"), None, GenerateOptions(progress=False))
+    assert FakeBackend.generated - before == len(requests)
+    assert not any("copy_of_sample" in g.meta for g in outcome.generations)
+
+
+@pytest.mark.parametrize("samples, temperature", [(1, None), (3, 0.8), (3, None)])
+def test_no_warning_logged(capitals: Project, caplog: pytest.LogCaptureFixture, samples: int,
+                           temperature: float | None) -> None:
+    with caplog.at_level(logging.WARNING, logger="harness"):
         run_capitals(capitals, samples=samples, temperature=temperature)
-    assert not any("greedy" in r.getMessage() for r in caplog.records)
+    assert not caplog.records
 
 
 def test_sampled_outputs_reproducible(capitals: Project) -> None:

@@ -33,7 +33,9 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 def write_suite(project: Project) -> None:
     cases = "".join(f"  - {{id: c{i}, vars: {{q: 'question {i}'}}, checks: [{{type: contains, value: '{i}'}}]}}\n"
                     for i in range(CASES))
-    project.suite("many", "id: many\ntemplate: 'Q: {{ q }}'\ncases:\n" + cases)
+    # sampled (temperature > 0), so every sample is generated (greedy samples after the first are reused)
+    project.suite("many", "id: many\ntemplate: 'Q: {{ q }}'\ndefaults: {params: {temperature: 0.5}}\ncases:\n"
+                  + cases)
 
 
 def counted(counter: Path) -> list[tuple[str, int]]:

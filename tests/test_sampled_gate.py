@@ -46,7 +46,7 @@ def _draw(project: Project, ids: list[str], base: np.ndarray, cand: np.ndarray, 
 @pytest.mark.parametrize("k", [2, 5, 10])
 def test_aa_with_flaky_cases_fails_at_most_alpha(project: Project, k: int) -> None:
     rng = np.random.default_rng(1000 + k)
-    ids = _suite(project, 120, critical=30)
+    ids = _suite(project, 100, critical=30)
     rates = rng.uniform(0.15, 0.85, len(ids))
     draws = 200
     fails = sum(_draw(project, ids, rates, rates, k, rng) == "fail" for _ in range(draws))
@@ -55,7 +55,7 @@ def test_aa_with_flaky_cases_fails_at_most_alpha(project: Project, k: int) -> No
 
 def test_planted_critical_regression_fails_nearly_always(project: Project) -> None:
     rng = np.random.default_rng(7)
-    ids = _suite(project, 120, critical=30)
+    ids = _suite(project, 100, critical=30)
     rates = rng.uniform(0.15, 0.85, len(ids))
     base, cand = rates.copy(), rates.copy()
     base[:5], cand[:5] = 0.95, 0.05

@@ -26,13 +26,14 @@ def test_scaffolded_suite_and_config_load(tmp_path: Path) -> None:
     assert any("critical" in c.tags for c in suite.cases)
     config = load_project_config(tmp_path)
     assert config.default_model == "smollm2"
-    assert config.policy == {"critical_regressions": 0, "max_pass_rate_drop": 0.02}
+    assert config.policy == {"critical_regressions": 0, "max_regressions": {"value": 0, "level": "warn"},
+                             "max_pass_rate_drop": 0.05}
     assert resolve_model("smollm2-int8", config).options.get("quantize") == "int8"
     from harness.analysis.gate import parse_policy
 
     policy = parse_policy(config.policy)
     assert policy.critical_regressions is not None and policy.critical_regressions.value == 0
-    assert policy.max_pass_rate_drop is not None and policy.max_pass_rate_drop.value == 0.02
+    assert policy.max_pass_rate_drop is not None and policy.max_pass_rate_drop.value == 0.05
     recorded = resolve_model("recorded", config)
     assert recorded.backend == "replay" and Path(recorded.target) == tmp_path / "replays" / "capitals.jsonl"
 
@@ -120,3 +121,15 @@ def test_tutorial_examples_load_in_a_scaffolded_project(tmp_path: Path) -> None:
     assert [c.id for c in suite.cases] == ["km-in-mile", "minutes-in-day", "grams-in-kilo"]
     prompt = prompt_from_doc(load_yaml_text(prompt_text, "prompts/short_answer.yaml"))
     assert prompt.version == "v2"
+
+
+def test_init_writes_the_built_in_default_policy(tmp_path) -> None:
+    """One default policy everywhere: what `harness init` writes is `DEFAULT_POLICY`."""
+    from harness.analysis.gate import DEFAULT_POLICY, parse_policy
+    from harness.project.scaffold import init_project
+    from harness.project.yamlfile import load_yaml
+
+    init_project(tmp_path)
+    doc = load_yaml(tmp_path / "harness.yaml")
+    assert parse_policy(doc.data["policy"], doc, ("policy",)) == DEFAULT_POLICY
+    assert doc.data["suites"] == ["suites"]

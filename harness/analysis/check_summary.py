@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from statistics import fmean
 
 from harness.types import SampleResult, Score, is_errored
 
@@ -33,8 +32,8 @@ def summarize_checks(samples: Iterable[SampleResult]) -> dict[str, CheckSummary]
     for name, scores in grouped.items():
         values = [s.value for s in scores if s.value is not None]
         shown = next((s for s in scores if not s.passed), scores[0])
-        summary[name] = CheckSummary(type=scores[0].type, pass_rate=fmean(s.passed for s in scores),
-                                     mean=fmean(values) if values else None, threshold=scores[0].threshold,
+        summary[name] = CheckSummary(type=scores[0].type, pass_rate=sum(s.passed for s in scores) / len(scores),
+                                     mean=sum(values) / len(values) if values else None, threshold=scores[0].threshold,
                                      reason=shown.reason,
                                      verdicts=tuple(sorted({s.verdict for s in scores if s.verdict})))
     return summary

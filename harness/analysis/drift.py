@@ -45,7 +45,7 @@ class DriftSummary:
 
 
 def _share(outputs: Sequence[str], predicate: Callable[[str], bool]) -> float:
-    return fmean(predicate(o) for o in outputs) if outputs else 0.0
+    return sum(map(predicate, outputs)) / len(outputs) if outputs else 0.0
 
 
 def _is_json(text: str) -> bool:
@@ -60,9 +60,9 @@ def measure_drift(base: Sequence[str], cand: Sequence[str], pairs: list[tuple[st
                   batch: SimilarityBatch) -> Drift:
     """Drift from the scorable outputs of each side and their (baseline, candidate) sample pairs."""
     similarity = batch.mean(pairs)
-    rouge = fmean(_rouge_l(a, b) for a, b in pairs) if pairs else None
-    base_len = fmean(len(o) for o in base) if base else 0.0
-    cand_len = fmean(len(o) for o in cand) if cand else 0.0
+    rouge = sum(_rouge_l(a, b) for a, b in pairs) / len(pairs) if pairs else None
+    base_len = sum(map(len, base)) / len(base) if base else 0.0
+    cand_len = sum(map(len, cand)) / len(cand) if cand else 0.0
     basis = similarity if similarity is not None else rouge
     return Drift(value=None if basis is None else max(0.0, 1.0 - basis), similarity=similarity,
                  rouge_l=rouge, length_delta=cand_len - base_len,

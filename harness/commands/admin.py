@@ -1,19 +1,6 @@
-"""The small commands: ``harness report`` (a stored run or comparison as HTML) and ``harness models list``."""
+"""The small commands: ``harness models list``."""
 
 from __future__ import annotations
-
-from pathlib import Path
-
-
-def report_command(ref: str | None, html: Path, db: str | None) -> str:
-    """Render a stored run or comparison (default: the latest comparison) to ``html``; the message to print."""
-    from harness.project.config import load_project_config
-    from harness.reporters.files import write_text
-    from harness.reporters.html import render_stored_html
-    from harness.store import Store
-
-    write_text(html, render_stored_html(Store(db or load_project_config().database), ref))
-    return f"wrote {html}"
 
 
 def model_lines() -> list[str]:

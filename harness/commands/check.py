@@ -31,7 +31,7 @@ from harness.commands.gitfiles import (
     resolve_ref,
     revision_files,
 )
-from harness.commands.shared import ReportPaths
+from harness.commands.shared import CaseSelection, ReportPaths
 from harness.errors import EXIT_INFRA, EXIT_OK
 from harness.project.paths import ProjectFiles
 from harness.project.suites import Suite
@@ -55,6 +55,10 @@ class CheckOptions:
     use_cache: bool = True
     allow_code: bool = False
     progress: bool = True
+    db: str | None = None
+    store: bool = True
+    selection: CaseSelection = field(default_factory=CaseSelection)
+    full: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class CheckOutcome:
     plan: CheckPlan
     report: ComparisonReport
     exit_code: int
+    run_ids: tuple[str, ...] = ()
 
     @property
     def ran(self) -> bool:
@@ -124,23 +129,32 @@ def _execute(project: ProjectConfig, base: BaseRevision, plan: CheckPlan, option
                                        seed=options.seed,
                                        use_cache=options.use_cache, allow_code=options.allow_code or None,
                                        progress=options.progress)
-    pairs = [(_only(s.base, s.baseline_ids), _only(s.head, s.baseline_ids))
+    pick = options.selection.apply
+    pairs = [(pick(_only(s.base, s.baseline_ids)), pick(_only(s.head, s.baseline_ids)))
              for s in plan.to_run if s.base is not None and s.head is not None and s.baseline_ids]
+    pairs = [(old, new) for old, new in pairs if new.cases]
+    base_ids: dict[str, str | None] = {}
+    cand_ids: dict[str, str | None] = {}
     if pairs:
-        report = compare_suites(pairs, spec, spec, project, run_options,
-                                policy=load_gate_policy(project, options.policy_file), alpha=options.alpha,
-                                variable="prompt", store=store).report
+        compared = compare_suites(pairs, spec, spec, project, run_options,
+                                  policy=load_gate_policy(project, options.policy_file), alpha=options.alpha,
+                                  variable="prompt", store=store, save_comparison=False)
+        report, base_ids, cand_ids = compared.report, compared.baseline_run_ids, compared.candidate_run_ids
     else:
         report = ComparisonReport(verdict="pass", reasons=[], suites=[])
-    new_runs = [run_suite(s.head, spec, project, run_options, case_ids=_new_ids(s), store=store)
-                for s in plan.to_run if s.head is not None and _new_ids(s)]
+    new_runs = [run_suite(pick(_only(s.head, _new_ids(s))), spec, project, run_options, store=store)
+                for s in plan.to_run if s.head is not None and pick(_only(s.head, _new_ids(s))).cases]
     new_cases = [run_suite_report(r) for r in new_runs]
     report = _with_new_cases(report, new_cases).model_copy(
         update={"check": check_section(base, plan, spec.label)})
+    if store is not None:
+        comparison_id = store.save_comparison(report, baseline_run_ids=base_ids, candidate_run_ids=cand_ids)
+        report = report.model_copy(update={"comparison_id": comparison_id})
     exit_code = comparison_exit_code(report)
     if exit_code == EXIT_OK and any(not r.complete for r in new_runs):
         exit_code = EXIT_INFRA
-    return CheckOutcome(base, plan, report, exit_code)
+    run_ids = tuple(i for i in [*base_ids.values(), *cand_ids.values(), *(r.run_id for r in new_runs)] if i)
+    return CheckOutcome(base, plan, report, exit_code, run_ids)
 
 
 def _only(suite: Suite | None, ids: set[str]) -> Suite:
@@ -200,16 +214,25 @@ def write_check_reports(outcome: CheckOutcome, outputs: ReportPaths) -> None:
 
 def check_command(options: CheckOptions, outputs: ReportPaths, store: Store | None = None,
                   start: Path | None = None) -> int:
-    """``harness check``: plan, print what runs, compare, print, write the reports; the exit code."""
-    from harness.reporters.terminal import print_comparison, print_message
+    """``harness check``: plan, print what runs, compare, print, write the reports; the exit code.
 
+    Runs and the comparison go to ``store``, else to ``--db`` or the project's history database
+    (none with ``--no-store``).
+    """
+    from harness.commands.shared import open_store
+    from harness.project.config import load_project_config
+    from harness.reporters.terminal import print_comparison, print_message, print_stored
+
+    if store is None and options.store:
+        store = open_store(load_project_config(start), options.db, True)
     outcome = run_check(options, start=start, store=store)
     print_message(f"base: {outcome.base.label}")
     print_message(outcome.plan.summary())
     if outcome.report.suites:
-        print_comparison(outcome.report)
+        print_comparison(outcome.report, full=options.full)
     else:
         for reason in outcome.report.reasons:
             print_message(f"{outcome.report.verdict}: {reason}")
+    print_stored(outcome.report.comparison_id, outcome.run_ids)
     write_check_reports(outcome, outputs)
     return outcome.exit_code

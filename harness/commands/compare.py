@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from harness.analysis.report import ComparisonReport
 from harness.commands.shared import (
+    CaseSelection,
     ReportPaths,
     comparison_exit_code,
     load_gate_policy,
     load_suites,
     open_store,
+    select_cases,
+    suite_paths_or_project,
     write_reports,
 )
 from harness.errors import UsageError
@@ -38,16 +41,18 @@ class CompareOptions:
     executor: str | None = None
     db: str | None = None
     store: bool = True
+    selection: CaseSelection = field(default_factory=CaseSelection)
+    full: bool = False
 
 
-def compare_command(suites: list[Path], options: CompareOptions, outputs: ReportPaths) -> int:
+def compare_command(suites: list[Path] | None, options: CompareOptions, outputs: ReportPaths) -> int:
     """Baseline vs candidate -> verdict -> reports -> exit code."""
     from harness.pipeline import compare_suites, options_from_project
     from harness.project.config import load_project_config, resolve_model
-    from harness.reporters.terminal import print_comparison
+    from harness.reporters.terminal import print_comparison, print_stored
 
     project = load_project_config()
-    loaded = load_suites(suites)
+    loaded = select_cases(load_suites(suite_paths_or_project(suites, project)), options.selection)
     if options.baseline is None and options.candidate is None and options.baseline_prompt is None:
         raise UsageError("give --baseline and --candidate models, or --baseline-prompt to compare prompts")
     base_spec = resolve_model(options.baseline or project.default_model, project)
@@ -61,7 +66,8 @@ def compare_command(suites: list[Path], options: CompareOptions, outputs: Report
     outcome = compare_suites(pairs, base_spec, cand_spec, project, run_options,
                              policy=load_gate_policy(project, options.policy_file), alpha=options.alpha,
                              variable=variable, store=open_store(project, options.db, options.store))
-    print_comparison(outcome.report)
+    print_comparison(outcome.report, full=options.full)
+    print_stored(outcome.comparison_id, outcome.run_ids)
     write_comparison_reports(outcome.report, outputs)
     return comparison_exit_code(outcome.report)
 

@@ -1,4 +1,5 @@
-"""CLI of champion and challenger: ``harness promote``, ``harness gate``, ``harness history --alias``.
+"""CLI of champion and challenger: ``harness promote`` and ``harness gate`` (``harness history --alias``
+is an option of the main ``history`` command).
 
 Registered on the main app by :func:`register` (kept apart from ``harness/cli.py``).
 """
@@ -14,10 +15,9 @@ DbOpt = typer.Option(None, "--db", help="History database URL (default from harn
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``promote``, ``gate`` and ``history`` to ``app``."""
+    """Add ``promote`` and ``gate`` to ``app``."""
     app.command()(promote)
     app.command()(gate)
-    app.command()(history)
 
 
 def promote(
@@ -82,13 +82,3 @@ def gate(
                                                              settle_s=settle, poll_s=poll, once=once), outputs))
     raise typer.Exit(gate_command(options, outputs))
 
-
-def history(
-    alias: str = AliasOpt,
-    db: str | None = DbOpt,
-    json_out: bool = typer.Option(False, "--json", help="Print the lineage as JSON."),
-) -> None:
-    """The lineage of an alias: each promotion and rejection, with its comparison."""
-    from harness.commands.promote import history_command
-
-    raise typer.Exit(history_command(alias, db, typer.echo, as_json=json_out))

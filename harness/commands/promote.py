@@ -30,7 +30,7 @@ def promote_command(spec: str, alias: str, reason: str | None, db: str | None,
     return EXIT_OK
 
 
-def history_command(alias: str, db: str | None, echo: Callable[[str], None], as_json: bool = False) -> int:
+def alias_history_command(alias: str, db: str | None, echo: Callable[[str], None], as_json: bool = False) -> int:
     """The lineage of ``alias``: every promotion and rejection, oldest first, with its comparison."""
     import json
 

@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from harness.analysis.report import RunReport
-from harness.commands.shared import ReportPaths, load_suites, open_store, write_reports
+from harness.commands.shared import (
+    CaseSelection,
+    ReportPaths,
+    load_suites,
+    open_store,
+    select_cases,
+    suite_paths_or_project,
+    write_reports,
+)
 from harness.errors import EXIT_INFRA, EXIT_OK
 from harness.types import RunResult
 
@@ -26,23 +34,27 @@ class RunOptionsCli:
     executor: str | None = None
     db: str | None = None
     store: bool = True
+    selection: CaseSelection = field(default_factory=CaseSelection)
+    full: bool = False
 
 
-def run_command(suites: list[Path], options: RunOptionsCli, outputs: ReportPaths) -> int:
-    """Run the suites, print them, write the reports; 3 when a run could not complete."""
+def run_command(suites: list[Path] | None, options: RunOptionsCli, outputs: ReportPaths) -> int:
+    """Run the suites (default: harness.yaml's ``suites:``), print them, write the reports;
+    3 when a run could not complete."""
     from harness.pipeline import options_from_project, run_suites
     from harness.project.config import load_project_config, resolve_model
-    from harness.reporters.terminal import print_runs
+    from harness.reporters.terminal import print_runs, print_stored
 
     project = load_project_config()
-    loaded = load_suites(suites)
+    loaded = select_cases(load_suites(suite_paths_or_project(suites, project)), options.selection)
     spec = resolve_model(options.model or project.default_model, project)
     run_options = options_from_project(project, samples=options.samples, params=options.params,
                                        seed=options.seed,
                                        use_cache=options.use_cache, allow_code=options.allow_code or None,
                                        executor=options.executor)
     results = run_suites(loaded, spec, project, run_options, store=open_store(project, options.db, options.store))
-    print_runs(results)
+    print_runs(results, full=options.full)
+    print_stored(None, [r.run_id for r in results])
     write_run_reports(results, outputs)
     return EXIT_OK if all(r.complete for r in results) else EXIT_INFRA
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -49,6 +51,42 @@ def load_suites(paths: list[Path]) -> list[Suite]:
             raise ConfigError(f"suite id '{suite.id}' is also used by {seen[suite.id]}", file=suite.path, field="id")
         seen[suite.id] = suite.path
     return suites
+
+
+@dataclass(frozen=True)
+class CaseSelection:
+    """``--filter`` (case id or tag globs; a case matching any is kept) and ``--limit N`` (first N per suite)."""
+
+    patterns: tuple[str, ...] = ()
+    limit: int | None = None
+
+    def apply(self, suite: Suite) -> Suite:
+        """The suite with only the selected cases (file order kept)."""
+        if not self.patterns and self.limit is None:
+            return suite
+        cases = [c for c in suite.cases if not self.patterns or self._matches(c.id, c.tags)]
+        return replace(suite, cases=tuple(cases[: self.limit]))
+
+    def _matches(self, case_id: str, tags: Sequence[str]) -> bool:
+        return any(fnmatchcase(name, p) for p in self.patterns for name in (case_id, *tags))
+
+
+def select_cases(suites: list[Suite], selection: CaseSelection) -> list[Suite]:
+    """Apply ``selection`` to every suite; selecting no case at all is a usage error."""
+    selected = [selection.apply(s) for s in suites]
+    if (selection.patterns or selection.limit is not None) and not any(s.cases for s in selected):
+        raise UsageError(f"--filter {' '.join(selection.patterns)} selects no case "
+                         f"in {', '.join(s.id for s in suites)}")
+    return selected
+
+
+def suite_paths_or_project(paths: list[Path] | None, project: ProjectConfig) -> list[Path]:
+    """The suites given on the command line, else ``suites:`` from harness.yaml."""
+    if paths:
+        return paths
+    if not project.suites:
+        raise UsageError("give suite files or folders, or list them under `suites:` in harness.yaml")
+    return [project.root / s for s in project.suites]
 
 
 def open_store(project: ProjectConfig, db: str | None, enabled: bool) -> Store | None:

@@ -59,8 +59,28 @@ def serve(db_url: str, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
 
     check_bind(host, token)
     app = create_app(db_url, token=token, allowed_hosts=hosts_for_bind(host, allowed_hosts))
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False,
-                proxy_headers=False)
+    print(dashboard_banner(db_url, host, port), flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=True, server_header=False,
+                proxy_headers=False, log_config=_LOG_CONFIG)
+
+
+def dashboard_banner(db_url: str, host: str, port: int) -> str:
+    """What ``harness dashboard`` prints first: the URL to open and the database served (password hidden)."""
+    import sqlalchemy as sa
+
+    shown_host = f"[{host}]" if ":" in host else host
+    safe_db = sa.engine.make_url(db_url).render_as_string(hide_password=True)
+    return f"harness dashboard: http://{shown_host}:{port}/  (history {safe_db}; Ctrl+C to stop)"
+
+
+# uvicorn's own logging, on stderr: one line per request (the access log), startup errors; no colours.
+_LOG_CONFIG = {
+    "version": 1, "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(message)s", "datefmt": "%H:%M:%S"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+    "loggers": {"uvicorn.error": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+                "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False}},
+}
 
 
 def _page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -99,8 +119,19 @@ def _trends(store: Store, request: Request) -> HTMLResponse:
                  choices=store.filter_values())
 
 
+def _full_id(store: Store, ref: str, kind: str) -> str:
+    """An id or unique prefix (as ``harness report`` takes) -> the full id of that kind; else ``ref``."""
+    from harness.errors import UsageError
+
+    try:
+        found_kind, full_id = store.resolve(ref)
+    except UsageError:
+        return ref
+    return full_id if found_kind == kind else ref
+
+
 def _comparison(store: Store, request: Request) -> HTMLResponse:
-    comparison_id = request.path_params["comparison_id"]
+    comparison_id = _full_id(store, request.path_params["comparison_id"], "comparison")
     row, report = store.comparison(comparison_id), store.comparison_report(comparison_id)
     if row is None or report is None:
         return _missing(f"No comparison {comparison_id}.")
@@ -112,7 +143,7 @@ def _comparison(store: Store, request: Request) -> HTMLResponse:
 
 
 def _run(store: Store, request: Request) -> HTMLResponse:
-    run_id = request.path_params["run_id"]
+    run_id = _full_id(store, request.path_params["run_id"], "run")
     if store.run(run_id) is None:
         return _missing(f"No run {run_id}.")
     view = run_view(store.run_report(run_id))

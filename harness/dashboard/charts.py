@@ -44,6 +44,7 @@ class LineChart:
     plot_right: int
     plot_top: int
     plot_bottom: int
+    markers: tuple[Tick, ...] = ()  # vertical lines: where the suite's version changed
 
     @property
     def empty(self) -> bool:
@@ -84,23 +85,49 @@ class Sparkline:
     points: tuple[Point, ...]
 
 
+def series_colors(names: Sequence[str]) -> dict[str, str]:
+    """One colour per series name (sorted), so a model keeps its colour in every chart of a page."""
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(sorted(set(names)))}
+
+
 def line_chart(title: str, data: Mapping[str, Sequence[tuple[str, float]]], *,
-               y_min: float = 0.0, y_max: float = 1.0, percent: bool = True) -> LineChart:
-    """One line per series; x is the rank of the timestamp among all series' timestamps."""
+               y_min: float = 0.0, y_max: float = 1.0, percent: bool = True,
+               colors: Mapping[str, str] | None = None,
+               changes: Sequence[tuple[str, str]] = ()) -> LineChart:
+    """One line per series; x is the rank of the timestamp among all series' timestamps.
+
+    ``colors`` fixes each series' colour (default: by rank of its name in this chart); ``changes``
+    are (timestamp, label) points where a vertical marker is drawn (a new suite version).
+    """
     times = sorted({t for points in data.values() for t, _ in points})
     x_of = _spread([*range(len(times))], PAD_L, WIDTH - PAD_R)
     y_max = max([y_max, *(v for points in data.values() for _, v in points)])
     y_of = _scale(y_min, y_max, HEIGHT - PAD_B, PAD_T)
+    palette = colors or series_colors(list(data))
     series = []
-    for i, (name, points) in enumerate(sorted(data.items())):
+    for name, points in sorted(data.items()):
         pts = tuple(Point(x_of[times.index(t)], y_of(v), v, f"{t[:16]} {name}: {_fmt(v, percent)}")
                     for t, v in sorted(points))
-        series.append(Series(name, PALETTE[i % len(PALETTE)], pts, _path(pts)))
+        series.append(Series(name, palette.get(name, PALETTE[0]), pts, _path(pts)))
     y_ticks = tuple(Tick(y_of(v), _fmt(v, percent)) for v in _ticks(y_min, y_max))
     step = max(1, len(times) // 6)
-    x_ticks = tuple(Tick(x_of[i], times[i][:10]) for i in range(0, len(times), step))
+    shown = list(range(0, len(times), step))
+    labels = time_labels([times[i] for i in shown])
+    x_ticks = tuple(Tick(x_of[i], label) for i, label in zip(shown, labels))
+    markers = tuple(Tick(x_of[times.index(t)], label) for t, label in changes if t in times)
     return LineChart(title, WIDTH, HEIGHT, tuple(series), y_ticks, x_ticks,
-                     PAD_L, WIDTH - PAD_R, PAD_T, HEIGHT - PAD_B)
+                     PAD_L, WIDTH - PAD_R, PAD_T, HEIGHT - PAD_B, markers)
+
+
+def time_labels(times: Sequence[str]) -> list[str]:
+    """Axis labels for ISO timestamps: the date when each is on its own day, the time of day when
+    all share one day, month-day and time when some days repeat."""
+    days = [t[:10] for t in times]
+    if len(set(days)) == len(days):
+        return days
+    if len(set(days)) == 1:
+        return [t[11:16] for t in times]
+    return [f"{t[5:10]} {t[11:16]}" for t in times]
 
 
 def bar_chart(title: str, items: Sequence[tuple[str, float]], *, symmetric: bool = True,

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
 
-from harness.dashboard.charts import LineChart, Sparkline, line_chart, sparkline
+from harness.dashboard.charts import LineChart, Sparkline, line_chart, series_colors, sparkline
 from harness.dashboard.timeline import Timeline, build_timeline
 from harness.store import ComparisonRow, ComparisonSuiteRow, RunFilter, RunRow, Store
 from harness.store.rows import CaseStatusRow
@@ -91,13 +91,30 @@ def trends(store: Store, flt: RunFilter, by: SeriesBy) -> tuple[SuiteTrends, ...
     by_suite: dict[str, list[RunRow]] = defaultdict(list)
     for run in runs:
         by_suite[run.suite_id].append(run)
-    return tuple(_suite_trends(store, suite, suite_runs, counts, by, flt)
+    colors = series_colors([r.model_spec if by == "model" else r.prompt_version for r in runs]
+                           + [_drift_key(row, by) for row in store.comparison_suites()])
+    return tuple(_suite_trends(store, suite, suite_runs, counts, by, flt, colors)
                  for suite, suite_runs in sorted(by_suite.items()))
+
+
+def _drift_key(row: ComparisonSuiteRow, by: SeriesBy) -> str:
+    return (row.candidate_model if by == "model" else row.candidate_prompt_version) or "?"
+
+
+def version_changes(runs: list[RunRow]) -> list[tuple[str, str]]:
+    """(time, label) of each run whose suite content differs from the run before it (oldest first)."""
+    changes, previous, version = [], None, 1
+    for run in sorted(runs, key=lambda r: r.started_at):
+        if previous is not None and run.suite_hash != previous:
+            version += 1
+            changes.append((run.started_at, f"suite v{version} ({run.suite_hash.split(':')[-1][:7]})"))
+        previous = run.suite_hash
+    return changes
 
 
 def _suite_trends(store: Store, suite: str, runs: list[RunRow],
                   counts: dict[str, tuple[int, int]], by: SeriesBy,
-                  flt: RunFilter) -> SuiteTrends:
+                  flt: RunFilter, colors: dict[str, str]) -> SuiteTrends:
     passing: dict[str, list[tuple[str, float]]] = defaultdict(list)
     flaky: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for run in runs:
@@ -109,13 +126,15 @@ def _suite_trends(store: Store, suite: str, runs: list[RunRow],
             flaky[key].append((run.started_at, bad / n))
     drift: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for row in store.comparison_suites(suite):
-        key = (row.candidate_model if by == "model" else row.candidate_prompt_version) or "?"
+        key = _drift_key(row, by)
         if row.mean_drift is not None and _comparison_matches(row, flt):
             drift[key].append((row.created_at, row.mean_drift))
-    return SuiteTrends(suite, line_chart("Pass rate", passing),
-                       line_chart("Flaky share (cases whose samples disagree)", flaky),
+    changes = version_changes(runs)
+    return SuiteTrends(suite, line_chart("Pass rate", passing, colors=colors, changes=changes),
+                       line_chart("Flaky share (cases whose samples disagree)", flaky, colors=colors,
+                                  changes=changes),
                        line_chart("Mean drift against the baseline", drift, percent=False,
-                                  y_max=0.1))
+                                  y_max=0.1, colors=colors))
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError
 from harness.generation.backends import ModelSpec, create_backend
 from harness.generation.cache import GenerationCache, cache_key
+from harness.generation.progress import RunProgress, current_progress, run_progress
 from harness.generation.sanitize import clean_generation
 from harness.project.prompts import render_many
 from harness.types import Case, Generation, GenerationRequest, GenParams
@@ -104,26 +106,35 @@ class GenerationOutcome:
 
 def generate(requests: Sequence[GenerationRequest], spec: ModelSpec, cache: GenerationCache | None,
              options: GenerateOptions, backend: Any = None) -> GenerationOutcome:
-    """Serve requests from the cache, generate the rest, cache each as it arrives."""
+    """Serve requests from the cache, generate the rest, cache each as it arrives.
+
+    On a backend whose greedy decoding is deterministic (``greedy_is_deterministic``: hf, fake),
+    greedy (temperature 0) samples after the first are not generated: they would be identical,
+    so sample 0's generation is reused for them, marked ``meta["copy_of_sample"] = 0``. Recorded
+    outputs and servers may differ between samples, so every sample of theirs is kept.
+    """
     backend = backend if backend is not None else create_backend(spec)
     fingerprint = backend.fingerprint()
     use_cache = cache is not None and options.use_cache and getattr(backend, "cacheable", True)
-    keys = [cache_key(fingerprint, r) for r in requests]
+    copies = greedy_copies(requests) if getattr(backend, "greedy_is_deterministic", False) else {}
+    keys = [cache_key(fingerprint, r) for r in requests] if use_cache else []
     results: list[Generation | None] = [None] * len(requests)
     if use_cache:
-        hits = cache.get_many(keys)  # type: ignore[union-attr]
+        hits = cache.get_many(k for i, k in enumerate(keys) if i not in copies)  # type: ignore[union-attr]
         for i, key in enumerate(keys):
-            results[i] = hits.get(key)
-    misses = [i for i, r in enumerate(results) if r is None]
+            results[i] = None if i in copies else hits.get(key)
+    misses = [i for i, r in enumerate(results) if r is None and i not in copies]
     failure = None
-    with _progress(options, len(requests), len(requests) - len(misses)) as advance:
+    with _progress(options) as progress:
+        progress.start_generation(len(misses), len(requests) - len(misses) - len(copies),
+                                  sum(requests[i].params.max_new_tokens for i in misses))
         try:
             for j, generation in _run(backend, spec, [requests[i] for i in misses], options):
                 index = misses[j]
                 results[index] = generation = clean_generation(generation)
                 if use_cache and generation.error is None:
                     cache.put_many([(keys[index], generation)])  # type: ignore[union-attr]
-                advance()
+                progress.row_done(requests[index].params.max_new_tokens, generation.new_tokens)
         except HarnessError as exc:
             if exc.exit_code != 3:
                 raise
@@ -133,10 +144,25 @@ def generate(requests: Sequence[GenerationRequest], spec: ModelSpec, cache: Gene
             failure = f"{type(exc).__name__}: {exc}"
         finally:
             backend.close()
+            progress.end_generation()
+    for index, source in copies.items():
+        if results[source] is not None:
+            results[index] = replace(results[source], meta={**results[source].meta, "copy_of_sample": 0})
     final = [r if r is not None else Generation(output="", error=failure or "not generated") for r in results]
     return GenerationOutcome(final, fingerprint, generated=sum(1 for i in misses if results[i] is not None
                                                                and results[i].error is None),
-                             cached=len(requests) - len(misses), failure=failure)
+                             cached=len(requests) - len(misses) - len(copies), failure=failure)
+
+
+def greedy_copies(requests: Sequence[GenerationRequest]) -> dict[int, int]:
+    """Index of each greedy request with ``sample > 0`` -> index of its sample 0 (same case and variant)."""
+    firsts = {(r.suite_id, r.case_id, r.variant): i for i, r in enumerate(requests) if r.sample == 0}
+    copies = {}
+    for i, r in enumerate(requests):
+        first = firsts.get((r.suite_id, r.case_id, r.variant))
+        if r.sample > 0 and r.params.greedy and first is not None and requests[first].params == r.params:
+            copies[i] = first
+    return copies
 
 
 def _run(backend: Any, spec: ModelSpec, requests: list[GenerationRequest],
@@ -151,31 +177,12 @@ def _run(backend: Any, spec: ModelSpec, requests: list[GenerationRequest],
     return executor.run(spec, requests)
 
 
-class _progress:
-    """A rich progress bar on stderr (silent when disabled)."""
-
-    def __init__(self, options: GenerateOptions, total: int, done: int) -> None:
-        self.options, self.total, self.done = options, total, done
-        self._bar: Any = None
-
-    def __enter__(self):
-        if not self.options.progress or self.total == 0:
-            return lambda: None
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-
-        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                             TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-        self._bar.start()
-        task = self._bar.add_task(self.options.description, total=self.total, completed=self.done)
-        return lambda: self._bar.advance(task)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
+@contextmanager
+def _progress(options: GenerateOptions) -> Iterator[RunProgress]:
+    """The current run's progress, or one of our own (``options.description``) outside a run."""
+    current = current_progress()
+    if current is not None:
+        yield current
+        return
+    with run_progress(options.description, options.progress) as progress:
+        yield progress

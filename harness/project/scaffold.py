@@ -20,7 +20,12 @@ models:
   recorded: {backend: replay, file: replays/capitals.jsonl}   # outputs recorded earlier
 default_model: smollm2
 database: sqlite:///.harness/history.db
-policy: {critical_regressions: 0, max_pass_rate_drop: 0.02}
+suites: [suites]              # what `harness run` and `harness check` use when given no suites
+# The gate policy: the built-in default, written out (docs/statistics.md explains each rule).
+policy:
+  critical_regressions: 0                       # fail on any regression of a `critical` case
+  max_regressions: {value: 0, level: warn}      # warn on any other regression
+  max_pass_rate_drop: 0.05                      # fail when a drop beyond 5 points is shown
 """
 
 PROMPT_YAML = """\

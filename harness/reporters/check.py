@@ -21,10 +21,24 @@ def check_markdown(report: ComparisonReport) -> str:
     body = comparison_markdown(report, title=TITLE) if report.suites else _bare_header(report)
     title, _, rest = body.partition("\n")
     extra = _new_cases_markdown(report.new_cases or [])
-    text = "\n".join([title, "", _base_line(check), "", _changes_table(check), rest.lstrip("\n")])
+    coverage = _coverage(report)
+    text = "\n".join([title, "", _base_line(check), "", _changes_table(check), *coverage, rest.lstrip("\n")])
     if extra and len((text + extra).encode()) < MAX_BYTES - 200:
         text = text.rstrip("\n") + "\n" + extra
     return text.rstrip("\n") + "\n"
+
+
+def _coverage(report: ComparisonReport) -> list[str]:
+    """A note per suite compared on only some of its cases: its pass rates cover those cases only."""
+    planned = {s.id: s for s in _section(report).suites}
+    notes = []
+    for suite in report.suites:
+        plan = planned.get(suite.id)
+        total = len(plan.run) + len(plan.unchanged) if plan is not None else len(suite.cases)
+        if len(suite.cases) < total:
+            notes.append(f"> <code>{cell(suite.id)}</code>: pass rates cover only the {len(suite.cases)} compared "
+                         f"case(s) of {total}, not the whole suite.")
+    return [*notes, ""] if notes else []
 
 
 def _section(report: ComparisonReport) -> CheckSection:

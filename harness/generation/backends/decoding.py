@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from harness.generation.backends.rows import DecodeSetup, Finish, RowResult, RowSpec
+from harness.generation.progress import tokens as progress_tokens
 
 
 class _Row:
@@ -47,6 +48,7 @@ def decode_batch(model: Any, rows: Sequence[RowSpec], setup: DecodeSetup) -> lis
     with torch.inference_mode():
         logits = _forward(model, input_ids, mask, positions, cache)
         while active:
+            progress_tokens(len(active))
             picks = _pick_tokens(logits, [states[i] for i in active])
             keep = [k for k, i in enumerate(active) if _advance(states[i], picks[k], setup)]
             if not keep:

@@ -25,6 +25,7 @@ _MODES = ("echo", "seeded")
 @backend("fake")
 class FakeBackend(SpecSyntax):
     generated: ClassVar[int] = 0
+    greedy_is_deterministic: ClassVar[bool] = True
     loads: ClassVar[int] = 0
 
     def __init__(self, spec: ModelSpec) -> None:

@@ -14,6 +14,8 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from harness.errors import ConfigError, InfrastructureError
@@ -25,8 +27,17 @@ RECIPE_VERSION = 1  # bump when the conversion changes what it writes
 META_NAME = "harness-conversion.json"
 
 
-def converted_checkpoint(gguf_file: Path, dest: Path, hashes: FileHashCache) -> Path:
-    """The checkpoint folder for ``gguf_file`` at ``dest``, converting first if missing or stale."""
+Converter = Callable[[Path, Path], None]
+
+
+def converted_checkpoint(gguf_file: Path, dest: Path, hashes: FileHashCache,
+                         convert: Converter | None = None) -> Path:
+    """The checkpoint folder for ``gguf_file`` at ``dest``, converting first if missing or stale.
+
+    The conversion holds an exclusive file lock next to ``dest`` (``.<name>.lock``), so two
+    processes (two projects sharing one cache) never convert at once: the second waits and
+    then finds the first one's checkpoint.
+    """
     gguf_file = Path(gguf_file)
     if not gguf_file.is_file():
         raise ConfigError(f"GGUF file not found: {gguf_file}")
@@ -34,9 +45,29 @@ def converted_checkpoint(gguf_file: Path, dest: Path, hashes: FileHashCache) -> 
     hashes.save()
     if _is_current(dest, source_sha):
         return dest
-    log.warning("converting %s to a safetensors checkpoint at %s (once; about 20 s)", gguf_file.name, dest)
-    _convert_atomically(gguf_file, dest, source_sha)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(dest.parent / f".{dest.name}.lock"):
+        if _is_current(dest, source_sha):
+            return dest  # another process converted it while we waited
+        from harness.generation.progress import phase
+
+        phase(f"converting {gguf_file.name} to a safetensors checkpoint in {dest.parent} (once per machine)")
+        log.info("converting %s to a safetensors checkpoint at %s", gguf_file.name, dest)
+        _convert_atomically(gguf_file, dest, source_sha, convert or convert_gguf)
     return dest
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive advisory lock on ``path`` (created if missing) for the ``with`` block."""
+    import fcntl
+
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def checkpoint_meta(dest: Path) -> dict[str, object]:
@@ -52,11 +83,11 @@ def _is_current(dest: Path, source_sha: str) -> bool:
     return meta.get("source_sha256") == source_sha and meta.get("recipe") == RECIPE_VERSION
 
 
-def _convert_atomically(gguf_file: Path, dest: Path, source_sha: str) -> None:
+def _convert_atomically(gguf_file: Path, dest: Path, source_sha: str, convert: Converter) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}-tmp-"))
     try:
-        convert_gguf(gguf_file, tmp)
+        convert(gguf_file, tmp)
         meta = {"source": str(gguf_file), "source_sha256": source_sha, "recipe": RECIPE_VERSION}
         (tmp / META_NAME).write_text(json.dumps(meta, indent=2))
         _swap_into_place(tmp, dest, source_sha)
@@ -89,6 +120,12 @@ def convert_gguf(gguf_file: Path, out_dir: Path) -> None:
             f"loading GGUF models needs torch, transformers and gguf: pip install 'harness[models]' ({exc})"
         ) from exc
     folder, name = str(gguf_file.parent), gguf_file.name
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # the harness shows the phase; no tqdm bars in logs
+    except ImportError:  # pragma: no cover
+        pass
     try:
         tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
         model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)

@@ -115,6 +115,8 @@ class HFBackend(SpecSyntax):
         target = options.pop("model", None) or options.get("gguf") or ""
         return target, options
 
+    greedy_is_deterministic = True  # exact decoding: a greedy output does not depend on seed or batch
+
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
         self.options = parse_options(dict(spec.options))
@@ -193,8 +195,11 @@ class HFBackend(SpecSyntax):
 
     def _model(self) -> LoadedModel:
         if self._loaded is None:
+            from harness.generation.progress import phase
+
             path = loadable_path(self.source, self.harness_dir, self._hashes)
             self._hashes.save()
+            phase(f"loading the model on {self.device}")
             revision = self.options.revision if self.source.kind == "hub" else None
             self._loaded = load_model(LoadSettings(path=path, revision=revision, dtype=self.options.dtype,
                                                    device=self.device, quantize=self.options.quantize))

@@ -266,6 +266,7 @@ class _AsyncRun:
         self.results: queue.Queue[Any] = queue.Queue()
         self._stop = threading.Event()
         self._consecutive_failures = 0
+        self._reported: set[str] = set()
         self._rng = random.Random()
         self._thread = threading.Thread(target=self._main, name="harness-openai", daemon=True)
         self._thread.start()
@@ -313,6 +314,9 @@ class _AsyncRun:
                 except Exception as exc:
                     gen = Generation(output="", error=self.backend.redact(f"openai: {type(exc).__name__}: {exc}"))
             self._consecutive_failures = self._consecutive_failures + 1 if gen.error else 0
+        if gen.error and gen.error not in self._reported:  # one warning per distinct problem, not per request
+            self._reported.add(gen.error)
+            log.warning("%s", gen.error)
         self.results.put((index, gen))
 
     async def _with_retries(self, client: httpx.AsyncClient, request: GenerationRequest) -> Generation:
@@ -347,6 +351,9 @@ class _AsyncRun:
             resp = await asyncio.wait_for(client.post(url, json=body), be.options.timeout)
         except (asyncio.TimeoutError, httpx.TimeoutException):
             return f"POST {url} timed out after {be.options.timeout:g}s", True, None
+        except httpx.ConnectError as exc:  # nothing listens there (wrong host or port): retrying won't help
+            return be.redact(f"cannot connect to {url} (ConnectError: {exc}); is the server running "
+                             "on that host and port?"), False, None
         except httpx.TransportError as exc:
             return be.redact(f"POST {url} failed: {type(exc).__name__}: {exc}"), True, None
         if resp.status_code != 200:
@@ -365,6 +372,5 @@ def _finish(gen: Generation, attempts: int, latency: float, started: float) -> G
 
 
 def _failure(problem: str, attempts: int, started: float) -> Generation:
-    log.warning("openai: request failed: %s", problem)
     return Generation(output="", error=f"openai: {problem}", latency_s=time.monotonic() - started,
                       meta={"attempts": attempts})

@@ -21,8 +21,26 @@ def _rouge(kind: str):
 
 
 def rouge_f(kind: str, reference: str, output: str) -> float:
-    """ROUGE F-measure of ``output`` against ``reference`` (kind: rougeL or rouge1)."""
-    return float(_rouge(kind).score(reference, output)[kind].fmeasure)
+    """ROUGE F-measure of ``output`` against ``reference`` (kind: rougeL or rouge1).
+
+    Pairs scored before come from the machine's score cache (``harness.scoring.embedding_cache``),
+    so a rerun over known outputs does not import rouge-score; within a process, from memory.
+    """
+    return _rouge_f(kind, reference, output)
+
+
+@lru_cache(maxsize=65536)
+def _rouge_f(kind: str, reference: str, output: str) -> float:
+    from harness.scoring.embeddings import score_cache
+
+    cache = score_cache()
+    known = cache.pair_score(kind, reference, output) if cache is not None else None
+    if known is not None:
+        return known
+    value = float(_rouge(kind).score(reference, output)[kind].fmeasure)
+    if cache is not None:
+        cache.put_pair_score(kind, reference, output, value)
+    return value
 
 
 class _Rouge(Scorer):
