@@ -301,10 +301,16 @@ def history(
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="At most this many entries."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of lines."),
     db: str | None = typer.Option(None, "--db", help="History database URL."),
+    alias: str | None = typer.Option(None, "--alias", "-a",
+                                     help="Instead: this alias's lineage (each promotion and rejection)."),
 ) -> None:
-    """List recent runs and comparisons, newest first: ids, times, verdicts."""
+    """List recent runs and comparisons, newest first: ids, times, verdicts (or an alias's lineage)."""
     from harness.commands.history import HistoryFilter, history_command
 
+    if alias is not None:
+        from harness.commands.promote import alias_history_command
+
+        raise typer.Exit(alias_history_command(alias, db, typer.echo, as_json=as_json))
     for line in history_command(db, HistoryFilter(suite=suite, model=model, verdict=verdict, limit=limit), as_json):
         typer.echo(line)
 
@@ -355,6 +361,16 @@ def cache_clear(yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.
     if not yes and not typer.confirm(f"Clear {cache.stats().entries} cached generations?"):
         raise typer.Exit(1)
     typer.echo(f"cleared {cache.clear()} generations")
+
+
+def _register_lineage() -> None:
+    """promote and gate: champion and challenger (harness/commands/lineage_cli.py)."""
+    from harness.commands.lineage_cli import register
+
+    register(app)
+
+
+_register_lineage()
 
 
 def main(argv: list[str] | None = None) -> None:

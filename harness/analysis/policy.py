@@ -3,6 +3,8 @@
 Every threshold rule is a number (a ``fail`` rule) or ``{value: N, level: fail|warn}``;
 ``null`` switches a rule off. ``suites:`` overrides rules for single suites. ``inconclusive``
 says what a suite that cannot tell does: ``warn`` (the default; exit 0) or ``fail``.
+``promote_on_inconclusive`` (whole policy only) lets ``harness gate --promote`` move an alias on an
+``inconclusive`` verdict (default: no).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class Policy(Rules):
     """A whole policy: rules plus per-suite overrides (only the fields an override sets apply)."""
 
     suites: dict[str, Rules] = Field(default_factory=dict)
+    promote_on_inconclusive: bool = False   # `harness gate --promote`: may an inconclusive verdict move the alias
 
     def for_suite(self, suite_id: str) -> Rules:
         override = self.suites.get(suite_id)

@@ -14,6 +14,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from harness.dashboard import pages
+from harness.dashboard.lineage import alias_list, lineage_page
 from harness.dashboard.report_view import comparison_view, run_view
 from harness.dashboard.security import (
     LOOPBACK_HOSTS,
@@ -40,6 +41,8 @@ def create_app(store_url: str, *, token: str | None = None,
         Route("/comparison/{comparison_id}", lambda r: _comparison(store, r)),
         Route("/run/{run_id}", lambda r: _run(store, r)),
         Route("/case", lambda r: _case(store, r)),
+        Route("/aliases", lambda r: _page("aliases.html", aliases=alias_list(store))),
+        Route("/alias/{alias}", lambda r: _alias(store, r)),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [Middleware(SecurityMiddleware, allowed_hosts=allowed_hosts, token=token)]
@@ -154,6 +157,14 @@ def _case(store: Store, request: Request) -> HTMLResponse:
     if not page.timeline.points and not page.statuses:
         return _missing(f"No history for case {case_id} in suite {suite_id}.")
     return _page("case.html", page=page)
+
+
+def _alias(store: Store, request: Request) -> HTMLResponse:
+    alias = request.path_params["alias"]
+    page = lineage_page(store, alias)
+    if page is None:
+        return _missing(f"No alias {alias}.")
+    return _page("alias.html", page=page)
 
 
 def _missing(message: str) -> HTMLResponse:

@@ -1,8 +1,8 @@
 """Project config (``harness.yaml``) and model specs.
 
 A model spec is a string (``hf:ID_OR_PATH``, ``openai:URL#model``, ``replay:FILE``,
-``fake:echo``) or a name from the config's ``models`` (built-in names: ``smollm2``,
-``smollm2-int8``, ``smollm2-bf16``).
+``fake:echo``), a name from the config's ``models`` (built-in names: ``smollm2``,
+``smollm2-int8``, ``smollm2-bf16``) or ``@alias``: the model an alias points at.
 """
 
 from __future__ import annotations
@@ -145,8 +145,12 @@ def _with_defaults(config: ProjectConfig) -> ProjectConfig:
 
 
 def resolve_model(spec: str, config: ProjectConfig) -> ModelSpec:
-    """A spec string or a configured/built-in name -> ModelSpec."""
+    """A spec string, a configured/built-in name or ``@alias`` (from the history database) -> ModelSpec."""
     spec = spec.strip()
+    if spec.startswith("@"):
+        from harness.store.aliases import alias_spec
+
+        return resolve_model(alias_spec(spec, config.database), config)
     if spec in config.models or spec in BUILTIN_MODELS:
         return _from_name(spec, config, seen=())
     backend, sep, target = spec.partition(":")

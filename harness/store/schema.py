@@ -113,12 +113,47 @@ comparison_cases = sa.Table(
     sa.Column("tags", sa.JSON, nullable=False),
 )
 
+aliases = sa.Table(  # each alias's current model; ``generation`` is the compare-and-swap token
+    "aliases", metadata,
+    sa.Column("alias", sa.String(KEY), primary_key=True),
+    sa.Column("model_spec", sa.Text, nullable=False),
+    sa.Column("model_fingerprint", sa.JSON, nullable=False),
+    sa.Column("generation", sa.Integer, nullable=False),
+    sa.Column("updated_at", sa.String(40), nullable=False),
+)
+
+alias_events = sa.Table(  # the lineage: promotions and rejections, append-only
+    "alias_events", metadata,
+    sa.Column("event_id", sa.String(32), primary_key=True),
+    sa.Column("alias", sa.String(KEY), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("model_spec", sa.Text, nullable=False),
+    sa.Column("model_fingerprint", sa.JSON, nullable=False),
+    sa.Column("champion_spec", sa.Text),
+    sa.Column("comparison_id", sa.String(32)),
+    sa.Column("verdict", sa.String(16)),
+    sa.Column("generation", sa.Integer, nullable=False),
+    sa.Column("user", sa.String(KEY), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+gated_checkpoints = sa.Table(  # watched checkpoint folders already judged, per alias
+    "gated_checkpoints", metadata,
+    sa.Column("alias", sa.String(KEY), primary_key=True),
+    sa.Column("path", sa.String(1024), primary_key=True),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("comparison_id", sa.String(32)),
+    sa.Column("gated_at", sa.String(40), nullable=False),
+)
+
 INDEXES = (
     sa.Index("ix_runs_suite_started", runs.c.suite_id, runs.c.started_at),
     sa.Index("ix_run_cases_case", run_cases.c.case_id),
     sa.Index("ix_comparisons_created", comparisons.c.created_at),
     sa.Index("ix_comparison_suites_suite", comparison_suites.c.suite_id),
     sa.Index("ix_comparison_cases_case", comparison_cases.c.suite_id, comparison_cases.c.case_id),
+    sa.Index("ix_alias_events_alias", alias_events.c.alias, alias_events.c.created_at),
 )
 
 judge_calibrations = sa.Table(  # `harness judge-calibrate`: a judge against human labels

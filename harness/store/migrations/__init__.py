@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from harness.store.engine import READ_ONLY
-from harness.store.migrations import v001_tables, v002_indexes, v003_judge_calibrations
+from harness.store.migrations import v001_tables, v002_indexes, v003_judge_calibrations, v004_aliases
 
 Migration = Callable[[sa.Connection], None]
 _PG_LOCK_KEY = 0x6861726E  # "harn"
@@ -35,7 +35,8 @@ _schema_version = sa.Table(
     sa.Column("applied_at", sa.String(40), nullable=False),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (v001_tables.upgrade, v002_indexes.upgrade, v003_judge_calibrations.upgrade)
+MIGRATIONS: tuple[Migration, ...] = (v001_tables.upgrade, v002_indexes.upgrade, v003_judge_calibrations.upgrade,
+                                     v004_aliases.upgrade)
 LATEST = len(MIGRATIONS)
 
 
