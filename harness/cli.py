@@ -73,9 +73,11 @@ def _project():
     return load_project_config()
 
 
-ParamOpt = typer.Option(None, "--param", "-p", metavar="KEY=VALUE",
-                        help="Generation parameter for every case (repeatable), e.g. temperature=0.8; "
-                             "beats every file.")
+ParamOpt = typer.Option(None, "--param", "-p", metavar="KEY=VALUE", help="Generation parameter for every case "
+                        "(repeatable), e.g. temperature=0.8; beats every file.")
+SamplesOpt = typer.Option(None, "--samples", "-k", help="Generations per case and side, or 'auto' (rounds).")
+MaxSamplesOpt = typer.Option(10, "--max-samples", min=1, help="--samples auto: most rounds per case.")
+MinSamplesOpt = typer.Option(2, "--min-samples", min=1, help="--samples auto: fewest rounds per case.")
 
 
 def _params(pairs: list[str] | None) -> dict[str, Any]:
@@ -120,11 +122,7 @@ def compare(
     baseline_prompt: str | None = typer.Option(
         None, "--baseline-prompt",
         help="Baseline prompt: a prompt file, or a git revision to read the suite's prompt from."),
-    samples: str | None = typer.Option(
-        None, "--samples", "-k",
-        help="Generations per case and side, or 'auto': sample in rounds, only where the verdict is open."),
-    max_samples: int = typer.Option(10, "--max-samples", min=1, help="--samples auto: most rounds per case."),
-    min_samples: int = typer.Option(2, "--min-samples", min=1, help="--samples auto: fewest rounds per case."),
+    samples: str | None = SamplesOpt, max_samples: int = MaxSamplesOpt, min_samples: int = MinSamplesOpt,
     param: list[str] | None = ParamOpt,
     seed: int | None = typer.Option(None, help="Run seed."),
     policy: Path | None = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
@@ -139,14 +137,12 @@ def compare(
     markdown: Path | None = MarkdownOpt, html: Path | None = HtmlOpt,
 ) -> None:
     """The rollout gate: baseline vs candidate, case by case; exit 1 when the gate fails."""
-    from harness.commands.compare import CompareOptions, compare_command, parse_samples
+    from harness.commands.compare import CompareOptions, compare_command, sampling_options
 
-    fixed, design = parse_samples(samples, min_samples, max_samples)
     raise typer.Exit(compare_command(
         suites, CompareOptions(baseline=baseline or model, candidate=candidate or model,
-                               baseline_prompt=baseline_prompt,
-                               samples=fixed, design=design, params=_params(param), seed=seed,
-                               policy_file=policy, alpha=alpha,
+                               baseline_prompt=baseline_prompt, **sampling_options(samples, min_samples, max_samples),
+                               params=_params(param), seed=seed, policy_file=policy, alpha=alpha,
                                use_cache=not no_cache, allow_code=allow_code, executor=executor, db=db,
                                store=not no_store, selection=_selection(filters, limit), full=full),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
@@ -158,11 +154,7 @@ def check(
         None, "--base", help="Git ref to compare with (default: merge base with the default branch)."),
     model: str | None = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
     policy: Path | None = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
-    samples: str | None = typer.Option(
-        None, "--samples", "-k",
-        help="Generations per case and side, or 'auto': sample in rounds, only where the verdict is open."),
-    max_samples: int = typer.Option(10, "--max-samples", min=1, help="--samples auto: most rounds per case."),
-    min_samples: int = typer.Option(2, "--min-samples", min=1, help="--samples auto: fewest rounds per case."),
+    samples: str | None = SamplesOpt, max_samples: int = MaxSamplesOpt, min_samples: int = MinSamplesOpt,
     param: list[str] | None = ParamOpt,
     seed: int | None = typer.Option(None, help="Run seed."),
     alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
@@ -176,14 +168,12 @@ def check(
 ) -> None:
     """Pre-merge check: run only the cases a change touched, base revision vs working tree."""
     from harness.commands.check import CheckOptions, check_command
-    from harness.commands.compare import parse_samples
+    from harness.commands.compare import sampling_options as sampling
 
-    fixed, design = parse_samples(samples, min_samples, max_samples)
     raise typer.Exit(check_command(
-        CheckOptions(base=base, model=model, policy_file=policy, samples=fixed, design=design,
-                     params=_params(param), seed=seed,
-                     alpha=alpha, use_cache=not no_cache, allow_code=allow_code, db=db, store=not no_store,
-                     selection=_selection(filters, limit), full=full),
+        CheckOptions(base=base, model=model, policy_file=policy, **sampling(samples, min_samples, max_samples),
+                     params=_params(param), seed=seed, alpha=alpha, use_cache=not no_cache, allow_code=allow_code,
+                     db=db, store=not no_store, selection=_selection(filters, limit), full=full),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
 
 

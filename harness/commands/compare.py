@@ -90,6 +90,11 @@ def parse_samples(value: str | None, min_samples: int,
     return int(value), None
 
 
+def sampling_options(samples: str | None, min_samples: int, max_samples: int) -> dict[str, Any]:
+    """``samples`` and ``design`` of CompareOptions/CheckOptions from the command line."""
+    return dict(zip(("samples", "design"), parse_samples(samples, min_samples, max_samples)))
+
+
 def write_comparison_reports(report: ComparisonReport, outputs: ReportPaths) -> None:
     """--json, --junit, --markdown, --html of a comparison."""
     from harness.reporters.html import render_comparison_html
