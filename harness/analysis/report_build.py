@@ -47,7 +47,7 @@ from harness.analysis.report import (
     SuiteStatsReport,
     Unmatched,
 )
-from harness.analysis.report_judge import case_judge_report, suite_judge_report
+from harness.analysis.report_judge_build import case_judge_report, suite_judge_report
 from harness.types import CaseStatus
 
 DIGITS = 6
