@@ -155,7 +155,7 @@ def test_clicking_a_comparison_shows_statuses_and_side_by_side(server: LiveServe
     assert statuses == {"france": "regression", "peru": "flaky", "japan": "stable_pass"}
     assert "critical regression" in page.locator("ul.reasons").inner_text()
     japan = page.locator('details.case[data-case="japan"]')
-    japan.locator("summary").click()
+    japan.locator(":scope > summary").click()
     page.wait_for_selector('details.case[data-case="japan"][open]')
     sides = japan.locator(".side-by-side pre.output")
     assert sides.nth(0).inner_text() == "Tokyo is the capital of Japan."
