@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+# pytester's in-process runs drop the modules they imported; C extensions (numpy, scipy) cannot load
+# twice in one process, so what the plugin's runs import is imported here first.
+import harness.pipeline
+import harness.project.suites  # noqa: F401
 from harness.generation.backends.fake import FakeBackend
 
 pytest_plugins = ["pytester"]
