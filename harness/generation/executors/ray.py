@@ -51,7 +51,10 @@ def chunk_bounds(total: int, workers: int, chunk_size: int | None = None) -> lis
 
 def local_runtime_env() -> dict[str, Any]:
     """Workers import the same ``harness`` as this process, and modules from the working directory."""
-    paths = [str(Path(__file__).resolve().parents[2]), os.getcwd()]
+    import harness
+
+    package_root = Path(harness.__file__).resolve().parent.parent  # the folder that holds ``harness/``
+    paths = [str(package_root), os.getcwd()]
     if os.environ.get("PYTHONPATH"):
         paths.append(os.environ["PYTHONPATH"])
     return {"env_vars": {"PYTHONPATH": os.pathsep.join(dict.fromkeys(paths))}}
