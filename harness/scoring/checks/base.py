@@ -54,6 +54,11 @@ class Scorer:
     def __init__(self, config: CheckConfig) -> None:
         self.config = config
 
+    def expected(self, item: ScoreItem) -> str | None:
+        """What a reference-using check compares with: its ``value``, else the case's ``reference``."""
+        value = getattr(self.config, "value", None)
+        return value if value is not None else item.case.reference
+
     def score(self, items: Sequence[ScoreItem]) -> list[Score]:
         return [self._safe_score_one(item) for item in items]
 

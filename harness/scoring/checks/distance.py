@@ -33,7 +33,7 @@ class Levenshtein(Scorer):
 
     def score_one(self, item: ScoreItem) -> Score:
         cfg: LevenshteinConfig = self.config  # type: ignore[assignment]
-        want = cfg.value if cfg.value is not None else item.case.reference
+        want = self.expected(item)
         if want is None:
             return self.make(False, "no value or reference to compare with", error=True)
         distance = levenshtein(item.output, want)

@@ -10,10 +10,23 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from harness.types import Score
+
+
+def valid_regex(value: str) -> str:
+    """``value`` when it compiles; a ValueError naming the problem otherwise (for pydantic validators)."""
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression: {exc}") from None
+    return value
+
+
+RegexPattern = Annotated[str, AfterValidator(valid_regex)]  # a str field that must compile as a regular expression
 
 
 class ExtractSpec(BaseModel):
@@ -27,19 +40,10 @@ class ExtractSpec(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    regex: str
+    regex: RegexPattern
     match: int = 0
     group: int | None = None
     fallback: str | None = None
-
-    @field_validator("regex")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression: {exc}") from None
-        return value
 
     def apply(self, text: str) -> str | None:
         """The extracted text, or None when nothing matched and there is no fallback."""

@@ -50,7 +50,7 @@ class _Rouge(Scorer):
 
     def score_one(self, item: ScoreItem) -> Score:
         cfg: RougeConfig = self.config  # type: ignore[assignment]
-        reference = cfg.value if cfg.value is not None else item.case.reference
+        reference = self.expected(item)
         if reference is None:
             return self.make(False, "no reference to compare with", error=True)
         value = rouge_f(self.kind, reference, item.output)

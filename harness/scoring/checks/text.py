@@ -8,6 +8,7 @@ import string
 from pydantic import field_validator
 
 from harness.scoring.checks.base import CheckConfig, ScoreItem, Scorer, check_type, short
+from harness.scoring.checks.extract import RegexPattern
 from harness.types import Score
 
 
@@ -64,7 +65,7 @@ class Equals(Scorer):
 
     def score_one(self, item: ScoreItem) -> Score:
         cfg: EqualsConfig = self.config  # type: ignore[assignment]
-        want = cfg.value if cfg.value is not None else item.case.reference
+        want = self.expected(item)
         if want is None:
             return self.make(False, "no value or reference to compare with", error=True)
         got = cfg.normalize(item.output)
@@ -110,17 +111,8 @@ class NotContains(Scorer):
 
 
 class RegexConfig(CheckConfig):
-    value: str
+    value: RegexPattern
     flags: str = ""
-
-    @field_validator("value")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression: {exc}") from None
-        return value
 
     @field_validator("flags")
     @classmethod
