@@ -97,7 +97,7 @@ class Project:
         captured = self._capsys.readouterr()
         return CliResult(code, captured.out, captured.err)
 
-    def subprocess(self, *args: str, env: dict[str, str] | None = None, timeout: float = 60) -> CliResult:
+    def subprocess(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> CliResult:
         """``python -m harness ARGS`` in a child process."""
         proc = subprocess.run([sys.executable, "-m", "harness", *args], cwd=self.root, capture_output=True,
                               text=True, env=env or subprocess_env(), timeout=timeout)

@@ -1,8 +1,11 @@
-"""Verdict truth under sampling, through the CLI on recorded outputs (issue 13).
+"""Verdict truth under sampling (issue 13).
 
-Each draw writes two replay files (baseline and candidate, K samples per case) for one suite
-decoded at temperature 0.8 and runs ``harness compare`` in this process. A/A draws use the same
-pass probability on both sides; planted draws make a few critical cases drop from 0.95 to 0.05.
+The simulations draw K samples per case and side for a suite decoded at temperature 0.8 and put
+them through the same code ``harness compare`` uses after generation and scoring
+(``compare_runs``, then the gate with the default policy), in memory: A/A draws use the same pass
+probability on both sides; planted draws make a few critical cases drop from 0.95 to 0.05. A CLI
+test checks, on recorded outputs, that ``harness compare`` reaches the same case statuses and
+verdict as that in-memory path, so the simulated rate is the CLI's.
 """
 
 from __future__ import annotations
@@ -12,7 +15,13 @@ import math
 import numpy as np
 from harness_project import Project
 
+from harness.analysis.compare import compare_runs
+from harness.analysis.gate import evaluate
+from harness.analysis.policy import DEFAULT_POLICY
+from harness.types import CaseResult, RunInfo, RunResult, SampleResult, Score
+
 ALPHA = 0.05
+N_CASES, N_CRITICAL, K = 100, 30, 5
 
 
 def _suite(project: Project, n: int, critical: int, temperature: float = 0.8) -> list[str]:
@@ -25,44 +34,73 @@ def _suite(project: Project, n: int, critical: int, temperature: float = 0.8) ->
     return ids
 
 
-def _replay(project: Project, name: str, ids: list[str], rates: np.ndarray, k: int,
-            rng: np.random.Generator) -> None:
-    passes = rng.random((len(ids), k)) < rates[:, None]
-    project.replay({cid: ["ok" if p else "no" for p in row] for cid, row in zip(ids, passes)}, name)
+def _run(passes: np.ndarray, critical: int) -> RunResult:
+    """A scored sampled run: ``passes[i, j]`` says whether sample j of case i contains "ok"."""
+    info = RunInfo(suite_id="s", suite_hash="h", prompt_hash="p", prompt_version="1", model_spec="replay",
+                   model_fingerprint={}, params={"temperature": 0.8}, seed=0, samples=passes.shape[1],
+                   versions={}, host={}, started_at="2026-01-01T00:00:00")
+    cases = tuple(
+        CaseResult(case_id=f"c{i:03d}", tags=("critical" if i < critical else "other",), sampled=True,
+                   samples=tuple(SampleResult(sample=j, output="ok" if ok else "no", passed=bool(ok),
+                                              scores=(Score("contains", "contains", bool(ok)),))
+                                 for j, ok in enumerate(row)))
+        for i, row in enumerate(passes))
+    return RunResult(info=info, cases=cases)
 
 
-def _draw(project: Project, ids: list[str], base: np.ndarray, cand: np.ndarray, k: int,
-          rng: np.random.Generator) -> str:
-    _replay(project, "base.jsonl", ids, base, k, rng)
-    _replay(project, "cand.jsonl", ids, cand, k, rng)
-    result = project.cli("compare", "suites/s.yaml", "-b", "replay:base.jsonl", "-c", "replay:cand.jsonl",
-                         "--samples", str(k), "--no-store", "--no-cache", "--json", "out.json")
-    report = project.read_json("out.json")
-    assert result.code == (1 if report["verdict"] == "fail" else 0), result.text
-    return report["verdict"]
+def _same_length(old: list[str], new: list[str]) -> list[float]:
+    return [1.0 if a == b else 0.0 for a, b in zip(old, new)]
 
 
-def test_aa_with_flaky_cases_fails_at_most_alpha(project: Project) -> None:
-    """End to end through the CLI at K = 5; the K sweep (1, 2, 5, 10) runs in-process in
-    tests/analysis/test_evidence.py, over 600 draws each."""
-    k = 5
-    rng = np.random.default_rng(1000 + k)
-    ids = _suite(project, 100, critical=30)
-    rates = rng.uniform(0.15, 0.85, len(ids))
-    draws = 200
-    fails = sum(_draw(project, ids, rates, rates, k, rng) == "fail" for _ in range(draws))
-    assert fails / draws <= ALPHA, f"{fails} false FAILs in {draws} A/A draws at K = {k}"
+def _verdict(base: np.ndarray, cand: np.ndarray, critical: int = N_CRITICAL) -> tuple[str, list[str]]:
+    """The gate's verdict and the case statuses for one draw, through compare_runs and the gate."""
+    comparison = compare_runs(_run(base, critical), _run(cand, critical), alpha=ALPHA, similarity=_same_length)
+    return evaluate(DEFAULT_POLICY, [comparison]).verdict, [c.status.value for c in comparison.cases]
 
 
-def test_planted_critical_regression_fails_nearly_always(project: Project) -> None:
+def _draw(rng: np.random.Generator, base: np.ndarray, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return rng.random((len(base), K)) < base[:, None], rng.random((len(cand), K)) < cand[:, None]
+
+
+def test_aa_with_flaky_cases_fails_at_most_alpha() -> None:
+    """K = 5 here; the K sweep (1, 2, 5, 10) of the rules runs in tests/analysis/test_evidence.py."""
+    rng = np.random.default_rng(1005)
+    rates = rng.uniform(0.15, 0.85, N_CASES)
+    draws = 300
+    fails = sum(_verdict(*_draw(rng, rates, rates))[0] == "fail" for _ in range(draws))
+    assert fails / draws <= ALPHA + 3 * math.sqrt(ALPHA * (1 - ALPHA) / draws), f"{fails} false FAILs in {draws}"
+
+
+def test_planted_critical_regression_fails_nearly_always() -> None:
     rng = np.random.default_rng(7)
-    ids = _suite(project, 100, critical=30)
-    rates = rng.uniform(0.15, 0.85, len(ids))
+    rates = rng.uniform(0.15, 0.85, N_CASES)
     base, cand = rates.copy(), rates.copy()
     base[:5], cand[:5] = 0.95, 0.05
     draws = 200
-    fails = sum(_draw(project, ids, base, cand, 5, rng) == "fail" for _ in range(draws))
+    fails = sum(_verdict(*_draw(rng, base, cand))[0] == "fail" for _ in range(draws))
     assert fails / draws >= 0.95
+
+
+def test_the_cli_reaches_the_in_memory_verdict_on_recorded_outputs(project: Project) -> None:
+    """The simulation's path is the CLI's: same statuses and verdict, A/A and planted draws alike."""
+    rng = np.random.default_rng(11)
+    ids = _suite(project, N_CASES, critical=N_CRITICAL)
+    rates = rng.uniform(0.15, 0.85, N_CASES)
+    planted = rates.copy()
+    planted[:5] = 0.05
+    seen = set()
+    for cand_rates in (rates, rates, planted):
+        base, cand = _draw(rng, np.where(cand_rates < rates, 0.95, rates), cand_rates)
+        for name, passes in (("base.jsonl", base), ("cand.jsonl", cand)):
+            project.replay({cid: ["ok" if p else "no" for p in row] for cid, row in zip(ids, passes)}, name)
+        result = project.cli("compare", "suites/s.yaml", "-b", "replay:base.jsonl", "-c", "replay:cand.jsonl",
+                             "--samples", str(K), "--no-store", "--no-cache", "--json", "out.json")
+        report = project.read_json("out.json")
+        verdict, statuses = _verdict(base, cand)
+        assert report["verdict"] == verdict and result.code == (1 if verdict == "fail" else 0), result.text
+        assert [c["status"] for c in report["suites"][0]["cases"]] == statuses
+        seen.add(verdict)
+    assert "fail" in seen   # the planted draw
 
 
 def test_greedy_k1_flip_on_a_critical_case_still_fails(project: Project) -> None:

@@ -41,7 +41,7 @@ def test_every_heavy_construct_stops_within_the_budget(name: str) -> None:
     started = time.monotonic()
     with pytest.raises((ConfigError, SecurityError)) as caught:
         render(Prompt("p", "1", HEAVY[name], source="prompts/p.yaml"), {}, "heavy-case")
-    assert time.monotonic() - started < 20
+    assert time.monotonic() - started < 60  # unbounded, these run for hours or take 100 GB; slack for busy CPUs
     assert _rss_mb() - before < 200         # this process never held the big values
     message = str(caught.value)
     assert "prompts/p.yaml" in message and "heavy-case" in message

@@ -48,7 +48,14 @@ def _share(outputs: Sequence[str], predicate: Callable[[str], bool]) -> float:
     return sum(map(predicate, outputs)) / len(outputs) if outputs else 0.0
 
 
+_JSON_START = tuple('{["-0123456789') + ("true", "false", "null")
+
+
 def _is_json(text: str) -> bool:
+    """Whether the output parses as JSON (a fenced block counts); most text fails on its first character."""
+    stripped = text.lstrip()
+    if not stripped.startswith(_JSON_START) and "```" not in text:
+        return False
     return parse_json_output(text)[1] is None
 
 
