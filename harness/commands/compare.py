@@ -97,12 +97,9 @@ def sampling_options(samples: str | None, min_samples: int, max_samples: int) ->
 
 def write_comparison_reports(report: ComparisonReport, outputs: ReportPaths) -> None:
     """--json, --junit, --markdown, --html of a comparison."""
-    from harness.reporters.html import render_comparison_html
-    from harness.reporters.junit import comparison_junit
-    from harness.reporters.markdown import comparison_markdown
-
-    write_reports(report, outputs, {"junit": comparison_junit, "markdown": comparison_markdown,
-                                    "html": render_comparison_html})
+    write_reports(report, outputs, {"junit": "harness.reporters.junit:comparison_junit",
+                                    "markdown": "harness.reporters.markdown:comparison_markdown",
+                                    "html": "harness.reporters.html:render_comparison_html"})
 
 
 def baseline_suite(suite: Suite, baseline_prompt: str | None, root: Path) -> Suite:

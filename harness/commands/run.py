@@ -61,10 +61,9 @@ def run_command(suites: list[Path] | None, options: RunOptionsCli, outputs: Repo
 
 def write_run_reports(results: Sequence[RunResult], outputs: ReportPaths) -> None:
     """--json, --junit, --markdown, --html of a run."""
-    from harness.reporters.html import render_run_html
-    from harness.reporters.junit import run_junit
-    from harness.reporters.markdown import run_markdown
     from harness.reporters.run_report import run_report
 
     report: RunReport = run_report(results)
-    write_reports(report, outputs, {"junit": run_junit, "markdown": run_markdown, "html": render_run_html})
+    write_reports(report, outputs, {"junit": "harness.reporters.junit:run_junit",
+                                    "markdown": "harness.reporters.markdown:run_markdown",
+                                    "html": "harness.reporters.html:render_run_html"})

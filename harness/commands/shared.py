@@ -111,8 +111,11 @@ def load_gate_policy(project: ProjectConfig, policy_file: Path | None) -> Policy
     return DEFAULT_POLICY
 
 
-def write_reports(report: ReportT, outputs: ReportPaths, renderers: Mapping[str, Callable[[ReportT], str]]) -> None:
-    """Write the report model's JSON and each requested rendering (format -> renderer) to its path."""
+def write_reports(report: ReportT, outputs: ReportPaths,
+                  renderers: Mapping[str, Callable[[ReportT], str] | str]) -> None:
+    """Write the report model's JSON and each requested rendering (format -> renderer) to its path.
+    A renderer given as ``"module:function"`` is imported only when its format is asked for
+    (the HTML one pulls in Jinja and the dashboard's views)."""
     from harness.reporters.files import write_text
 
     json_path = outputs.get("json")
@@ -121,7 +124,16 @@ def write_reports(report: ReportT, outputs: ReportPaths, renderers: Mapping[str,
     for fmt, render in renderers.items():
         path = outputs.get(fmt)
         if path:
-            write_text(path, render(report))
+            write_text(path, _renderer(render)(report))
+
+
+def _renderer(render: Callable[[ReportT], str] | str) -> Callable[[ReportT], str]:
+    if not isinstance(render, str):
+        return render
+    from importlib import import_module
+
+    module, _, name = render.partition(":")
+    return getattr(import_module(module), name)  # type: ignore[no-any-return]
 
 
 def comparison_exit_code(report: ComparisonReport) -> int:
