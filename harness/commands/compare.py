@@ -6,7 +6,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness.analysis.report import ComparisonReport
 from harness.commands.shared import (
     CaseSelection,
     ReportPaths,
@@ -21,6 +20,7 @@ from harness.commands.shared import (
 from harness.errors import UsageError
 
 if TYPE_CHECKING:
+    from harness.analysis.report import ComparisonReport
     from harness.analysis.sequential import SequentialDesign
     from harness.project.suites import Suite
 
@@ -49,6 +49,9 @@ class CompareOptions:
 
 def compare_command(suites: list[Path] | None, options: CompareOptions, outputs: ReportPaths) -> int:
     """Baseline vs candidate -> verdict -> reports -> exit code."""
+    from harness.project.template_worker import start_worker_soon
+
+    start_worker_soon()  # the render worker starts while the rest loads
     from harness.pipeline import compare_suites, options_from_project
     from harness.project.config import load_project_config, resolve_model
     from harness.reporters.terminal import print_comparison, print_stored

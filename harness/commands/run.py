@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from harness.analysis.report import RunReport
 from harness.commands.shared import (
     CaseSelection,
     ReportPaths,
@@ -19,6 +18,9 @@ from harness.commands.shared import (
 )
 from harness.errors import EXIT_INFRA, EXIT_OK
 from harness.types import RunResult
+
+if TYPE_CHECKING:
+    from harness.analysis.report import RunReport
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class RunOptionsCli:
 def run_command(suites: list[Path] | None, options: RunOptionsCli, outputs: ReportPaths) -> int:
     """Run the suites (default: harness.yaml's ``suites:``), print them, write the reports;
     3 when a run could not complete."""
+    from harness.project.template_worker import start_worker_soon
+
+    start_worker_soon()  # the render worker starts while the rest loads
     from harness.pipeline import options_from_project, run_suites
     from harness.project.config import load_project_config, resolve_model
     from harness.reporters.terminal import print_runs, print_stored

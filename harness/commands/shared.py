@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel
 
-from harness.analysis.report import ComparisonReport
 from harness.errors import EXIT_GATE_FAILED, EXIT_INFRA, EXIT_OK, ConfigError, UsageError
 
 if TYPE_CHECKING:
     from harness.analysis.gate import Policy
+    from harness.analysis.report import ComparisonReport
     from harness.project.config import ProjectConfig
     from harness.project.suites import Suite
     from harness.store import Store

@@ -130,3 +130,19 @@ def _outcome(reply: list[Any]) -> TemplateOutcome:
     if kind == "ok":
         return TemplateOutcome("ok", texts=tuple(value))
     return TemplateOutcome(kind, message=str(value))
+
+
+def start_worker_soon() -> None:
+    """Start the render worker in the background, so that its start (a Python process importing
+    Jinja) overlaps the caller's own loading; ``render_texts`` then finds it ready. Failures are
+    left to ``render_texts`` to report."""
+    def start() -> None:
+        global _worker
+        with _lock:
+            if _worker is None:
+                try:
+                    _worker = _Worker()
+                except (InfrastructureError, OSError):
+                    pass
+
+    threading.Thread(target=start, name="template-worker-start", daemon=True).start()
