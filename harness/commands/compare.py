@@ -14,6 +14,7 @@ from harness.commands.shared import (
     load_suites,
     open_store,
     select_cases,
+    start_renderer,
     suite_paths_or_project,
     write_reports,
 )
@@ -49,12 +50,7 @@ class CompareOptions:
 
 def compare_command(suites: list[Path] | None, options: CompareOptions, outputs: ReportPaths) -> int:
     """Baseline vs candidate -> verdict -> reports -> exit code."""
-    from harness.project.template_worker import start_worker_soon
-
-    start_worker_soon()  # the render worker starts while the rest loads
-    from harness.pipeline import compare_suites, options_from_project
     from harness.project.config import load_project_config, resolve_model
-    from harness.reporters.terminal import print_comparison, print_stored
 
     project = load_project_config()
     loaded = select_cases(load_suites(suite_paths_or_project(suites, project)), options.selection)
@@ -63,6 +59,10 @@ def compare_command(suites: list[Path] | None, options: CompareOptions, outputs:
     base_spec = resolve_model(options.baseline or project.default_model, project)
     cand_spec = resolve_model(options.candidate or options.baseline or project.default_model, project)
     pairs = [(baseline_suite(s, options.baseline_prompt, project.root), s) for s in loaded]
+    start_renderer([suite for pair in pairs for suite in pair])
+    from harness.pipeline import compare_suites, options_from_project
+    from harness.reporters.terminal import print_comparison, print_stored
+
     variable = "prompt" if options.baseline_prompt and base_spec == cand_spec else "model"
     run_options = options_from_project(project, samples=options.samples, params=options.params,
                                        seed=options.seed, design=options.design,

@@ -13,6 +13,7 @@ from harness.commands.shared import (
     load_suites,
     open_store,
     select_cases,
+    start_renderer,
     suite_paths_or_project,
     write_reports,
 )
@@ -43,15 +44,14 @@ class RunOptionsCli:
 def run_command(suites: list[Path] | None, options: RunOptionsCli, outputs: ReportPaths) -> int:
     """Run the suites (default: harness.yaml's ``suites:``), print them, write the reports;
     3 when a run could not complete."""
-    from harness.project.template_worker import start_worker_soon
-
-    start_worker_soon()  # the render worker starts while the rest loads
-    from harness.pipeline import options_from_project, run_suites
     from harness.project.config import load_project_config, resolve_model
-    from harness.reporters.terminal import print_runs, print_stored
 
     project = load_project_config()
     loaded = select_cases(load_suites(suite_paths_or_project(suites, project)), options.selection)
+    start_renderer(loaded)
+    from harness.pipeline import options_from_project, run_suites
+    from harness.reporters.terminal import print_runs, print_stored
+
     spec = resolve_model(options.model or project.default_model, project)
     run_options = options_from_project(project, samples=options.samples, params=options.params,
                                        seed=options.seed,

@@ -111,6 +111,15 @@ def load_gate_policy(project: ProjectConfig, policy_file: Path | None) -> Policy
     return DEFAULT_POLICY
 
 
+def start_renderer(suites: Sequence[Suite]) -> None:
+    """Start the render worker in the background when some suite's prompt is not plain (see
+    ``template_worker``), so that its start overlaps the loading that comes next."""
+    from harness.project.template_worker import needs_worker, start_worker_soon
+
+    if needs_worker([text for s in suites for text in (s.prompt.template, s.prompt.system) if text]):
+        start_worker_soon()
+
+
 def write_reports(report: ReportT, outputs: ReportPaths,
                   renderers: Mapping[str, Callable[[ReportT], str] | str]) -> None:
     """Write the report model's JSON and each requested rendering (format -> renderer) to its path.
