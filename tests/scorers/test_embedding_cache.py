@@ -61,8 +61,9 @@ def test_cached_rerun_with_similarity_checks_imports_no_torch(seeded) -> None:
     proc = subprocess.run([sys.executable, "-c", DRIVER, "run", "suites/sim.yaml", "--model", "replay:replay.jsonl",
                            "--no-store", "--json", "out.json"], cwd=project.root, env=env, capture_output=True,
                           text=True, timeout=120)
-    imported = json.loads(proc.stdout.strip().splitlines()[-2])
-    assert imported == {"torch": False, "st": False, "rouge": False}, proc.stderr
+    *_, imported, heavy = proc.stdout.strip().splitlines()
+    assert json.loads(imported) == {"torch": False, "st": False, "rouge": False}, proc.stderr
+    assert json.loads(heavy) == [], proc.stderr
     report = project.read_json("out.json")
     got = {c["id"]: c["scores"]["similarity"]["mean"] for c in report["suites"][0]["cases"]}
     ref = vectors[TEXTS["ref"]]
