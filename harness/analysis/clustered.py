@@ -16,7 +16,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist, fmean
 
-from scipy.stats import t as student_t
+from harness.analysis import student_t
 
 PLANNING_POWER = 0.8
 
@@ -43,7 +43,7 @@ class PairedEstimate:
             return (self.mean, self.mean)
         if math.isinf(self.se):
             return (-1.0, 1.0)
-        q = float(student_t.ppf(0.5 + level / 2, self.df))
+        q = student_t.ppf(0.5 + level / 2, self.df)
         return (max(-1.0, self.mean - q * self.se), min(1.0, self.mean + q * self.se))
 
     def one_sided(self, alpha: float) -> tuple[float, float]:
@@ -56,7 +56,7 @@ class PairedEstimate:
             return 1.0 if self.mean == 0 else 0.0
         if math.isinf(self.se):
             return 1.0
-        return float(min(1.0, 2 * student_t.sf(abs(self.mean) / self.se, self.df)))
+        return min(1.0, student_t.two_sided_p(self.mean / self.se, self.df))
 
 
 def paired_estimate(diffs: Sequence[float], clusters: Sequence[Hashable],

@@ -23,7 +23,7 @@ from harness.analysis.consistency import (
     normalise_answer,
     summarize_consistency,
 )
-from harness.analysis.drift import Drift, DriftSummary, measure_drift, summarize_drift
+from harness.analysis.drift import Drift, DriftSummary, measure_drift, prefetch_drift_scores, summarize_drift
 from harness.analysis.judge_noise import CaseJudge, SuiteJudge, judge_case, self_judge_warnings, summarize_judges
 from harness.analysis.multiplicity import fisher_one_sided, sign_test_drop
 from harness.analysis.sequential import PairedRounds, SequentialDesign, paired_rounds
@@ -270,6 +270,7 @@ def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.
     matched = [(c, new_by_id[c.case_id]) for c in baseline.cases if c.case_id in new_by_id]
     pending = [_register(old, new, batch) for old, new in matched]
     warnings = [w for w in (batch.compute(),) if w]
+    prefetch_drift_scores(batch.pairs)
     pairwise = pairwise or {}
     cases = with_adjusted_pvalues(tuple(_case(old, new, p, batch, alpha, pairwise.get(old.case_id), design)
                                         for (old, new), p in zip(matched, pending)))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from statistics import fmean
 from typing import Literal
 
 from harness.analysis import stats
 from harness.analysis.refusal import is_refusal
-from harness.scoring.checks.overlap import rouge_f
+from harness.scoring.checks.overlap import prefetch_rouge, rouge_f
 from harness.scoring.checks.structured import parse_json_output
 from harness.scoring.textpairs import SimilarityBatch
 
@@ -61,6 +61,11 @@ def _is_json(text: str) -> bool:
 
 def _rouge_l(a: str, b: str) -> float:
     return 1.0 if a == b else rouge_f("rougeL", a, b)
+
+
+def prefetch_drift_scores(pairs: Iterable[tuple[str, str]]) -> None:
+    """Read the remembered ROUGE-L of every (baseline, candidate) pair at once (``measure_drift`` needs them)."""
+    prefetch_rouge("rougeL", (pair for pair in pairs if pair[0] != pair[1]))
 
 
 def measure_drift(base: Sequence[str], cand: Sequence[str], pairs: list[tuple[str, str]],

@@ -208,11 +208,9 @@ def _report_without_runs(base: BaseRevision, plan: CheckPlan) -> ComparisonRepor
 def write_check_reports(outcome: CheckOutcome, outputs: ReportPaths) -> None:
     """--json, --junit, --markdown, --html for a check."""
     from harness.commands.shared import write_reports
-    from harness.reporters.check import check_junit, check_markdown
-    from harness.reporters.html import render_comparison_html
-
-    write_reports(outcome.report, outputs, {"junit": check_junit, "markdown": check_markdown,
-                                            "html": render_comparison_html})
+    write_reports(outcome.report, outputs, {"junit": "harness.reporters.check:check_junit",
+                                            "markdown": "harness.reporters.check:check_markdown",
+                                            "html": "harness.reporters.html:render_comparison_html"})
 
 
 def check_command(options: CheckOptions, outputs: ReportPaths, store: Store | None = None,

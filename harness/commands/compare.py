@@ -6,7 +6,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness.analysis.report import ComparisonReport
 from harness.commands.shared import (
     CaseSelection,
     ReportPaths,
@@ -15,12 +14,14 @@ from harness.commands.shared import (
     load_suites,
     open_store,
     select_cases,
+    start_renderer,
     suite_paths_or_project,
     write_reports,
 )
 from harness.errors import UsageError
 
 if TYPE_CHECKING:
+    from harness.analysis.report import ComparisonReport
     from harness.analysis.sequential import SequentialDesign
     from harness.project.suites import Suite
 
@@ -49,9 +50,7 @@ class CompareOptions:
 
 def compare_command(suites: list[Path] | None, options: CompareOptions, outputs: ReportPaths) -> int:
     """Baseline vs candidate -> verdict -> reports -> exit code."""
-    from harness.pipeline import compare_suites, options_from_project
     from harness.project.config import load_project_config, resolve_model
-    from harness.reporters.terminal import print_comparison, print_stored
 
     project = load_project_config()
     loaded = select_cases(load_suites(suite_paths_or_project(suites, project)), options.selection)
@@ -60,6 +59,10 @@ def compare_command(suites: list[Path] | None, options: CompareOptions, outputs:
     base_spec = resolve_model(options.baseline or project.default_model, project)
     cand_spec = resolve_model(options.candidate or options.baseline or project.default_model, project)
     pairs = [(baseline_suite(s, options.baseline_prompt, project.root), s) for s in loaded]
+    start_renderer([suite for pair in pairs for suite in pair])
+    from harness.pipeline import compare_suites, options_from_project
+    from harness.reporters.terminal import print_comparison, print_stored
+
     variable = "prompt" if options.baseline_prompt and base_spec == cand_spec else "model"
     run_options = options_from_project(project, samples=options.samples, params=options.params,
                                        seed=options.seed, design=options.design,
@@ -97,12 +100,9 @@ def sampling_options(samples: str | None, min_samples: int, max_samples: int) ->
 
 def write_comparison_reports(report: ComparisonReport, outputs: ReportPaths) -> None:
     """--json, --junit, --markdown, --html of a comparison."""
-    from harness.reporters.html import render_comparison_html
-    from harness.reporters.junit import comparison_junit
-    from harness.reporters.markdown import comparison_markdown
-
-    write_reports(report, outputs, {"junit": comparison_junit, "markdown": comparison_markdown,
-                                    "html": render_comparison_html})
+    write_reports(report, outputs, {"junit": "harness.reporters.junit:comparison_junit",
+                                    "markdown": "harness.reporters.markdown:comparison_markdown",
+                                    "html": "harness.reporters.html:render_comparison_html"})
 
 
 def baseline_suite(suite: Suite, baseline_prompt: str | None, root: Path) -> Suite:

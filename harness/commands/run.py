@@ -5,20 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from harness.analysis.report import RunReport
 from harness.commands.shared import (
     CaseSelection,
     ReportPaths,
     load_suites,
     open_store,
     select_cases,
+    start_renderer,
     suite_paths_or_project,
     write_reports,
 )
 from harness.errors import EXIT_INFRA, EXIT_OK
 from harness.types import RunResult
+
+if TYPE_CHECKING:
+    from harness.analysis.report import RunReport
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,14 @@ class RunOptionsCli:
 def run_command(suites: list[Path] | None, options: RunOptionsCli, outputs: ReportPaths) -> int:
     """Run the suites (default: harness.yaml's ``suites:``), print them, write the reports;
     3 when a run could not complete."""
-    from harness.pipeline import options_from_project, run_suites
     from harness.project.config import load_project_config, resolve_model
-    from harness.reporters.terminal import print_runs, print_stored
 
     project = load_project_config()
     loaded = select_cases(load_suites(suite_paths_or_project(suites, project)), options.selection)
+    start_renderer(loaded)
+    from harness.pipeline import options_from_project, run_suites
+    from harness.reporters.terminal import print_runs, print_stored
+
     spec = resolve_model(options.model or project.default_model, project)
     run_options = options_from_project(project, samples=options.samples, params=options.params,
                                        seed=options.seed,
@@ -61,10 +66,9 @@ def run_command(suites: list[Path] | None, options: RunOptionsCli, outputs: Repo
 
 def write_run_reports(results: Sequence[RunResult], outputs: ReportPaths) -> None:
     """--json, --junit, --markdown, --html of a run."""
-    from harness.reporters.html import render_run_html
-    from harness.reporters.junit import run_junit
-    from harness.reporters.markdown import run_markdown
     from harness.reporters.run_report import run_report
 
     report: RunReport = run_report(results)
-    write_reports(report, outputs, {"junit": run_junit, "markdown": run_markdown, "html": render_run_html})
+    write_reports(report, outputs, {"junit": "harness.reporters.junit:run_junit",
+                                    "markdown": "harness.reporters.markdown:run_markdown",
+                                    "html": "harness.reporters.html:render_run_html"})

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel
 
-from harness.analysis.report import ComparisonReport
 from harness.errors import EXIT_GATE_FAILED, EXIT_INFRA, EXIT_OK, ConfigError, UsageError
 
 if TYPE_CHECKING:
     from harness.analysis.gate import Policy
+    from harness.analysis.report import ComparisonReport
     from harness.project.config import ProjectConfig
     from harness.project.suites import Suite
     from harness.store import Store
@@ -111,8 +111,20 @@ def load_gate_policy(project: ProjectConfig, policy_file: Path | None) -> Policy
     return DEFAULT_POLICY
 
 
-def write_reports(report: ReportT, outputs: ReportPaths, renderers: Mapping[str, Callable[[ReportT], str]]) -> None:
-    """Write the report model's JSON and each requested rendering (format -> renderer) to its path."""
+def start_renderer(suites: Sequence[Suite]) -> None:
+    """Start the render worker in the background when some suite's prompt is not plain (see
+    ``template_worker``), so that its start overlaps the loading that comes next."""
+    from harness.project.template_worker import needs_worker, start_worker_soon
+
+    if needs_worker([text for s in suites for text in (s.prompt.template, s.prompt.system) if text]):
+        start_worker_soon()
+
+
+def write_reports(report: ReportT, outputs: ReportPaths,
+                  renderers: Mapping[str, Callable[[ReportT], str] | str]) -> None:
+    """Write the report model's JSON and each requested rendering (format -> renderer) to its path.
+    A renderer given as ``"module:function"`` is imported only when its format is asked for
+    (the HTML one pulls in Jinja and the dashboard's views)."""
     from harness.reporters.files import write_text
 
     json_path = outputs.get("json")
@@ -121,7 +133,16 @@ def write_reports(report: ReportT, outputs: ReportPaths, renderers: Mapping[str,
     for fmt, render in renderers.items():
         path = outputs.get(fmt)
         if path:
-            write_text(path, render(report))
+            write_text(path, _renderer(render)(report))
+
+
+def _renderer(render: Callable[[ReportT], str] | str) -> Callable[[ReportT], str]:
+    if not isinstance(render, str):
+        return render
+    from importlib import import_module
+
+    module, _, name = render.partition(":")
+    return getattr(import_module(module), name)  # type: ignore[no-any-return]
 
 
 def comparison_exit_code(report: ComparisonReport) -> int:

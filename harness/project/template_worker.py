@@ -4,6 +4,10 @@
 ``TemplateOutcome`` per job. A worker that dies or passes the wall-clock backstop (stuck
 inside one C call; the worker flushes its replies at least every 0.2 s) is killed and
 restarted; the job it was on gets ``budget``.
+
+Plain templates, text and ``{{ name }}`` substitutions only, of strings, numbers, booleans or
+None that the job defines, run nothing that a budget could stop: they are rendered here, by the
+same environment, and need no worker (most suites' templates are plain).
 """
 
 from __future__ import annotations
@@ -19,14 +23,16 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.nodes
 import markupsafe
 
 from harness.errors import InfrastructureError
-from harness.project.template_env import RENDER_CPU_SECONDS, RENDER_MEMORY_MB
+from harness.project.template_env import ENV, MAX_RENDERED_CHARS, RENDER_CPU_SECONDS, RENDER_MEMORY_MB, compiled
 
 WORKER = str(Path(__file__).with_name("template_env.py"))
 BACKSTOP_S = 4 * RENDER_CPU_SECONDS + 3
@@ -90,9 +96,58 @@ _worker: _Worker | None = None
 
 
 def render_texts(jobs: Sequence[tuple[list[str], dict[str, Any]]]) -> list[TemplateOutcome]:
-    """Render every job in the worker, in order; thread-safe.
+    """Render every job, in order (plain ones here, the rest in the worker); thread-safe."""
+    here = [_render_here(texts, variables) for texts, variables in jobs]
+    rest = iter(_render_in_worker([job for job, done in zip(jobs, here) if done is None]))
+    return [done if done is not None else next(rest) for done in here]
 
-    Jobs go in one batch; after a worker stops (memory, the backstop) the rest go one by one,
+
+@lru_cache(maxsize=512)
+def plain_names(text: str) -> frozenset[str] | None:
+    """The names a plain template substitutes (text and ``{{ name }}`` only), or None."""
+    try:
+        tree = ENV.parse(text)
+    except jinja2.TemplateSyntaxError:
+        return None
+    names: set[str] = set()
+    for output in tree.body:
+        if not isinstance(output, jinja2.nodes.Output):
+            return None
+        for node in output.nodes:
+            if isinstance(node, jinja2.nodes.Name) and node.ctx == "load":
+                names.add(node.name)
+            elif not isinstance(node, jinja2.nodes.TemplateData):
+                return None
+    return frozenset(names)
+
+
+def _plain_value(value: Any) -> bool:
+    if type(value) is int:
+        return abs(value) < 10**100
+    return value is None or type(value) in (str, float, bool)
+
+
+def _render_here(texts: list[str], variables: dict[str, Any]) -> TemplateOutcome | None:
+    """The outcome of a job whose texts are all plain and whose variables are all defined and plain;
+    None for the worker (which also reports what is undefined or over the size limit)."""
+    for text in texts:
+        names = plain_names(text)
+        if names is None or not all(n in variables and _plain_value(variables[n]) for n in names):
+            return None
+    try:
+        out = tuple(compiled(text).render(**variables) for text in texts)
+    except Exception:  # e.g. a variable named like render()'s own parameters: the worker says what
+        return None
+    return None if sum(map(len, out)) > MAX_RENDERED_CHARS else TemplateOutcome("ok", texts=out)
+
+
+def needs_worker(texts: Sequence[str]) -> bool:
+    """Whether some template of these is not plain (rendering it will need the worker)."""
+    return any(plain_names(text) is None for text in texts)
+
+
+def _render_in_worker(jobs: Sequence[tuple[list[str], dict[str, Any]]]) -> list[TemplateOutcome]:
+    """Jobs go in one batch; after a worker stops (memory, the backstop) the rest go one by one,
     so the job that stopped it is the one that gets the ``budget`` outcome."""
     global _worker
     outcomes: list[TemplateOutcome] = []
@@ -130,3 +185,19 @@ def _outcome(reply: list[Any]) -> TemplateOutcome:
     if kind == "ok":
         return TemplateOutcome("ok", texts=tuple(value))
     return TemplateOutcome(kind, message=str(value))
+
+
+def start_worker_soon() -> None:
+    """Start the render worker in the background, so that its start (a Python process importing
+    Jinja) overlaps the caller's own loading; ``render_texts`` then finds it ready. Failures are
+    left to ``render_texts`` to report."""
+    def start() -> None:
+        global _worker
+        with _lock:
+            if _worker is None:
+                try:
+                    _worker = _Worker()
+                except (InfrastructureError, OSError):
+                    pass
+
+    threading.Thread(target=start, name="template-worker-start", daemon=True).start()

@@ -6,11 +6,15 @@ with the stylesheet inlined.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from harness.analysis.report import ComparisonReport, RunReport
 from harness.dashboard.report_view import comparison_view, run_view
 from harness.dashboard.templating import render_static
 from harness.errors import UsageError
-from harness.store import Store
+
+if TYPE_CHECKING:
+    from harness.store import Store
 
 
 def render_comparison_html(report: ComparisonReport) -> str:

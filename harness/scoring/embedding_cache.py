@@ -88,6 +88,19 @@ class EmbeddingCache:
                                    (metric, _pair_key(left, right))).fetchone()
         return None if row is None else float(row[0])
 
+    def pair_scores(self, metric: str, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], float]:
+        """The remembered scores of these ordered pairs (those known)."""
+        keys = {_pair_key(left, right): (left, right) for left, right in pairs}
+        hashes = list(keys)
+        found: dict[tuple[str, str], float] = {}
+        with _lock:
+            for start in range(0, len(hashes), 500):
+                chunk = hashes[start:start + 500]
+                rows = self._db.execute(f"SELECT pair_sha256, value FROM pair_scores WHERE metric = ? "
+                                        f"AND pair_sha256 IN ({','.join('?' * len(chunk))})", [metric, *chunk])
+                found.update((keys[digest], float(value)) for digest, value in rows)
+        return found
+
     def put_pair_score(self, metric: str, left: str, right: str, value: float) -> None:
         with _lock:
             self._db.execute("INSERT OR REPLACE INTO pair_scores VALUES (?, ?, ?)",

@@ -1,5 +1,6 @@
 """Embeddings and ROUGE scores are cached by text hash: a rerun over known texts loads no model and
-imports neither torch nor sentence-transformers."""
+imports neither torch nor sentence-transformers (nor, for a compare, scipy, sqlalchemy with --no-store,
+or the render worker for plain templates)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ except SystemExit:
     pass
 print(json.dumps({"torch": "torch" in sys.modules, "st": "sentence_transformers" in sys.modules,
                   "rouge": "rouge_score" in sys.modules}))
+print(json.dumps(sorted(m for m in ("scipy", "sqlalchemy", "transformers", "sklearn", "statsmodels")
+                        if m in sys.modules)))
 """
 TEXTS = {"a": "Paris is the capital of France.", "b": "The capital is Paris.", "ref": "Paris"}
 
@@ -58,8 +61,9 @@ def test_cached_rerun_with_similarity_checks_imports_no_torch(seeded) -> None:
     proc = subprocess.run([sys.executable, "-c", DRIVER, "run", "suites/sim.yaml", "--model", "replay:replay.jsonl",
                            "--no-store", "--json", "out.json"], cwd=project.root, env=env, capture_output=True,
                           text=True, timeout=120)
-    imported = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert imported == {"torch": False, "st": False, "rouge": False}, proc.stderr
+    *_, imported, heavy = proc.stdout.strip().splitlines()
+    assert json.loads(imported) == {"torch": False, "st": False, "rouge": False}, proc.stderr
+    assert json.loads(heavy) == [], proc.stderr
     report = project.read_json("out.json")
     got = {c["id"]: c["scores"]["similarity"]["mean"] for c in report["suites"][0]["cases"]}
     ref = vectors[TEXTS["ref"]]
@@ -78,3 +82,34 @@ def test_cache_round_trip_and_pair_scores(tmp_path: Path) -> None:
     assert cache.pair_score("rougeL", "a", "b") == 0.25
     assert cache.pair_score("rougeL", "b", "a") is None  # ordered: reference first
     assert cache.pair_score("rouge1", "a", "b") is None
+
+
+def test_cached_compare_over_replays_imports_no_torch(seeded) -> None:
+    """Issue 17 item 5: a compare over recorded outputs, with similarity checks and drift similarity,
+    every text embedded and every drift pair's ROUGE-L known, loads no model and no heavy library."""
+    project, machine, vectors = seeded
+    other = {"a": "It is Paris, in France.", "b": "Lyon, I think."}
+    project.replay({"a": [TEXTS["a"]] * 2, "b": [TEXTS["b"]] * 2}, "base.jsonl")
+    project.replay({c: [text] * 2 for c, text in other.items()}, "cand.jsonl")
+    cache = EmbeddingCache(machine / "embeddings.db")
+    more = {text: _unit(10 + i) for i, text in enumerate(other.values())}
+    cache.put_many("all-MiniLM-L6-v2", list(more), np.stack(list(more.values())))
+    for case, text in other.items():
+        cache.put_pair_score("rougeL", TEXTS[case], text, 0.125)
+    cache.close()
+    env = {**subprocess_env(), "HARNESS_CACHE_HOME": str(machine)}
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-c", DRIVER, "compare", "suites/sim.yaml", "-b", "replay:base.jsonl",
+                           "-c", "replay:cand.jsonl", "--samples", "2", "--no-store", "--json", "out.json"],
+                          cwd=project.root, env=env, capture_output=True, text=True, timeout=120)
+    *_, imported, heavy = proc.stdout.strip().splitlines()
+    assert json.loads(imported) == {"torch": False, "st": False, "rouge": False}, proc.stderr
+    assert json.loads(heavy) == [], proc.stderr
+    suite = project.read_json("out.json")["suites"][0]
+    assert suite["drift"]["basis"] == "similarity"
+    vectors |= more
+    drift = {c["id"]: c["drift_detail"] for c in suite["cases"]}
+    for case, text in other.items():
+        assert drift[case]["similarity"] == pytest.approx(float(vectors[TEXTS[case]] @ vectors[text]), abs=1e-6)
+        assert drift[case]["rouge_l"] == 0.125

@@ -21,7 +21,7 @@ class CheckConfig(BaseModel):
     """Fields every check accepts. Numbers are accepted where text is expected
     (``value: 42`` in YAML, a numeric CSV column through ``from:``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True, defer_build=True)
     type: str
     name: str | None = None
     weight: float = 1.0

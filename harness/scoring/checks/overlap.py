@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 from harness.scoring.checks.base import CheckConfig, ScoreItem, Scorer, check_type
@@ -20,16 +21,42 @@ def _rouge(kind: str):
     return rouge_scorer.RougeScorer([kind], use_stemmer=True)
 
 
+_memo: dict[tuple[str, str, str], float] = {}
+_MEMO_MAX = 65536
+
+
 def rouge_f(kind: str, reference: str, output: str) -> float:
     """ROUGE F-measure of ``output`` against ``reference`` (kind: rougeL or rouge1).
 
     Pairs scored before come from the machine's score cache (``harness.scoring.embedding_cache``),
     so a rerun over known outputs does not import rouge-score; within a process, from memory.
     """
-    return _rouge_f(kind, reference, output)
+    key = (kind, reference, output)
+    value = _memo.get(key)
+    if value is None:
+        value = _remember(key, _rouge_f(kind, reference, output))
+    return value
 
 
-@lru_cache(maxsize=65536)
+def prefetch_rouge(kind: str, pairs: Iterable[tuple[str, str]]) -> None:
+    """Read the machine's remembered scores of these (reference, output) pairs in one go, so
+    that ``rouge_f`` finds them in memory (one query, not one per pair)."""
+    from harness.scoring.embeddings import score_cache
+
+    todo = [pair for pair in dict.fromkeys(pairs) if (kind, *pair) not in _memo]
+    cache = score_cache() if todo else None
+    if cache is not None:
+        for (reference, output), value in cache.pair_scores(kind, todo).items():
+            _remember((kind, reference, output), value)
+
+
+def _remember(key: tuple[str, str, str], value: float) -> float:
+    if len(_memo) >= _MEMO_MAX:
+        _memo.clear()
+    _memo[key] = value
+    return value
+
+
 def _rouge_f(kind: str, reference: str, output: str) -> float:
     from harness.scoring.embeddings import score_cache
 
