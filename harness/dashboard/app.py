@@ -182,10 +182,10 @@ def _run(store: Store, request: Request) -> HTMLResponse:
 def _case(store: Store, request: Request) -> HTMLResponse:
     query = _query(request)
     suite_id, case_id = query.suite, query.case
-    page = pages.case_page(store, suite_id, case_id)
+    page = pages.case_page(store, suite_id, case_id, query.number("page", 1), query.number("per_page", pages.CASE_RUNS))
     if not page.timeline.points and not page.statuses:
         return _missing(f"No history for case {case_id} in suite {suite_id}.")
-    return _page("case.html", page=page)
+    return _page("case.html", page=page, pager=_pager(request, page.runs, "runs"))
 
 
 def _alias(store: Store, request: Request) -> HTMLResponse:

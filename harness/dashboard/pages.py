@@ -10,12 +10,13 @@ from urllib.parse import urlencode
 from harness.dashboard.charts import LineChart, Sparkline, line_chart, series_colors, sparkline
 from harness.dashboard.timeline import Timeline, build_timeline
 from harness.store import ComparisonRow, ComparisonSuiteRow, Page, RunFilter, RunRow, Store, SuiteSummary
-from harness.store.rows import CaseStatusRow
+from harness.store.rows import CaseRunRow, CaseStatusRow
 
 SeriesBy = Literal["model", "prompt"]
 SPARK_RUNS = 20           # complete runs in an overview sparkline
 RECENT_COMPARISONS = 20   # comparisons under the overview (all of them: /comparisons, paged)
 TREND_RUNS = 500          # complete runs per page of /trends
+CASE_RUNS = 200           # runs per page of /case
 
 
 @dataclass(frozen=True)
@@ -139,9 +140,15 @@ class CasePage:
     case_id: str
     timeline: Timeline
     statuses: tuple[CaseStatusRow, ...]
+    runs: Page[CaseRunRow]
 
 
-def case_page(store: Store, suite_id: str, case_id: str) -> CasePage:
-    """The case across runs (outcomes, flips, flaky periods) and comparisons (statuses)."""
-    return CasePage(suite_id, case_id, build_timeline(store.case_history(suite_id, case_id)),
-                    tuple(store.case_statuses(suite_id, case_id)))
+def case_page(store: Store, suite_id: str, case_id: str, page: int = 1, size: int = CASE_RUNS) -> CasePage:
+    """One page of the case across runs (outcomes, flips, flaky periods; the newest ``size`` runs on
+    page 1) and its status in the comparisons made in that page's time span."""
+    runs = store.case_history_page(suite_id, case_id, page, size)
+    rows = list(reversed(runs.items))  # oldest first
+    start = rows[0].started_at if rows and runs.has_next else None
+    end = rows[-1].started_at if rows and runs.has_previous else None
+    statuses = store.case_statuses_between(suite_id, case_id, start, end)
+    return CasePage(suite_id, case_id, build_timeline(rows), tuple(statuses), runs)

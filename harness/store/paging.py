@@ -9,7 +9,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from harness.store import queries, schema
-from harness.store.rows import ComparisonRow, ComparisonSuiteRow, Page, RunFilter, RunRow, SuiteSummary
+from harness.store.rows import (
+    CaseRunRow,
+    CaseStatusRow,
+    ComparisonRow,
+    ComparisonSuiteRow,
+    Page,
+    RunFilter,
+    RunRow,
+    SuiteSummary,
+)
 
 _R, _CS = schema.runs, schema.comparison_suites
 MAX_PAGE_SIZE = 500
@@ -109,3 +118,20 @@ def _matching(query: sa.Select[Any], flt: RunFilter) -> sa.Select[Any]:
     if flt.until:
         query = query.where(comp.c.created_at < queries.day_after(flt.until))
     return query
+
+
+def case_history_page(conn: sa.Connection, suite_id: str, case_id: str, number: int, size: int) -> Page[CaseRunRow]:
+    """Page ``number`` of the case's runs, newest first."""
+    rc = schema.run_cases
+    count = (sa.select(sa.func.count()).select_from(rc.join(_R, rc.c.run_id == _R.c.run_id))
+             .where(_R.c.suite_id == suite_id, rc.c.case_id == case_id))
+    total = int(conn.scalar(count) or 0)
+    number, size = clamp(number, size, total)
+    rows = queries.case_history(conn, suite_id, case_id, newest_first=True, limit=size, offset=(number - 1) * size)
+    return Page(tuple(rows), number, size, total)
+
+
+def case_statuses_between(conn: sa.Connection, suite_id: str, case_id: str, start: str | None,
+                          end: str | None) -> list[CaseStatusRow]:
+    """The case's status in the comparisons created in [start, end] (open where None), oldest first."""
+    return queries.case_statuses(conn, suite_id, case_id, start, end)

@@ -76,19 +76,22 @@ def run_case_counts(conn: sa.Connection, run_ids: list[str]) -> dict[str, tuple[
     return {run_id: (int(n), int(bad or 0)) for run_id, n, bad in conn.execute(query)}
 
 
-def case_history(conn: sa.Connection, suite_id: str, case_id: str) -> list[CaseRunRow]:
-    """The case in every run of its suite, oldest first."""
+def case_history(conn: sa.Connection, suite_id: str, case_id: str, *, newest_first: bool = False,
+                 limit: int | None = None, offset: int = 0) -> list[CaseRunRow]:
+    """The case in every run of its suite, oldest first (``newest_first``: the other way, for pages)."""
     query = (sa.select(_R.c.run_id, _R.c.started_at, _R.c.status.label("run_status"),
                        _R.c.model_spec, _R.c.prompt_version, _RC.c.case_id, _RC.c.tags,
                        _RC.c.n, _RC.c.n_passed, _RC.c.pass_rate, _RC.c.consistent)
              .join(_RC, _RC.c.run_id == _R.c.run_id)
-             .where(_R.c.suite_id == suite_id, _RC.c.case_id == case_id)
-             .order_by(_R.c.started_at, _R.c.run_id))
+             .where(_R.c.suite_id == suite_id, _RC.c.case_id == case_id))
+    order = (_R.c.started_at.desc(), _R.c.run_id.desc()) if newest_first else (_R.c.started_at, _R.c.run_id)
+    query = query.order_by(*order).limit(limit).offset(offset)
     return [CaseRunRow(**row._mapping) for row in conn.execute(query)]
 
 
-def case_statuses(conn: sa.Connection, suite_id: str, case_id: str) -> list[CaseStatusRow]:
-    """The case's status in every comparison of its suite, oldest first."""
+def case_statuses(conn: sa.Connection, suite_id: str, case_id: str, start: str | None = None,
+                  end: str | None = None) -> list[CaseStatusRow]:
+    """The case's status in every comparison of its suite (created in [start, end] when given), oldest first."""
     comp = schema.comparisons
     query = (sa.select(_CC.c.comparison_id, comp.c.created_at, _CC.c.suite_id, _CC.c.case_id,
                        _CC.c.status, _CC.c.baseline_pass_rate, _CC.c.candidate_pass_rate,
@@ -96,6 +99,10 @@ def case_statuses(conn: sa.Connection, suite_id: str, case_id: str) -> list[Case
              .join(comp, comp.c.comparison_id == _CC.c.comparison_id)
              .where(_CC.c.suite_id == suite_id, _CC.c.case_id == case_id)
              .order_by(comp.c.created_at))
+    if start is not None:
+        query = query.where(comp.c.created_at >= start)
+    if end is not None:
+        query = query.where(comp.c.created_at <= end)
     return [CaseStatusRow(**row._mapping) for row in conn.execute(query)]
 
 

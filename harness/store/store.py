@@ -208,6 +208,16 @@ class Store:
         with self._read() as conn:
             return paging.suite_summaries(conn, flt, recent)
 
+    def case_history_page(self, suite_id: str, case_id: str, page: int = 1, size: int = 200) -> Page[CaseRunRow]:
+        """Page ``page`` of the case's runs, newest first."""
+        with self._read() as conn:
+            return paging.case_history_page(conn, suite_id, case_id, page, size)
+
+    def case_statuses_between(self, suite_id: str, case_id: str, start: str | None,
+                              end: str | None) -> list[CaseStatusRow]:
+        with self._read() as conn:
+            return paging.case_statuses_between(conn, suite_id, case_id, start, end)
+
     def latest_comparison_suite(self, suite_id: str, flt: RunFilter) -> ComparisonSuiteRow | None:
         with self._read() as conn:
             return paging.latest_comparison_suite(conn, suite_id, flt)

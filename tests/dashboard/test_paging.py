@@ -101,3 +101,17 @@ def test_trends_are_paged_by_complete_runs(paged: tuple[str, list[str], list[str
         assert first.count('class="point"') >= 10
         last = client.get("/trends?per_page=10&page=3").text
         assert "complete runs 21–23 of 23" in last and 'rel="next"' not in last
+
+
+def test_case_history_is_paged(paged: tuple[str, list[str], list[str]]) -> None:
+    url, runs, _ = paged
+    capitals = [i for n, i in enumerate(runs) if n % 3]
+    with TestClient(create_app(url), base_url="http://127.0.0.1:8765") as client:
+        seen, urls = [], ["/case?suite=capitals&case=france&per_page=4"]
+        while urls[-1]:
+            html = client.get(urls[-1]).text
+            assert f"runs: {len(capitals)}" in html
+            seen += re.findall(r'class="history-row".*?href="/run/([0-9a-f]+)"', html)
+            found = re.search(r'rel="next" href="([^"]+)"', html)
+            urls.append(found.group(1).replace("&amp;", "&") if found else "")
+        assert sorted(seen) == sorted(capitals) and len(urls) - 1 == -(-len(capitals) // 4)
