@@ -33,7 +33,7 @@ from harness.scoring.checks.judge import preflight_judges
 from harness.scoring.judging import JudgeEnv, judging
 from harness.scoring.pairwise import judge_runs
 from harness.scoring.sandbox import code_execution_allowed
-from harness.scoring.score import score_generations
+from harness.scoring.stream import CaseStream
 from harness.types import RunInfo, RunResult
 
 if TYPE_CHECKING:
@@ -107,23 +107,24 @@ def _run_suite(suite: Suite, spec: ModelSpec, project: ProjectConfig, options: R
     _warn_overridden_model_params(suite, cases, spec, options)
     info = _run_info(suite, cases, spec, options, backend.fingerprint())
     run_id = store.start_run(info) if store is not None else None
+    save = (lambda results: store.add_case_results(run_id, results)) if store is not None else None
+    stream = CaseStream(cases, requests, save)  # finished cases are scored and stored while others generate
     cache = GenerationCache(project.cache_dir) if options.use_cache else None
     try:
-        outcome = generate(requests, spec, cache, GenerateOptions(
-            use_cache=options.use_cache, progress=options.progress, executor=options.executor,
-            executor_address=options.executor_address, workers=options.workers,
-            description=f"{suite.id} · {spec.label}"), backend=backend)
+        with code_execution_allowed(suite.allow_code or options.allow_code), judging(env):
+            outcome = generate(requests, spec, cache, GenerateOptions(
+                use_cache=options.use_cache, progress=options.progress, executor=options.executor,
+                executor_address=options.executor_address, workers=options.workers,
+                description=f"{suite.id} · {spec.label}"), backend=backend, sink=stream)
+            phase("scoring")
+            case_results = stream.finish(outcome.generations)
     finally:
         if cache is not None:
             cache.close()
-    phase("scoring")
-    with code_execution_allowed(suite.allow_code or options.allow_code), judging(env):
-        case_results = score_generations(cases, requests, outcome.generations)
     complete = outcome.failure is None and not any(c.errors for c in case_results)
     result = RunResult(info=replace(info, finished_at=now_iso()), cases=tuple(case_results),
                        complete=complete, run_id=run_id)
     if store is not None:
-        store.add_case_results(run_id, result.cases)
         store.finish_run(run_id, complete=complete, pass_rate=result.pass_rate)
     if outcome.failure is not None:
         raise InfrastructureError(f"{spec.label} failed on suite '{suite.id}': {outcome.failure} "

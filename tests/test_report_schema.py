@@ -36,6 +36,11 @@ def test_compare_json_validates_and_terminal_prints_the_power_statement(project:
                          "--samples", "3", "--json", "out.json", "--no-store")
     report = project.read_json("out.json")
     _validate("comparison", report)
+    # per-case entries are built without validation (speed): their JSON must equal the validated form's
+    from harness.analysis.report import ComparisonReport
+
+    text = (project.root / "out.json").read_text()
+    assert ComparisonReport.model_validate_json(text).model_dump_json(indent=2) + "\n" == text
     power = report["suites"][0]["stats"]["power"]["text"]
     assert power.startswith("With 3 cases")
     flat = " ".join(result.text.split())

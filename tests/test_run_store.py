@@ -85,3 +85,38 @@ def test_crashed_run_stored_as_incomplete_with_finished_work(capitals: Project) 
 def test_no_store_writes_nothing(capitals: Project) -> None:
     assert capitals.cli("run", "suites/capitals.yaml", "-m", "replay:replay.jsonl", "--no-store").code == 0
     assert not (capitals.root / ".harness" / "history.db").exists()
+
+
+@backend("test-interrupt-after-two")
+class InterruptAfterTwo:
+    """Answers two requests, then the user presses Ctrl+C (a BaseException: nothing catches it)."""
+
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+
+    def fingerprint(self) -> dict[str, Any]:
+        return {"backend": "test-interrupt-after-two"}
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> Iterator[tuple[int, Generation]]:
+        yield 0, Generation(output="Paris")
+        yield 1, Generation(output="It is Madrid.")
+        raise KeyboardInterrupt
+
+    def close(self) -> None:
+        pass
+
+
+def test_finished_cases_are_stored_while_the_run_goes_on(capitals: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.scoring import stream
+
+    monkeypatch.setattr(stream, "CHUNK_CASES", 1)  # save every finished case at once
+    assert capitals.cli("run", "suites/capitals.yaml", "-m", "test-interrupt-after-two:x").code == 130
+    [(run, results)] = stored_runs(capitals)
+    assert run.status == "incomplete"  # interrupted: never shown as passed, but its finished cases are kept
+    assert {r.case_id: r.output for r in results} == {"france": "Paris", "spain": "It is Madrid."}
+    assert all(r.passed for r in results)
+    # the rerun (another model) stores a complete run; the interrupted one stays as it was
+    assert capitals.cli("run", "suites/capitals.yaml", "-m", "replay:replay.jsonl").code == 0
+    runs = stored_runs(capitals)
+    assert sorted(run.status for run, _ in runs) == ["complete", "incomplete"]
+    assert [len(r) for run, r in runs if run.status == "complete"] == [3]

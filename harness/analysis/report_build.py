@@ -6,6 +6,9 @@ Floats are rounded to six decimals so that golden files are stable across platfo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from harness.analysis.compare import (
     CaseComparison,
@@ -51,6 +54,12 @@ from harness.analysis.report_judge_build import case_judge_report, suite_judge_r
 from harness.types import CaseStatus
 
 DIGITS = 6
+M = TypeVar("M", bound=BaseModel)
+
+
+def _new(model: type[M], **values: Any) -> M:
+    """``model`` from values this module made (already of the field types): no validation pass."""
+    return model.model_construct(**values)
 
 
 def build_report(comparisons: Sequence[SuiteComparison], gate: GateResult) -> ComparisonReport:
@@ -152,48 +161,50 @@ def _drift_summary(d: DriftSummary) -> DriftSummaryReport:
 
 
 def _case(c: CaseComparison) -> CaseReport:
+    # One report entry per case (100,000 in a large suite): built without re-validating values this
+    # module made itself (tests/analysis check that each equals its validated form).
     base, cand = c.baseline, c.candidate
-    return CaseReport(
+    return _new(CaseReport, 
         id=c.case_id, status=c.status, baseline_pass_rate=_r(c.baseline_pass_rate),
         candidate_pass_rate=_r(c.candidate_pass_rate), drift=_r(c.drift.value),
         scores={s.check: _check(s) for s in c.scores},
         baseline_outputs=list(base.outputs), candidate_outputs=list(cand.outputs), tags=list(c.tags),
         p_value=_r(c.p_value), p_drop=_r(c.p_drop), p_holm=_r(c.p_holm), q_bh=_r(c.q_bh), sampled=c.sampled,
         cluster=c.cluster or c.case_id,
-        samples=PerSide(baseline=SampleCount(n=base.n, passed=base.passed),
-                        candidate=SampleCount(n=cand.n, passed=cand.passed),
+        samples=_new(PerSide, baseline=_new(SampleCount, n=base.n, passed=base.passed),
+                        candidate=_new(SampleCount, n=cand.n, passed=cand.passed),
                         rounds=c.rounds.rounds if c.rounds else None,
                         stopped_early=c.stopped_early if c.rounds else None,
                         discordant_rounds=list(c.rounds.discordant) if c.rounds else None),
-        errors=Errors(baseline=list(base.errors), candidate=list(cand.errors)), drift_detail=_drift(c.drift),
-        consistency=CaseConsistencyPair(baseline=_consistency(base.consistency),
+        errors=_new(Errors, baseline=list(base.errors), candidate=list(cand.errors)), drift_detail=_drift(c.drift),
+        consistency=_new(CaseConsistencyPair, baseline=_consistency(base.consistency),
                                         candidate=_consistency(cand.consistency)),
-        paraphrases=ParaphrasePair(baseline=[_paraphrase(p) for p in base.paraphrases],
+        paraphrases=_new(ParaphrasePair, baseline=[_paraphrase(p) for p in base.paraphrases],
                                    candidate=[_paraphrase(p) for p in cand.paraphrases]),
         judge=case_judge_report(c.judge))
 
 
 def _check(s: CheckScore) -> CaseCheck:
-    return CaseCheck(type=s.type, baseline_pass_rate=_r(s.baseline_pass_rate),
+    return _new(CaseCheck, type=s.type, baseline_pass_rate=_r(s.baseline_pass_rate),
                      candidate_pass_rate=_r(s.candidate_pass_rate), baseline_value=_r(s.baseline_value),
                      candidate_value=_r(s.candidate_value), baseline_reason=s.baseline_reason,
                      candidate_reason=s.candidate_reason)
 
 
 def _drift(d: Drift) -> DriftDetail:
-    return DriftDetail(similarity=_r(d.similarity), rouge_l=_r(d.rouge_l), length_delta=_r(d.length_delta),
+    return _new(DriftDetail, similarity=_r(d.similarity), rouge_l=_r(d.rouge_l), length_delta=_r(d.length_delta),
                        length_ratio=_r(d.length_ratio), json_valid_baseline=_r(d.json_valid_baseline),
                        json_valid_candidate=_r(d.json_valid_candidate), refusal_baseline=_r(d.refusal_baseline),
                        refusal_candidate=_r(d.refusal_candidate))
 
 
 def _consistency(c: Consistency) -> CaseConsistencyReport:
-    return CaseConsistencyReport(agreement=_r(c.agreement), distinct_answers=c.distinct_answers,
+    return _new(CaseConsistencyReport, agreement=_r(c.agreement), distinct_answers=c.distinct_answers,
                                  mean_pairwise_similarity=_r(c.mean_pairwise_similarity),
                                  pass_at_k=_ks(c.pass_at_k), pass_hat_k=_ks(c.pass_hat_k))
 
 
 def _paraphrase(p: ParaphraseResult) -> ParaphraseReport:
-    return ParaphraseReport(index=p.index, n=p.n, passed=p.passed, pass_rate=_r(p.pass_rate),
+    return _new(ParaphraseReport, index=p.index, n=p.n, passed=p.passed, pass_rate=_r(p.pass_rate),
                             pass_agreement=_r(p.pass_agreement), similarity=_r(p.similarity),
                             outputs=list(p.outputs))

@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from harness.dashboard import pages
 from harness.dashboard.lineage import alias_list, lineage_page
+from harness.dashboard.pager import Pager
 from harness.dashboard.report_view import comparison_view, run_view
 from harness.dashboard.security import (
     LOOPBACK_HOSTS,
@@ -23,9 +24,10 @@ from harness.dashboard.security import (
     hosts_for_bind,
 )
 from harness.dashboard.templating import DASHBOARD_LAYOUT, STATIC, render
-from harness.store import RunFilter, Store
+from harness.store import Page, RunFilter, Store
 
 DEFAULT_PORT = 8765
+RUNS_PER_PAGE = 50  # rows per page of /runs and /comparisons (``per_page`` changes it, up to 500)
 
 
 def create_app(store_url: str, *, token: str | None = None,
@@ -36,8 +38,8 @@ def create_app(store_url: str, *, token: str | None = None,
     routes = [
         Route("/", lambda r: _page("overview.html", page=pages.overview(store, _filter(r)))),
         Route("/trends", lambda r: _trends(store, r)),
-        Route("/comparisons", lambda r: _page("comparisons.html",
-                                              comparisons=store.comparisons(limit=500))),
+        Route("/runs", lambda r: _runs(store, r)),
+        Route("/comparisons", lambda r: _comparisons(store, r)),
         Route("/comparison/{comparison_id}", lambda r: _comparison(store, r)),
         Route("/run/{run_id}", lambda r: _run(store, r)),
         Route("/case", lambda r: _case(store, r)),
@@ -100,6 +102,13 @@ class Query(BaseModel):
     until: str = ""
     by: str = ""
     case: str = ""
+    page: str = ""
+    per_page: str = ""
+
+    def number(self, name: str, default: int) -> int:
+        """A positive integer parameter; anything else (absent, text, zero) means ``default``."""
+        value = getattr(self, name)
+        return int(value) if value.isdigit() and int(value) > 0 else default
 
 
 def _query(request: Request) -> Query:
@@ -113,10 +122,30 @@ def _filter(request: Request) -> RunFilter:
 
 
 def _trends(store: Store, request: Request) -> HTMLResponse:
-    by: pages.SeriesBy = "prompt" if _query(request).by == "prompt" else "model"
+    query = _query(request)
+    by: pages.SeriesBy = "prompt" if query.by == "prompt" else "model"
     flt = _filter(request)
-    return _page("trends.html", suites=pages.trends(store, flt, by), flt=flt, by=by,
-                 choices=store.filter_values())
+    view = pages.trends(store, flt, by, query.number("page", 1), query.number("per_page", pages.TREND_RUNS))
+    return _page("trends.html", suites=view.suites, pager=_pager(request, view.runs, "complete runs"), flt=flt,
+                 by=by, choices=store.filter_values())
+
+
+def _runs(store: Store, request: Request) -> HTMLResponse:
+    query, flt = _query(request), _filter(request)
+    runs = store.run_page(flt, query.number("page", 1), query.number("per_page", RUNS_PER_PAGE))
+    return _page("runs.html", runs=runs, pager=_pager(request, runs, "runs"), flt=flt, choices=store.filter_values())
+
+
+def _comparisons(store: Store, request: Request) -> HTMLResponse:
+    query = _query(request)
+    suites = [query.suite] if query.suite else None
+    found = store.comparison_page(query.number("page", 1), query.number("per_page", RUNS_PER_PAGE), suites)
+    return _page("comparisons.html", comparisons=found.items, pager=_pager(request, found, "comparisons"),
+                 suite=query.suite)
+
+
+def _pager(request: Request, page: Page[Any], noun: str) -> Pager:
+    return Pager.of(page, noun, request.url.path, dict(request.query_params))
 
 
 def _full_id(store: Store, ref: str, kind: str) -> str:
@@ -136,7 +165,7 @@ def _comparison(store: Store, request: Request) -> HTMLResponse:
     if row is None or report is None:
         return _missing(f"No comparison {comparison_id}.")
     run_ids = {r.suite_id: (r.baseline_run_id, r.candidate_run_id)
-               for r in store.comparison_suites() if r.comparison_id == comparison_id}
+               for r in store.comparison_suites(comparison_ids=[comparison_id])}
     view = comparison_view(report, comparison_id=comparison_id, created_at=row.created_at,
                            run_ids=run_ids)
     return _page("comparison.html", view=view, layout=DASHBOARD_LAYOUT, links=True)
@@ -153,10 +182,10 @@ def _run(store: Store, request: Request) -> HTMLResponse:
 def _case(store: Store, request: Request) -> HTMLResponse:
     query = _query(request)
     suite_id, case_id = query.suite, query.case
-    page = pages.case_page(store, suite_id, case_id)
+    page = pages.case_page(store, suite_id, case_id, query.number("page", 1), query.number("per_page", pages.CASE_RUNS))
     if not page.timeline.points and not page.statuses:
         return _missing(f"No history for case {case_id} in suite {suite_id}.")
-    return _page("case.html", page=page)
+    return _page("case.html", page=page, pager=_pager(request, page.runs, "runs"))
 
 
 def _alias(store: Store, request: Request) -> HTMLResponse:

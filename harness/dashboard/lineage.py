@@ -66,7 +66,7 @@ def lineage_page(store: Store, alias: str) -> LineagePage | None:
         return None
     events = aliases.lineage(alias)
     wanted = {e.comparison_id for e in events if e.comparison_id}
-    suites = [s for s in store.comparison_suites(limit=100_000) if s.comparison_id in wanted]
+    suites = store.comparison_suites(comparison_ids=sorted(wanted)) if wanted else []
     reigns = champions(events)
     trend = line_chart(f"champion pass rate · @{alias}", champion_pass_rates(reigns, events, suites))
     return LineagePage(row, reigns, tuple(reversed(events)), trend)

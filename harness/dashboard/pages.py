@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
+from urllib.parse import urlencode
 
 from harness.dashboard.charts import LineChart, Sparkline, line_chart, series_colors, sparkline
 from harness.dashboard.timeline import Timeline, build_timeline
-from harness.store import ComparisonRow, ComparisonSuiteRow, RunFilter, RunRow, Store
-from harness.store.rows import CaseStatusRow
+from harness.store import ComparisonRow, ComparisonSuiteRow, Page, RunFilter, RunRow, Store, SuiteSummary
+from harness.store.rows import CaseRunRow, CaseStatusRow
 
 SeriesBy = Literal["model", "prompt"]
-SPARK_RUNS = 20
+SPARK_RUNS = 20           # complete runs in an overview sparkline
+RECENT_COMPARISONS = 20   # comparisons under the overview (all of them: /comparisons, paged)
+TREND_RUNS = 500          # complete runs per page of /trends
+CASE_RUNS = 200           # runs per page of /case
 
 
 @dataclass(frozen=True)
@@ -30,50 +34,32 @@ class SuiteLine:
 @dataclass(frozen=True)
 class Overview:
     lines: tuple[SuiteLine, ...]
-    comparisons: tuple[ComparisonRow, ...]
+    comparisons: Page[ComparisonRow]
     choices: dict[str, list[str]]
     flt: RunFilter
 
+    @property
+    def query(self) -> str:
+        """The filter as a query string (for links to other pages with the same filter)."""
+        f = self.flt
+        given = {"suite": f.suite_id, "tag": f.tag, "model": f.model, "prompt": f.prompt_version,
+                 "since": f.since, "until": f.until}
+        return urlencode({k: v for k, v in given.items() if v})
+
 
 def overview(store: Store, flt: RunFilter) -> Overview:
-    """One line per suite with its latest verdict and a pass-rate sparkline."""
-    by_suite: dict[str, list[RunRow]] = defaultdict(list)
-    for run in store.runs(flt):
-        by_suite[run.suite_id].append(run)
-    latest = _latest_comparisons(store, flt)
-    lines = tuple(_suite_line(suite, runs, latest.get(suite))
-                  for suite, runs in sorted(by_suite.items()))
-    shown = {line.suite_id for line in lines}
-    comps = tuple(c for c in store.comparisons(limit=50) if shown & set(c.suite_ids))
+    """One line per suite with its latest verdict and a pass-rate sparkline (aggregated in SQL over
+    every matching run), and the newest comparisons of the suites shown."""
+    lines = tuple(_suite_line(s, store.latest_comparison_suite(s.suite_id, flt)) for s in store.suite_summaries(
+        flt, SPARK_RUNS))
+    comps = store.comparison_page(1, RECENT_COMPARISONS, [line.suite_id for line in lines])
     return Overview(lines, comps, store.filter_values(), flt)
 
 
-def _suite_line(suite: str, runs: list[RunRow], comp: ComparisonSuiteRow | None) -> SuiteLine:
-    done = [(r.started_at, r.pass_rate) for r in runs
-            if r.status == "complete" and r.pass_rate is not None][-SPARK_RUNS:]
-    return SuiteLine(suite, comp.verdict if comp else None, comp.comparison_id if comp else None,
-                     runs[-1], len(runs), tuple(sorted({r.model_spec for r in runs})),
-                     tuple(sorted({r.prompt_version for r in runs})),
-                     sparkline([(t, float(v)) for t, v in done]))
-
-
-def _latest_comparisons(store: Store, flt: RunFilter) -> dict[str, ComparisonSuiteRow]:
-    latest: dict[str, ComparisonSuiteRow] = {}
-    for row in store.comparison_suites(flt.suite_id):  # oldest first: the last one wins
-        if _comparison_matches(row, flt):
-            latest[row.suite_id] = row
-    return latest
-
-
-def _comparison_matches(row: ComparisonSuiteRow, flt: RunFilter) -> bool:
-    if flt.model and flt.model not in (row.baseline_model, row.candidate_model):
-        return False
-    versions = (row.baseline_prompt_version, row.candidate_prompt_version)
-    if flt.prompt_version and flt.prompt_version not in versions:
-        return False
-    if flt.since and row.created_at < flt.since:
-        return False
-    return not (flt.until and row.created_at[:len(flt.until)] > flt.until)
+def _suite_line(summary: SuiteSummary, comp: ComparisonSuiteRow | None) -> SuiteLine:
+    return SuiteLine(summary.suite_id, comp.verdict if comp else None, comp.comparison_id if comp else None,
+                     summary.latest_run, summary.runs, summary.models, summary.prompt_versions,
+                     sparkline(list(summary.recent)))
 
 
 @dataclass(frozen=True)
@@ -84,17 +70,30 @@ class SuiteTrends:
     drift: LineChart
 
 
-def trends(store: Store, flt: RunFilter, by: SeriesBy) -> tuple[SuiteTrends, ...]:
-    """Per suite: pass rate, flaky share and drift over time, one series per model or prompt."""
-    runs = [r for r in store.runs(flt) if r.status == "complete"]
+@dataclass(frozen=True)
+class Trends:
+    """The trend charts of one page of complete runs (newest first), and that page."""
+
+    suites: tuple[SuiteTrends, ...]
+    runs: Page[RunRow]
+
+
+def trends(store: Store, flt: RunFilter, by: SeriesBy, page: int = 1, size: int = TREND_RUNS) -> Trends:
+    """Per suite: pass rate, flaky share and drift over time, one series per model or prompt, for one
+    page of complete runs (the newest ``size`` on page 1) and the comparisons made in its time span."""
+    runs_page = store.run_page(replace(flt, status="complete"), page, size)
+    runs = sorted(runs_page.items, key=lambda r: (r.started_at, r.run_id))
     counts = store.case_counts([r.run_id for r in runs])
     by_suite: dict[str, list[RunRow]] = defaultdict(list)
     for run in runs:
         by_suite[run.suite_id].append(run)
+    start = runs[0].started_at if runs and runs_page.has_next else None   # older pages hold older comparisons
+    end = runs[-1].started_at if runs and runs_page.has_previous else None
+    drift_rows = {suite: store.comparison_suites_between(suite, flt, start, end) for suite in by_suite}
     colors = series_colors([r.model_spec if by == "model" else r.prompt_version for r in runs]
-                           + [_drift_key(row, by) for row in store.comparison_suites()])
-    return tuple(_suite_trends(store, suite, suite_runs, counts, by, flt, colors)
-                 for suite, suite_runs in sorted(by_suite.items()))
+                           + [_drift_key(row, by) for rows in drift_rows.values() for row in rows])
+    return Trends(tuple(_suite_trends(suite, suite_runs, counts, by, drift_rows[suite], colors)
+                        for suite, suite_runs in sorted(by_suite.items())), runs_page)
 
 
 def _drift_key(row: ComparisonSuiteRow, by: SeriesBy) -> str:
@@ -112,9 +111,8 @@ def version_changes(runs: list[RunRow]) -> list[tuple[str, str]]:
     return changes
 
 
-def _suite_trends(store: Store, suite: str, runs: list[RunRow],
-                  counts: dict[str, tuple[int, int]], by: SeriesBy,
-                  flt: RunFilter, colors: dict[str, str]) -> SuiteTrends:
+def _suite_trends(suite: str, runs: list[RunRow], counts: dict[str, tuple[int, int]], by: SeriesBy,
+                  drift_rows: list[ComparisonSuiteRow], colors: dict[str, str]) -> SuiteTrends:
     passing: dict[str, list[tuple[str, float]]] = defaultdict(list)
     flaky: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for run in runs:
@@ -125,10 +123,9 @@ def _suite_trends(store: Store, suite: str, runs: list[RunRow],
         if n:
             flaky[key].append((run.started_at, bad / n))
     drift: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for row in store.comparison_suites(suite):
-        key = _drift_key(row, by)
-        if row.mean_drift is not None and _comparison_matches(row, flt):
-            drift[key].append((row.created_at, row.mean_drift))
+    for row in drift_rows:
+        if row.mean_drift is not None:
+            drift[_drift_key(row, by)].append((row.created_at, row.mean_drift))
     changes = version_changes(runs)
     return SuiteTrends(suite, line_chart("Pass rate", passing, colors=colors, changes=changes),
                        line_chart("Flaky share (cases whose samples disagree)", flaky, colors=colors,
@@ -143,9 +140,15 @@ class CasePage:
     case_id: str
     timeline: Timeline
     statuses: tuple[CaseStatusRow, ...]
+    runs: Page[CaseRunRow]
 
 
-def case_page(store: Store, suite_id: str, case_id: str) -> CasePage:
-    """The case across runs (outcomes, flips, flaky periods) and comparisons (statuses)."""
-    return CasePage(suite_id, case_id, build_timeline(store.case_history(suite_id, case_id)),
-                    tuple(store.case_statuses(suite_id, case_id)))
+def case_page(store: Store, suite_id: str, case_id: str, page: int = 1, size: int = CASE_RUNS) -> CasePage:
+    """One page of the case across runs (outcomes, flips, flaky periods; the newest ``size`` runs on
+    page 1) and its status in the comparisons made in that page's time span."""
+    runs = store.case_history_page(suite_id, case_id, page, size)
+    rows = list(reversed(runs.items))  # oldest first
+    start = rows[0].started_at if rows and runs.has_next else None
+    end = rows[-1].started_at if rows and runs.has_previous else None
+    statuses = store.case_statuses_between(suite_id, case_id, start, end)
+    return CasePage(suite_id, case_id, build_timeline(rows), tuple(statuses), runs)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -105,8 +105,13 @@ class GenerationOutcome:
 
 
 def generate(requests: Sequence[GenerationRequest], spec: ModelSpec, cache: GenerationCache | None,
-             options: GenerateOptions, backend: Any = None) -> GenerationOutcome:
+             options: GenerateOptions, backend: Any = None,
+             sink: Callable[[int, Generation], None] | None = None) -> GenerationOutcome:
     """Serve requests from the cache, generate the rest, cache each as it arrives.
+
+    ``sink(index, generation)`` is told of each request's final generation as soon as it is known
+    (cache hits first, then generations as they arrive; a greedy copy with its sample 0), so a
+    caller can score and store finished cases while the rest are generated.
 
     On a backend whose greedy decoding is deterministic (``greedy_is_deterministic``: hf, fake),
     greedy (temperature 0) samples after the first are not generated: they would be identical,
@@ -119,11 +124,15 @@ def generate(requests: Sequence[GenerationRequest], spec: ModelSpec, cache: Gene
     copies = greedy_copies(requests) if getattr(backend, "greedy_is_deterministic", False) else {}
     keys = [cache_key(fingerprint, r) for r in requests] if use_cache else []
     results: list[Generation | None] = [None] * len(requests)
+    done = _Done(results, copies, sink)
     if use_cache:
         hits = cache.get_many(k for i, k in enumerate(keys) if i not in copies)  # type: ignore[union-attr]
         for i, key in enumerate(keys):
             results[i] = None if i in copies else hits.get(key)
     misses = [i for i, r in enumerate(results) if r is None and i not in copies]
+    for i, generation in enumerate(results):
+        if generation is not None:
+            done(i, generation)
     failure = None
     with _progress(options) as progress:
         progress.start_generation(len(misses), len(requests) - len(misses) - len(copies),
@@ -135,6 +144,7 @@ def generate(requests: Sequence[GenerationRequest], spec: ModelSpec, cache: Gene
                 if use_cache and generation.error is None:
                     cache.put_many([(keys[index], generation)])  # type: ignore[union-attr]
                 progress.row_done(requests[index].params.max_new_tokens, generation.new_tokens)
+                done(index, generation)
         except HarnessError as exc:
             if exc.exit_code != 3:
                 raise
@@ -146,12 +156,36 @@ def generate(requests: Sequence[GenerationRequest], spec: ModelSpec, cache: Gene
             backend.close()
             progress.end_generation()
     for index, source in copies.items():
-        if results[source] is not None:
-            results[index] = replace(results[source], meta={**results[source].meta, "copy_of_sample": 0})
+        if results[source] is not None and results[index] is None:
+            results[index] = _copy(results[source])
     final = [r if r is not None else Generation(output="", error=failure or "not generated") for r in results]
     return GenerationOutcome(final, fingerprint, generated=sum(1 for i in misses if results[i] is not None
                                                                and results[i].error is None),
                              cached=len(requests) - len(misses) - len(copies), failure=failure)
+
+
+def _copy(generation: Generation) -> Generation:
+    return replace(generation, meta={**generation.meta, "copy_of_sample": 0})
+
+
+class _Done:
+    """Tells the sink of a final generation, and of the greedy copies made from it."""
+
+    def __init__(self, results: list[Generation | None], copies: dict[int, int],
+                 sink: Callable[[int, Generation], None] | None) -> None:
+        self.results, self.sink = results, sink
+        self.copies_of: dict[int, list[int]] = {}
+        if sink is not None:
+            for index, source in copies.items():
+                self.copies_of.setdefault(source, []).append(index)
+
+    def __call__(self, index: int, generation: Generation) -> None:
+        if self.sink is None:
+            return
+        self.sink(index, generation)
+        for copy in self.copies_of.get(index, ()):
+            self.results[copy] = _copy(generation)
+            self.sink(copy, self.results[copy])  # type: ignore[arg-type]
 
 
 def greedy_copies(requests: Sequence[GenerationRequest]) -> dict[int, int]:

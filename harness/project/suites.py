@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -184,6 +185,7 @@ def _cases_from(doc: YamlDoc, files: ProjectFiles, source: CasesFromModel, loc: 
                        "reference_template")
     mapping = source.vars if isinstance(source.vars, dict) else {v: v for v in source.vars}
     cases = []
+    shared: dict[int, CheckConfig] = {}  # checks that take nothing from the row: validated once, shared
     for n, row in enumerate(rows):
         where = f"line {row.line} of {source.path}" if isinstance(row, CsvRow) else f"row {n + 1} of {source.path}"
         missing = [col for col in list(mapping.values()) + [source.id, source.reference]
@@ -191,8 +193,7 @@ def _cases_from(doc: YamlDoc, files: ProjectFiles, source: CasesFromModel, loc: 
         if missing:
             raise doc.error(f"{where} has no column '{missing[0]}'", loc)
         try:
-            checks = [_check(doc, _fill_check(c, row, doc, loc + ("checks", j), where), loc + ("checks", j))
-                      for j, c in enumerate(source.checks)]
+            checks = _row_checks(doc, source, row, loc, where, shared)
         except ConfigError as exc:  # say which row filled the check
             if exc.bare_message.startswith(where):
                 raise
@@ -211,6 +212,21 @@ def _cases_from(doc: YamlDoc, files: ProjectFiles, source: CasesFromModel, loc: 
             checks=tuple(default_checks + checks), tags=tuple(dict.fromkeys(tags)),
             line=doc.line_of(loc), group=_row_group(row, source, doc, loc, where)))
     return cases
+
+
+def _row_checks(doc: YamlDoc, source: CasesFromModel, row: dict[str, Any], loc: tuple[Any, ...], where: str,
+                shared: dict[int, CheckConfig]) -> list[CheckConfig]:
+    """The row's checks; one without ``from`` is the same for every row, so it is validated once."""
+    out = []
+    for j, raw in enumerate(source.checks):
+        if j not in shared:
+            check = _check(doc, _fill_check(raw, row, doc, loc + ("checks", j), where), loc + ("checks", j))
+            if "from" in raw:
+                out.append(check)
+                continue
+            shared[j] = check
+        out.append(shared[j])
+    return out
 
 
 def _row_group(row: dict[str, Any], source: CasesFromModel, doc: YamlDoc, loc: tuple[Any, ...],
@@ -277,16 +293,23 @@ def _check_variables(doc: YamlDoc, prompt: Prompt, cases: list[Case]) -> None:
 
 
 def suite_hash(suite: Suite) -> str:
+    dumped: dict[int, Any] = {}  # cases share check objects (defaults, cases_from): dump each once
+
+    def dump(check: CheckConfig) -> Any:
+        if id(check) not in dumped:
+            dumped[id(check)] = check.model_dump(mode="json")
+        return dumped[id(check)]
+
     body = json.dumps({"id": suite.id, "prompt": suite.prompt.content_hash,
-                       "cases": [case_fingerprint(c) for c in suite.cases], "params": suite.params},
+                       "cases": [case_fingerprint(c, dump) for c in suite.cases], "params": suite.params},
                       sort_keys=True, default=str)
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
-def case_fingerprint(case: Case) -> dict[str, Any]:
+def case_fingerprint(case: Case, dump: Callable[[CheckConfig], Any] | None = None) -> dict[str, Any]:
     """What defines a case's meaning (used for change detection and hashing)."""
     return {"id": case.id, "vars": case.vars, "reference": case.reference,
-            "checks": [c.model_dump(mode="json") for c in case.checks],
+            "checks": [dump(c) if dump else c.model_dump(mode="json") for c in case.checks],
             "paraphrases": list(case.paraphrases), "params": case.params,
             **({"threshold": case.threshold} if case.threshold is not None else {})}
 

@@ -52,4 +52,4 @@ def _stored_comparison_html(store: Store, comparison_id: str) -> str:
 
 def _run_ids(store: Store, comparison_id: str) -> dict[str, tuple[str | None, str | None]]:
     return {r.suite_id: (r.baseline_run_id, r.candidate_run_id)
-            for r in store.comparison_suites() if r.comparison_id == comparison_id}
+            for r in store.comparison_suites(comparison_ids=[comparison_id])}

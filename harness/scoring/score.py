@@ -65,15 +65,15 @@ def _config_key(config: CheckConfig) -> str:
 def _score_all(cases: dict[str, Case], requests: Sequence[GenerationRequest],
                generations: Sequence[Generation]) -> dict[int, list[Score]]:
     groups: dict[str, tuple[CheckConfig, list[tuple[int, int]]]] = {}
-    keys: dict[int, str] = {}  # by config object: a case's checks are shared by all its samples
+    keys: dict[int, str | None] = {}  # cases share check objects: each is keyed once (None: compare-only)
     for i, (request, gen) in enumerate(zip(requests, generations)):
         if gen.error is not None:
             continue
         for position, config in enumerate(cases[request.case_id].checks):
-            key = keys.get(id(config))
-            if key is None:
-                key = keys[id(config)] = "" if _compare_only(config) else _config_key(config)
-            if key:
+            if id(config) not in keys:
+                keys[id(config)] = None if _compare_only(config) else _config_key(config)
+            key = keys[id(config)]
+            if key is not None:
                 groups.setdefault(key, (config, []))[1].append((i, position))
     placed: dict[int, dict[int, Score]] = defaultdict(dict)
     batches = [(config, members, [ScoreItem(generations[i].output, cases[requests[i].case_id],

@@ -6,11 +6,13 @@ from harness.store.rows import (
                                 CaseStatusRow,
                                 ComparisonRow,
                                 ComparisonSuiteRow,
+                                Page,
                                 ResultRow,
                                 RunFilter,
                                 RunRow,
+                                SuiteSummary,
 )
 from harness.store.store import Store
 
 __all__ = ["DEFAULT_URL", "CaseRunRow", "CaseStatusRow", "ComparisonRow", "ComparisonSuiteRow",
-           "ResultRow", "RunFilter", "RunRow", "Store"]
+           "Page", "ResultRow", "RunFilter", "RunRow", "Store", "SuiteSummary"]

@@ -24,12 +24,12 @@ _R, _RC, _CS, _CC = schema.runs, schema.run_cases, schema.comparison_suites, sch
 def list_runs(conn: sa.Connection, flt: RunFilter) -> list[RunRow]:
     """Runs matching ``flt``, oldest first (the newest ``flt.limit``)."""
     query = sa.select(_R)
-    query = _filter_runs(query, flt)
-    query = query.order_by(_R.c.started_at.desc(), _R.c.run_id).limit(flt.limit)
+    query = filter_runs(query, flt)
+    query = query.order_by(_R.c.started_at.desc(), _R.c.run_id.desc()).limit(flt.limit)
     return [RunRow(**row._mapping) for row in reversed(conn.execute(query).all())]
 
 
-def _filter_runs(query: sa.Select[Any], flt: RunFilter) -> sa.Select[Any]:
+def filter_runs(query: sa.Select[Any], flt: RunFilter) -> sa.Select[Any]:
     if flt.suite_id:
         query = query.where(_R.c.suite_id == flt.suite_id)
     if flt.model:
@@ -41,14 +41,14 @@ def _filter_runs(query: sa.Select[Any], flt: RunFilter) -> sa.Select[Any]:
     if flt.since:
         query = query.where(_R.c.started_at >= flt.since)
     if flt.until:
-        query = query.where(_R.c.started_at < _day_after(flt.until))
+        query = query.where(_R.c.started_at < day_after(flt.until))
     if flt.tag:
         tagged = sa.select(schema.case_tags.c.suite_id).where(schema.case_tags.c.tag == flt.tag)
         query = query.where(_R.c.suite_id.in_(tagged))
     return query
 
 
-def _day_after(prefix: str) -> str:
+def day_after(prefix: str) -> str:
     """An upper bound that includes every timestamp starting with ``prefix``."""
     return prefix + "\uffff"
 
@@ -76,19 +76,22 @@ def run_case_counts(conn: sa.Connection, run_ids: list[str]) -> dict[str, tuple[
     return {run_id: (int(n), int(bad or 0)) for run_id, n, bad in conn.execute(query)}
 
 
-def case_history(conn: sa.Connection, suite_id: str, case_id: str) -> list[CaseRunRow]:
-    """The case in every run of its suite, oldest first."""
+def case_history(conn: sa.Connection, suite_id: str, case_id: str, *, newest_first: bool = False,
+                 limit: int | None = None, offset: int = 0) -> list[CaseRunRow]:
+    """The case in every run of its suite, oldest first (``newest_first``: the other way, for pages)."""
     query = (sa.select(_R.c.run_id, _R.c.started_at, _R.c.status.label("run_status"),
                        _R.c.model_spec, _R.c.prompt_version, _RC.c.case_id, _RC.c.tags,
                        _RC.c.n, _RC.c.n_passed, _RC.c.pass_rate, _RC.c.consistent)
              .join(_RC, _RC.c.run_id == _R.c.run_id)
-             .where(_R.c.suite_id == suite_id, _RC.c.case_id == case_id)
-             .order_by(_R.c.started_at, _R.c.run_id))
+             .where(_R.c.suite_id == suite_id, _RC.c.case_id == case_id))
+    order = (_R.c.started_at.desc(), _R.c.run_id.desc()) if newest_first else (_R.c.started_at, _R.c.run_id)
+    query = query.order_by(*order).limit(limit).offset(offset)
     return [CaseRunRow(**row._mapping) for row in conn.execute(query)]
 
 
-def case_statuses(conn: sa.Connection, suite_id: str, case_id: str) -> list[CaseStatusRow]:
-    """The case's status in every comparison of its suite, oldest first."""
+def case_statuses(conn: sa.Connection, suite_id: str, case_id: str, start: str | None = None,
+                  end: str | None = None) -> list[CaseStatusRow]:
+    """The case's status in every comparison of its suite (created in [start, end] when given), oldest first."""
     comp = schema.comparisons
     query = (sa.select(_CC.c.comparison_id, comp.c.created_at, _CC.c.suite_id, _CC.c.case_id,
                        _CC.c.status, _CC.c.baseline_pass_rate, _CC.c.candidate_pass_rate,
@@ -96,31 +99,52 @@ def case_statuses(conn: sa.Connection, suite_id: str, case_id: str) -> list[Case
              .join(comp, comp.c.comparison_id == _CC.c.comparison_id)
              .where(_CC.c.suite_id == suite_id, _CC.c.case_id == case_id)
              .order_by(comp.c.created_at))
+    if start is not None:
+        query = query.where(comp.c.created_at >= start)
+    if end is not None:
+        query = query.where(comp.c.created_at <= end)
     return [CaseStatusRow(**row._mapping) for row in conn.execute(query)]
 
 
-def list_comparison_suites(conn: sa.Connection, suite_id: str | None = None,
-                           limit: int = 1000) -> list[ComparisonSuiteRow]:
-    """Per-suite comparison results, oldest first (the newest ``limit``)."""
+def comparison_suite_select() -> sa.Select[Any]:
+    """``comparison_suites`` rows (without their stats) joined with their comparison's time."""
     comp = schema.comparisons
     columns = [c for c in _CS.columns if c.name != "stats"]
-    query = sa.select(comp.c.created_at, *columns).join(
-        comp, comp.c.comparison_id == _CS.c.comparison_id)
+    return sa.select(comp.c.created_at, *columns).join(comp, comp.c.comparison_id == _CS.c.comparison_id)
+
+
+def list_comparison_suites(conn: sa.Connection, suite_id: str | None = None, limit: int | None = None,
+                           comparison_ids: list[str] | None = None) -> list[ComparisonSuiteRow]:
+    """Per-suite comparison results, oldest first (the newest ``limit``; all when None), of one suite
+    and/or of the given comparisons."""
+    comp = schema.comparisons
+    query = comparison_suite_select()
     if suite_id:
         query = query.where(_CS.c.suite_id == suite_id)
-    query = query.order_by(comp.c.created_at.desc(), _CS.c.suite_id).limit(limit)
+    if comparison_ids is not None:
+        query = query.where(_CS.c.comparison_id.in_(comparison_ids))
+    query = query.order_by(comp.c.created_at.desc(), _CS.c.comparison_id.desc(), _CS.c.suite_id).limit(limit)
     return [ComparisonSuiteRow(**row._mapping) for row in reversed(conn.execute(query).all())]
 
 
-def list_comparisons(conn: sa.Connection, limit: int = 100) -> list[ComparisonRow]:
-    """Comparisons, newest first."""
+def list_comparisons(conn: sa.Connection, limit: int | None = 100, offset: int = 0,
+                     suite_ids: list[str] | None = None) -> list[ComparisonRow]:
+    """Comparisons, newest first (``comparison_id`` breaks ties, so pages never overlap); with
+    ``suite_ids``, those touching one of the suites."""
     comp = schema.comparisons
-    query = (sa.select(comp.c.comparison_id, comp.c.created_at, comp.c.verdict, comp.c.reasons)
-             .order_by(comp.c.created_at.desc()).limit(limit))
+    query = sa.select(comp.c.comparison_id, comp.c.created_at, comp.c.verdict, comp.c.reasons)
+    if suite_ids is not None:
+        query = query.where(comp.c.comparison_id.in_(touching(suite_ids)))
+    query = query.order_by(comp.c.created_at.desc(), comp.c.comparison_id.desc()).limit(limit).offset(offset)
     rows = conn.execute(query).all()
     suites = _suites_of(conn, [r.comparison_id for r in rows])
     return [ComparisonRow(r.comparison_id, r.created_at, r.verdict, r.reasons,
                           tuple(suites[r.comparison_id])) for r in rows]
+
+
+def touching(suite_ids: list[str]) -> sa.Select[Any]:
+    """Ids of the comparisons with one of ``suite_ids``."""
+    return sa.select(_CS.c.comparison_id).where(_CS.c.suite_id.in_(suite_ids))
 
 
 def _suites_of(conn: sa.Connection, ids: list[str]) -> dict[str, list[str]]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
 
 RunStatus = str  # "incomplete" | "complete"
 
@@ -121,4 +123,47 @@ class RunFilter:
     since: str | None = None
     until: str | None = None
     status: str | None = None
-    limit: int = 1000
+    limit: int | None = None   # the newest N only (None: every matching run)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a newest-first listing: its items, its 1-based number, the page size and the total count."""
+
+    items: tuple[T, ...]
+    number: int
+    size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def first(self) -> int:
+        """1-based position of the first item in the whole listing (0 when the page is empty)."""
+        return (self.number - 1) * self.size + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.items) - 1 if self.items else 0
+
+
+@dataclass(frozen=True)
+class SuiteSummary:
+    """One suite over the runs a filter selects, aggregated in SQL: what the overview shows."""
+
+    suite_id: str
+    runs: int
+    latest_run: RunRow
+    models: tuple[str, ...]
+    prompt_versions: tuple[str, ...]
+    recent: tuple[tuple[str, float], ...]   # (started_at, pass rate) of the newest complete runs, oldest first

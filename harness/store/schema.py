@@ -150,7 +150,9 @@ gated_checkpoints = sa.Table(  # watched checkpoint folders already judged, per 
 INDEXES = (
     sa.Index("ix_runs_suite_started", runs.c.suite_id, runs.c.started_at),
     sa.Index("ix_run_cases_case", run_cases.c.case_id),
-    sa.Index("ix_comparisons_created", comparisons.c.created_at),
+    sa.Index("ix_runs_started", runs.c.started_at, runs.c.run_id),
+    sa.Index("ix_comparisons_created_id", comparisons.c.created_at, comparisons.c.comparison_id),
+    sa.Index("ix_case_tags_tag", case_tags.c.tag, case_tags.c.suite_id),
     sa.Index("ix_comparison_suites_suite", comparison_suites.c.suite_id),
     sa.Index("ix_comparison_cases_case", comparison_cases.c.suite_id, comparison_cases.c.case_id),
     sa.Index("ix_alias_events_alias", alias_events.c.alias, alias_events.c.created_at),

@@ -14,7 +14,7 @@ from typing_extensions import Self
 
 from harness.analysis.report import ComparisonReport, RunReport
 from harness.errors import InfrastructureError, UsageError
-from harness.store import queries, schema, writes
+from harness.store import paging, queries, schema, writes
 from harness.store.engine import DEFAULT_URL, READ_ONLY, make_engine
 from harness.store.migrations import migrate
 from harness.store.rows import (
@@ -22,9 +22,11 @@ from harness.store.rows import (
     CaseStatusRow,
     ComparisonRow,
     ComparisonSuiteRow,
+    Page,
     ResultRow,
     RunFilter,
     RunRow,
+    SuiteSummary,
 )
 from harness.store.run_report import build_run_report
 from harness.types import CaseResult, RunInfo, RunResult
@@ -176,15 +178,54 @@ class Store:
         with self._read() as conn:
             return queries.case_statuses(conn, suite_id, case_id)
 
-    def comparison_suites(self, suite_id: str | None = None,
-                          limit: int = 1000) -> list[ComparisonSuiteRow]:
+    def comparison_suites(self, suite_id: str | None = None, limit: int | None = None, *,
+                          comparison_ids: list[str] | None = None) -> list[ComparisonSuiteRow]:
+        """Per-suite rows of comparisons (of one suite, of some comparisons), oldest first; the newest
+        ``limit`` (None: all)."""
         with self._read() as conn:
-            return queries.list_comparison_suites(conn, suite_id, limit)
+            return queries.list_comparison_suites(conn, suite_id, limit, comparison_ids)
 
     def comparisons(self, limit: int = 100) -> list[ComparisonRow]:
         """Comparisons, newest first."""
         with self._read() as conn:
             return queries.list_comparisons(conn, limit)
+
+    # -- pages and aggregates (the dashboard) ------------------------------------------------
+
+    def run_page(self, flt: RunFilter, page: int = 1, size: int = 50) -> Page[RunRow]:
+        """Page ``page`` (1-based, clamped to the pages there are) of the runs matching ``flt``, newest first."""
+        with self._read() as conn:
+            return paging.run_page(conn, flt, page, size)
+
+    def comparison_page(self, page: int = 1, size: int = 50,
+                        suite_ids: list[str] | None = None) -> Page[ComparisonRow]:
+        """Page ``page`` of the comparisons (touching one of ``suite_ids`` when given), newest first."""
+        with self._read() as conn:
+            return paging.comparison_page(conn, page, size, suite_ids)
+
+    def suite_summaries(self, flt: RunFilter, recent: int = 20) -> list[SuiteSummary]:
+        """Per suite with matching runs: count, latest run, models, prompt versions, recent pass rates."""
+        with self._read() as conn:
+            return paging.suite_summaries(conn, flt, recent)
+
+    def case_history_page(self, suite_id: str, case_id: str, page: int = 1, size: int = 200) -> Page[CaseRunRow]:
+        """Page ``page`` of the case's runs, newest first."""
+        with self._read() as conn:
+            return paging.case_history_page(conn, suite_id, case_id, page, size)
+
+    def case_statuses_between(self, suite_id: str, case_id: str, start: str | None,
+                              end: str | None) -> list[CaseStatusRow]:
+        with self._read() as conn:
+            return paging.case_statuses_between(conn, suite_id, case_id, start, end)
+
+    def latest_comparison_suite(self, suite_id: str, flt: RunFilter) -> ComparisonSuiteRow | None:
+        with self._read() as conn:
+            return paging.latest_comparison_suite(conn, suite_id, flt)
+
+    def comparison_suites_between(self, suite_id: str, flt: RunFilter, start: str | None,
+                                  end: str | None) -> list[ComparisonSuiteRow]:
+        with self._read() as conn:
+            return paging.comparison_suites_between(conn, suite_id, flt, start, end)
 
     def comparison(self, comparison_id: str) -> ComparisonRow | None:
         with self._read() as conn:

@@ -23,7 +23,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from harness.store.engine import READ_ONLY
-from harness.store.migrations import v001_tables, v002_indexes, v003_judge_calibrations, v004_aliases
+from harness.store.migrations import (
+    v001_tables,
+    v002_indexes,
+    v003_judge_calibrations,
+    v004_aliases,
+    v005_paging_indexes,
+)
 
 Migration = Callable[[sa.Connection], None]
 _PG_LOCK_KEY = 0x6861726E  # "harn"
@@ -36,7 +42,7 @@ _schema_version = sa.Table(
 )
 
 MIGRATIONS: tuple[Migration, ...] = (v001_tables.upgrade, v002_indexes.upgrade, v003_judge_calibrations.upgrade,
-                                     v004_aliases.upgrade)
+                                     v004_aliases.upgrade, v005_paging_indexes.upgrade)
 LATEST = len(MIGRATIONS)
 
 
