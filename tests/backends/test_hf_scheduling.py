@@ -191,11 +191,9 @@ def test_generation_meta_and_tokens(tiny_gpt2_dir: Path, tmp_path: Path) -> None
 
 
 @pytest.mark.slow
-def test_bundled_model_identical_on_and_off(tmp_path: Path) -> None:
+def test_bundled_model_identical_on_and_off(bundled_checkpoint: Path, tmp_path: Path) -> None:
     """SmolLM2: five seeded samples of each prompt plus greedy rows, ragged lengths, both switches."""
-    from harness.generation.backends.bundled import bundled_model_path
-
-    path = bundled_model_path(tmp_path / "h")
+    path = bundled_checkpoint
     questions = ["What is the capital of France?", "Write a haiku about autumn leaves.",
                  "List three prime numbers.", "Why is the sky blue? Answer in one sentence."]
     sampled = [GenerationRequest(f"c{i}", s, RenderedPrompt((Message("user", q),), q),
