@@ -8,9 +8,13 @@ One run, same prompts, same loaded model (the bundled SmolLM2-135M-Instruct by d
 4. end to end   ``harness run`` in a subprocess (cold cache: process start, load, generate, score)
 5. lm-eval      ``lm_eval --model hf`` on a local ``generate_until`` YAML task over the same JSONL
 6. cached       ``harness run`` of ``--cached-cases`` cases, cold, then again fully cached
+7. scheduling   K sampled answers per prompt (vs ``model.generate(num_return_sequences=K)`` and the
+                backend with prefill sharing and continuous batching off), and ragged outputs
+                (continuous batching vs drop-finished-rows batching): see ``bench_scheduling``
 
     python -m benchmarks.bench_generation            # full
-    python -m benchmarks.bench_generation --quick    # a minute or two
+    python -m benchmarks.bench_generation --quick    # a few minutes
+    python -m benchmarks.bench_generation --scheduling-only --quick --threads 1
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks import bench_scheduling
 from harness.generation.backends.base import ModelSpec
 from harness.generation.backends.batching import auto_batch_size
 from harness.generation.backends.bundled import bundled_model_path
@@ -202,10 +207,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=2, help="interleaved repeats; the fastest counts")
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument("--skip-lm-eval", action="store_true")
+    parser.add_argument("--skip-scheduling", action="store_true")
+    parser.add_argument("--scheduling-only", action="store_true", help="only the tables of bench_scheduling")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--quick", action="store_true", help="16 prompts, 16 tokens, 4 single, 200 cached")
+    bench_scheduling.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.quick:
         args.prompts, args.max_new_tokens, args.single, args.cached_cases, args.repeat = 16, 16, 4, 200, 1
+        bench_scheduling.quick(args)
     return args
 
 
@@ -215,9 +225,16 @@ def main(argv: list[str] | None = None) -> None:
     options = {"harness_dir": str(args.harness_dir), "device": "cpu",
                "batch_size": int(args.batch_size) if args.batch_size != "auto" else "auto"}
     backend = HFBackend(ModelSpec("hf", str(model_dir), options))
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     started = time.perf_counter()
     model = backend._model()
     load_s = time.perf_counter() - started
+    if args.scheduling_only:
+        bench_scheduling.run(model, str(model_dir), options, questions, args)
+        return
     qs = questions(args.prompts)
     requests = requests_for(qs, args.max_new_tokens)
     ids = [model.encode(r.prompt) for r in requests]
@@ -242,6 +259,8 @@ def main(argv: list[str] | None = None) -> None:
     rows += [fastest(ceil_runs), fastest(single_runs), fastest(harness_runs)]
     extra = _end_to_end(args, model_dir, qs, rows[2].tokens, batch, rows) if not args.skip_e2e else {}
     report(rows, extra)
+    if not args.skip_scheduling:
+        bench_scheduling.run(model, str(model_dir), options, questions, args)
 
 
 def _end_to_end(args: argparse.Namespace, model_dir: Path, qs: list[str], tokens: int, batch: int,

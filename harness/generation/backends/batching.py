@@ -30,6 +30,11 @@ class ModelShape:
         return 2 * self.layers * self.kv_heads * self.head_dim * self.dtype_bytes
 
 
+def prompt_order(prompts: Sequence[Sequence[int]]) -> list[int]:
+    """Indexes sorted longest prompt first, then by token ids, so samples of one prompt are neighbours."""
+    return sorted(range(len(prompts)), key=lambda i: (-len(prompts[i]), tuple(prompts[i]), i))
+
+
 def plan_batches(lengths: Sequence[int], batch_size: int,
                  token_budget: int | None = None) -> list[list[int]]:
     """Indexes grouped into batches of similar length, longest first.

@@ -2,8 +2,16 @@
 
 Why not ``model.generate``: we need per-row sampling generators (a sampled answer must be
 reproducible from its own seed whatever it was batched with), per-row parameters
-(max_new_tokens, temperature, stop strings) inside one batch, and rows that leave the
-batch as soon as they finish, so the remaining rows run faster.
+(max_new_tokens, temperature, stop strings) inside one batch, rows that leave the batch as
+soon as they finish, and (continuous batching) rows that join it as soon as a slot frees.
+
+Rows are taken in the order given, at most ``plan.slots`` at a time. Without continuous
+batching a new group of rows starts only when the batch has drained (finished rows still
+leave early, so the rest run faster). With it, each step first admits pending rows into the
+free slots: they are prefilled on their own (see ``prefill``), left-padded or left-padding the
+running cache to a common width, and concatenated along the batch; leading columns no row
+uses any more are dropped as rows leave. Continuous batching needs a cache whose rows can be
+moved (``kvcache.can_move_rows``) and is skipped for other models.
 
 Exactness: prompts are left-padded with an explicit attention mask and position ids
 computed from it, so a padded row sees the same positions as when run alone; weights and
@@ -12,132 +20,87 @@ logits stay float32 by default. Greedy picks use ``argmax`` (first index on ties
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
 
-from harness.generation.backends.rows import DecodeSetup, Finish, RowResult, RowSpec
+from harness.generation.backends.kvcache import Batch, can_move_rows, merge, select, trim
+from harness.generation.backends.prefill import Prefiller, forward
+from harness.generation.backends.rows import DecodePlan, DecodeSetup, RowResult, RowSpec
+from harness.generation.backends.sampling import RowState, advance, pick_tokens, result
 from harness.generation.progress import tokens as progress_tokens
 
 
-class _Row:
-    """Mutable per-row state while a batch is decoding (private to this module)."""
+def decode_batch(model: Any, rows: Sequence[RowSpec], setup: DecodeSetup,
+                 plan: DecodePlan | None = None) -> list[RowResult]:
+    """Generate every row to completion; results are in the order of ``rows``.
 
-    def __init__(self, spec: RowSpec, device: torch.device) -> None:
-        self.spec = spec
-        self.tokens: list[int] = []
-        self.finish: Finish | None = None
-        self.text: str | None = None
-        self.generator: torch.Generator | None = None
-        if not spec.greedy:
-            self.generator = torch.Generator(device=device)
-            self.generator.manual_seed(spec.seed)
+    Without a plan, all rows form one batch with neither prefill sharing nor continuous batching.
+    """
+    plan = plan or DecodePlan(slots=max(1, len(rows)))
+    out: dict[int, RowResult] = dict(decode_stream(model, rows, setup, plan))
+    return [out[k] for k in range(len(rows))]
 
 
-def decode_batch(model: Any, rows: Sequence[RowSpec], setup: DecodeSetup) -> list[RowResult]:
-    """Generate every row to completion; results are in the order of ``rows``."""
+def decode_stream(model: Any, rows: Sequence[RowSpec], setup: DecodeSetup,
+                  plan: DecodePlan) -> Iterator[tuple[int, RowResult]]:
+    """Yield ``(row index, result)`` as rows finish."""
     device = next(model.parameters()).device
-    states = [_Row(spec, device) for spec in rows]
-    input_ids, mask = _left_pad([r.prompt_ids for r in rows], setup.pad_token_id, device)
-    positions = (mask.cumsum(-1) - 1).clamp(min=0)
-    cache = _new_cache(model)
-    active = [i for i, spec in enumerate(rows) if spec.max_new_tokens > 0]
-    if not active:
-        return [_result(state, setup) for state in states]
+    movable = (plan.continuous or plan.share_prefill) and can_move_rows(model)
+    continuous = plan.continuous and movable
+    states = [RowState(spec, device) for spec in rows]
+    prefill = Prefiller(model, rows, setup.pad_token_id, share=plan.share_prefill, movable=movable)
+    pending = deque(range(len(rows)))
+    batch: Batch | None = None
     with torch.inference_mode():
-        logits = _forward(model, input_ids, mask, positions, cache)
-        while active:
-            progress_tokens(len(active))
-            picks = _pick_tokens(logits, [states[i] for i in active])
-            keep = [k for k, i in enumerate(active) if _advance(states[i], picks[k], setup)]
-            if not keep:
-                break
-            if len(keep) < len(active):
-                index = torch.tensor(keep, device=device)
-                cache.batch_select_indices(index)
-                mask, positions, picks = mask[index], positions[index], [picks[k] for k in keep]
-                active = [active[k] for k in keep]
-            mask = torch.cat([mask, mask.new_ones((len(active), 1))], dim=1)
-            positions = positions[:, -1:] + 1
-            step_ids = torch.tensor(picks, device=device).unsqueeze(1)
-            logits = _forward(model, step_ids, mask, positions, cache)
-    return [_result(state, setup) for state in states]
+        while pending or batch is not None:
+            free = plan.slots - (len(batch) if batch is not None else 0)
+            if pending and free > 0 and (batch is None or continuous):
+                group = _take(pending, free, rows)
+                yield from ((i, result(states[i], setup)) for i in group if rows[i].max_new_tokens <= 0)
+                group = [i for i in group if rows[i].max_new_tokens > 0]
+                if group:
+                    batch = _admit(batch, prefill(group), states)
+            if batch is None:
+                continue
+            batch, finished = _step(model, batch, states, setup, continuous)
+            yield from ((i, result(states[i], setup)) for i in finished)
 
 
-def _left_pad(prompts: Sequence[Sequence[int]], pad_id: int,
-              device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(p) for p in prompts)
-    ids = torch.full((len(prompts), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(prompts), width), dtype=torch.long)
-    for row, prompt in enumerate(prompts):
-        if prompt:
-            ids[row, width - len(prompt):] = torch.tensor(prompt, dtype=torch.long)
-            mask[row, width - len(prompt):] = 1
-    return ids.to(device), mask.to(device)
+def _take(pending: deque[int], free: int, rows: Sequence[RowSpec]) -> list[int]:
+    """The next rows to admit: up to ``free`` rows that decode, plus any zero-token rows met on the way."""
+    group: list[int] = []
+    while pending and sum(rows[i].max_new_tokens > 0 for i in group) < free:
+        group.append(pending.popleft())
+    return group
 
 
-def _new_cache(model: Any) -> Any:
-    from transformers import DynamicCache
-
-    return DynamicCache(config=model.config)
-
-
-def _forward(model: Any, ids: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor,
-             cache: Any) -> torch.Tensor:
-    """One forward step; returns float32 logits of the last position, shape [rows, vocab]."""
-    out = model(input_ids=ids, attention_mask=mask, position_ids=positions, cache=cache,
-                use_cache=True, logits_to_keep=1)
-    return out.logits[:, -1, :].float()
+def _admit(batch: Batch | None, joining: Batch, states: list[RowState]) -> Batch:
+    """Append freshly prefilled rows to the running batch."""
+    merged = joining if batch is None else merge([batch, joining])
+    for row in joining.rows:
+        states[row].joined(len(merged))
+    return merged
 
 
-def _pick_tokens(logits: torch.Tensor, states: Sequence[_Row]) -> list[int]:
-    """Greedy rows take the argmax; sampled rows draw from their own generator."""
-    picks = logits.argmax(dim=-1).tolist()
-    for k, state in enumerate(states):
-        if state.generator is not None:
-            picks[k] = _sample(logits[k], state.spec, state.generator)
-    return picks
-
-
-def _sample(logits: torch.Tensor, spec: RowSpec, generator: torch.Generator) -> int:
-    """Temperature, then top-k, then top-p (nucleus) filtering, then one draw."""
-    scores = logits / spec.temperature
-    if 0 < spec.top_k < scores.numel():
-        kth = torch.topk(scores, spec.top_k).values[-1]
-        scores = scores.masked_fill(scores < kth, float("-inf"))
-    if spec.top_p < 1.0:
-        ordered, order = torch.sort(scores, descending=True)
-        probs = torch.softmax(ordered, dim=-1)
-        drop = probs.cumsum(dim=-1) - probs >= spec.top_p  # mass before a token; the top one always stays
-        scores = scores.masked_fill(torch.zeros_like(drop).scatter(0, order, drop), float("-inf"))
-    probs = torch.softmax(scores, dim=-1)
-    return int(torch.multinomial(probs, 1, generator=generator).item())
-
-
-def _advance(state: _Row, token: int, setup: DecodeSetup) -> bool:
-    """Record ``token``; returns whether the row goes on."""
-    if token in setup.eos_token_ids:
-        state.finish = "eos"
-        return False
-    state.tokens.append(token)
-    if state.spec.stop:
-        text = setup.decode(state.tokens)
-        cut = _first_stop(text, state.spec.stop)
-        if cut is not None:
-            state.finish, state.text = "stop", text[:cut]
-            return False
-    if len(state.tokens) >= state.spec.max_new_tokens:
-        state.finish = "length"
-        return False
-    return True
-
-
-def _first_stop(text: str, stops: Sequence[str]) -> int | None:
-    found = [i for i in (text.find(s) for s in stops if s) if i >= 0]
-    return min(found) if found else None
-
-
-def _result(state: _Row, setup: DecodeSetup) -> RowResult:
-    text = state.text if state.text is not None else setup.decode(state.tokens)
-    return RowResult(token_ids=tuple(state.tokens), text=text, finish=state.finish or "length")
+def _step(model: Any, batch: Batch, states: list[RowState], setup: DecodeSetup,
+          compact: bool) -> tuple[Batch | None, list[int]]:
+    """Pick each row's next token, drop finished rows, run the rest one step; returns the finished rows."""
+    progress_tokens(len(batch))
+    picks = pick_tokens(batch.logits, [states[i] for i in batch.rows])
+    keep = [k for k, i in enumerate(batch.rows) if advance(states[i], picks[k], setup)]
+    kept = set(keep)
+    finished = [i for k, i in enumerate(batch.rows) if k not in kept]
+    if not keep:
+        return None, finished
+    if finished:
+        batch = select(batch, keep)
+        batch = trim(batch) if compact else batch
+        picks = [picks[k] for k in keep]
+    mask = torch.cat([batch.mask, batch.mask.new_ones((len(batch), 1))], dim=1)
+    positions = batch.last_pos + 1
+    step_ids = torch.tensor(picks, device=mask.device).unsqueeze(1)
+    logits = forward(model, step_ids, mask, positions, batch.cache)
+    return Batch(batch.cache, mask, positions, logits, batch.rows), finished

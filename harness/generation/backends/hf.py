@@ -7,12 +7,13 @@ imports torch or loads weights. The model is loaded on the first ``generate``.
 Options (``spec.options``): ``gguf``, ``revision``, ``dtype`` (float32 | bfloat16 | float16;
 default float32, because lower precision makes greedy outputs depend on batch shape),
 ``device`` (cpu | cuda | cuda:N | auto), ``quantize`` (int8: dynamic int8 Linear layers, CPU),
-``batch_size`` (int or auto), ``harness_dir`` (caches; default .harness).
+``batch_size`` (int or auto: rows decoding at once), ``continuous_batching`` and
+``prefill_sharing`` (both default true; they change speed, never outputs), ``harness_dir``
+(caches; default .harness).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from harness.errors import ConfigError, InfrastructureError
 from harness.generation.backends.base import ModelSpec, SpecContext, SpecSyntax, backend
-from harness.generation.backends.batching import auto_batch_size, plan_batches
+from harness.generation.backends.batching import auto_batch_size, prompt_order
 from harness.generation.backends.filehash import FileHashCache
 from harness.generation.backends.hf_model import DType, LoadedModel, LoadSettings, load_model, resolve_device
 from harness.generation.backends.hf_source import (
@@ -32,7 +33,7 @@ from harness.generation.backends.hf_source import (
     resolve_source,
     source_fingerprint,
 )
-from harness.generation.backends.rows import RowResult, RowSpec
+from harness.generation.backends.rows import DecodePlan, RowResult, RowSpec
 from harness.types import Generation, GenerationRequest
 
 DECODER_VERSION = 1  # bump when decoding changes what a seed or a greedy run produces
@@ -50,6 +51,8 @@ class HFOptions(BaseModel):
     device: str = "auto"
     quantize: Literal["int8"] | None = None
     batch_size: int | Literal["auto"] = Field(default="auto")
+    continuous_batching: bool = True
+    prefill_sharing: bool = True
     harness_dir: str = ".harness"
 
     @field_validator("dtype", mode="before")
@@ -153,7 +156,7 @@ class HFBackend(SpecSyntax):
         return dict(self._fingerprint)
 
     def generate(self, requests: Sequence[GenerationRequest]) -> Iterator[tuple[int, Generation]]:
-        """Yield ``(index, Generation)`` batch by batch, longest prompts first."""
+        """Yield ``(index, Generation)`` as rows finish (longest prompts start first)."""
         if not requests:
             return
         model = self._model()
@@ -165,7 +168,7 @@ class HFBackend(SpecSyntax):
             else:
                 prepared.append(_Prepared(index, row_or_error, request.score_tokens))
         if prepared:
-            yield from self._run_batches(model, prepared)
+            yield from self._run_rows(model, prepared)
 
     def close(self) -> None:
         """Drop the model (and free accelerator memory)."""
@@ -178,20 +181,20 @@ class HFBackend(SpecSyntax):
         longest = max(len(p.row.prompt_ids) + p.row.max_new_tokens for p in prepared)
         return auto_batch_size(model.shape, longest, self.device)
 
-    def _run_batches(self, model: LoadedModel,
-                     prepared: list[_Prepared]) -> Iterator[tuple[int, Generation]]:
-        size = self.batch_size_for(model, prepared)
-        for batch in plan_batches([len(p.row.prompt_ids) for p in prepared], size):
-            rows = [prepared[k] for k in batch]
-            started = time.perf_counter()
-            results = _decode_splitting_on_oom(model, [p.row for p in rows])
-            elapsed = time.perf_counter() - started
-            for item, result in zip(rows, results):
-                generation = _generation(result, elapsed, len(rows))
-                if item.score_tokens and generation.error is None:
-                    probs = score_token_probs(model, item.row.prompt_ids, item.score_tokens)
-                    generation = replace(generation, meta={**generation.meta, "score_probs": probs})
-                yield item.index, generation
+    def plan(self, model: LoadedModel, prepared: Sequence[_Prepared]) -> DecodePlan:
+        """Slots (the batch size) and the two scheduling switches from the options."""
+        return DecodePlan(slots=self.batch_size_for(model, prepared), continuous=self.options.continuous_batching,
+                          share_prefill=self.options.prefill_sharing)
+
+    def _run_rows(self, model: LoadedModel, prepared: list[_Prepared]) -> Iterator[tuple[int, Generation]]:
+        items = [prepared[k] for k in prompt_order([p.row.prompt_ids for p in prepared])]
+        for k, result in decode_resilient(model, [p.row for p in items], self.plan(model, prepared)):
+            item = items[k]
+            generation = _generation(result)
+            if item.score_tokens and generation.error is None:
+                probs = score_token_probs(model, item.row.prompt_ids, item.score_tokens)
+                generation = replace(generation, meta={**generation.meta, "score_probs": probs})
+            yield item.index, generation
 
     def _model(self) -> LoadedModel:
         if self._loaded is None:
@@ -241,21 +244,34 @@ def score_token_probs(model: LoadedModel, prompt_ids: Sequence[int], tokens: Seq
     return out
 
 
-def _decode_splitting_on_oom(model: LoadedModel, rows: list[RowSpec]) -> list[RowResult | str]:
-    """Decode a batch; out of memory halves it, and a single row that still fails gets an error."""
-    from harness.generation.backends.decoding import decode_batch
+def decode_resilient(model: LoadedModel, rows: list[RowSpec],
+                     plan: DecodePlan) -> Iterator[tuple[int, RowResult | str]]:
+    """Decode all rows, yielding ``(row index, result)`` as they finish.
 
-    try:
-        return list(decode_batch(model.model, rows, model.setup))
-    except (RuntimeError, MemoryError) as exc:
-        if not _is_oom(exc):
-            raise InfrastructureError(f"generation failed: {exc}") from exc
-        if len(rows) == 1:
-            return [f"out of memory generating this request: {exc}"]
-        _free_cache(model.device)
-        half = len(rows) // 2
-        return (_decode_splitting_on_oom(model, rows[:half])
-                + _decode_splitting_on_oom(model, rows[half:]))
+    Out of memory halves the slots and restarts the rows not yet finished (from scratch, with fresh
+    generators, so their outputs do not change); when a single slot still fails, the row in it
+    (the first unfinished one) gets an error and the others go on.
+    """
+    from harness.generation.backends.decoding import decode_stream
+
+    todo, slots = list(range(len(rows))), plan.slots
+    while todo:
+        done: set[int] = set()
+        try:
+            for k, result in decode_stream(model.model, [rows[i] for i in todo], model.setup,
+                                           replace(plan, slots=slots)):
+                done.add(todo[k])
+                yield todo[k], result
+            return
+        except (RuntimeError, MemoryError) as exc:
+            if not _is_oom(exc):
+                raise InfrastructureError(f"generation failed: {exc}") from exc
+            todo = [i for i in todo if i not in done]
+            _free_cache(model.device)
+            if slots == 1:
+                yield todo[0], f"out of memory generating this request: {exc}"
+                todo = todo[1:]
+            slots = max(1, slots // 2)
 
 
 def _is_oom(exc: BaseException) -> bool:
@@ -269,11 +285,11 @@ def _free_cache(device: str) -> None:
         torch.cuda.empty_cache()
 
 
-def _generation(result: RowResult | str, elapsed: float, rows: int) -> Generation:
+def _generation(result: RowResult | str) -> Generation:
     if isinstance(result, str):
-        return Generation(output="", error=result, latency_s=elapsed)
-    return Generation(output=result.text, new_tokens=result.new_tokens, latency_s=elapsed,
-                      meta={"finish": result.finish, "batch_rows": rows})
+        return Generation(output="", error=result)
+    return Generation(output=result.text, new_tokens=result.new_tokens, latency_s=result.seconds,
+                      meta={"finish": result.finish, "batch_rows": result.batch_rows})
 
 
 def _version(package: str) -> str | None:

@@ -33,11 +33,22 @@ class RowResult:
     token_ids: tuple[int, ...]  # without the end-of-sequence token
     text: str
     finish: Finish
+    seconds: float = 0.0  # from the row's prefill to its last token
+    batch_rows: int = 0  # rows decoding together when the row joined the batch
 
     @property
     def new_tokens(self) -> int:
         """Tokens the model produced, the end-of-sequence token included."""
         return len(self.token_ids) + (self.finish == "eos")
+
+
+@dataclass(frozen=True)
+class DecodePlan:
+    """How the loop schedules rows: slots decode at once; see ``decoding`` for the two switches."""
+
+    slots: int
+    continuous: bool = False  # a finished row's slot takes the next pending row at once
+    share_prefill: bool = False  # identical prompts prefill once; a prefix common to all rows prefills once
 
 
 @dataclass(frozen=True)
