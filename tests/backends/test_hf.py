@@ -12,7 +12,7 @@ import pytest
 
 from harness.errors import ConfigError
 from harness.generation.backends.base import BACKENDS, ModelSpec
-from harness.generation.backends.batching import ModelShape, auto_batch_size, plan_batches
+from harness.generation.backends.batching import ModelShape, auto_batch_size
 from harness.generation.backends.hf import HFBackend
 from harness.types import GenerationRequest, GenParams, Message, RenderedPrompt
 from tests.support.tiny_models import tiny_gpt2_dir, tiny_llama_dir  # noqa: F401 - fixtures
@@ -259,14 +259,6 @@ def test_generation_records_tokens_and_latency(tiny_gpt2_dir: Path, tmp_path: Pa
     got = dict(backend_for(tiny_gpt2_dir, tmp_path).generate([request(QUESTIONS[1], 0, max_new_tokens=7)]))[0]
     assert got.new_tokens is not None and 1 <= got.new_tokens <= 7
     assert got.latency_s > 0
-
-
-def test_plan_batches_groups_similar_lengths() -> None:
-    lengths = [5, 50, 6, 48, 7, 49]
-    batches = plan_batches(lengths, batch_size=3)
-    assert batches == [[1, 5, 3], [4, 2, 0]]
-    assert sorted(i for b in batches for i in b) == list(range(6))
-    assert plan_batches(lengths, batch_size=6, token_budget=60) == [[1], [5], [3], [4, 2, 0]]
 
 
 def test_auto_batch_size_respects_memory() -> None:

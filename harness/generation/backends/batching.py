@@ -1,8 +1,7 @@
-"""Length-aware batch planning and the automatic batch size.
+"""The automatic batch size (slots of the continuous-batching loop in ``decoding``).
 
-Prompts are sorted by token length and neighbours batched together, so left padding
-wastes little compute. The batch size is bounded by a memory budget for the KV cache
-(which grows with rows x tokens) and, on CPU, by where throughput stops improving.
+It is bounded by a memory budget for the KV cache (which grows with rows x tokens) and, on
+CPU, by where throughput stops improving.
 """
 
 from __future__ import annotations
@@ -33,28 +32,6 @@ class ModelShape:
 def prompt_order(prompts: Sequence[Sequence[int]]) -> list[int]:
     """Indexes sorted longest prompt first, then by token ids, so samples of one prompt are neighbours."""
     return sorted(range(len(prompts)), key=lambda i: (-len(prompts[i]), tuple(prompts[i]), i))
-
-
-def plan_batches(lengths: Sequence[int], batch_size: int,
-                 token_budget: int | None = None) -> list[list[int]]:
-    """Indexes grouped into batches of similar length, longest first.
-
-    A batch closes at ``batch_size`` rows, or earlier when its padded size
-    (rows x longest prompt) would pass ``token_budget``.
-    """
-    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
-    batches: list[list[int]] = []
-    current: list[int] = []
-    for index in order:
-        width = lengths[current[0]] if current else lengths[index]
-        too_big = token_budget is not None and (len(current) + 1) * width > token_budget
-        if current and (len(current) >= batch_size or too_big):
-            batches.append(current)
-            current = []
-        current.append(index)
-    if current:
-        batches.append(current)
-    return batches
 
 
 def auto_batch_size(shape: ModelShape, max_total_tokens: int, device: str,
