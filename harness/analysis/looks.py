@@ -136,6 +136,16 @@ def look(gate: SuiteGate, cases: Sequence[LookCase], design: SequentialDesign, r
     return None
 
 
+def _capped_evidence(rules: Rules, cases: Sequence[LookCase]) -> bool:
+    """A fail-level regression family holds more than ``allowed + 1`` sampled cases with the status
+    regression (a complete flip so far, or a Fisher-significant drop): few rounds cap each case's
+    p-value (1/8 at best after 3), so a weak combined p-value does not mean weak evidence."""
+    families = [(rules.critical_regressions, [c for c in cases if c.critical]), (rules.max_regressions, cases)]
+    return any(rule is not None and rule.level == "fail"
+               and sum(c.table.sampled and c.table.regression for c in family) > rule.value + 1
+               for rule, family in families)
+
+
 def _futile(gate: SuiteGate, cases: Sequence[LookCase], pvalues: dict[str, float], design: SequentialDesign,
             round_: int) -> bool:
     if design.futility == 0 or round_ < max(design.futility_from, design.min_samples):
@@ -143,6 +153,8 @@ def _futile(gate: SuiteGate, cases: Sequence[LookCase], pvalues: dict[str, float
     final_level = gate.alpha * design.share(True)
     t = round_ / design.max_samples
     if any(conditional_power(p, t, final_level) >= design.futility for p in pvalues.values()):
+        return False
+    if _capped_evidence(gate.rules, cases):
         return False
     rule = gate.rules.max_pass_rate_drop
     if gate.rules.inconclusive == "fail" and rule is not None and cases:
