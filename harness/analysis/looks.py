@@ -123,7 +123,7 @@ def conditional_power(p: float, information: float, alpha: float) -> float:
 def look(gate: SuiteGate, cases: Sequence[LookCase], design: SequentialDesign, round_: int,
          final: bool) -> Stop | None:
     """The look after round ``round_``: where the comparison stops, or None to draw another round."""
-    share = design.share(final)
+    share = design.share(final, round_)
     if final:
         return Stop(round_, "max" if round_ >= design.max_samples else "settled", share)
     if round_ < design.min_samples or share == 1.0:

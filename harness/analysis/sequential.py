@@ -24,8 +24,8 @@ class SequentialDesign:
     (``harness.analysis.looks``): an interim look tests the fail-level rules at
     ``interim_share / (looks - 1)`` of the suite's alpha and stops with FAIL when one is
     demonstrated (efficacy); from round ``futility_from`` it stops when every fail-level rule's
-    conditional power is below ``futility`` (0: never). The final look tests at
-    ``1 - interim_share`` of it.
+    conditional power is below ``futility`` (0: never). The final look tests at what the interim
+    looks before it left (``1 - interim_share`` of it at ``max_samples``).
     """
 
     min_samples: int = 2
@@ -45,11 +45,18 @@ class SequentialDesign:
         """Looks at the comparison: rounds ``min_samples`` to ``max_samples``."""
         return self.max_samples - self.min_samples + 1
 
-    def share(self, final: bool) -> float:
-        """The share of the suite's alpha one look tests at (all of it with a single look)."""
+    def share(self, final: bool, round_: int | None = None) -> float:
+        """The share of the suite's alpha one look tests at: ``interim_share / (looks - 1)`` at an
+        interim look; at the final look (after round ``round_``, default ``max_samples``) whatever
+        the interim looks before it left (``1 - interim_share`` at ``max_samples``; all of it when
+        there was none)."""
         if self.looks == 1 or self.interim_share == 0:
             return 1.0
-        return 1 - self.interim_share if final else self.interim_share / (self.looks - 1)
+        interim = self.interim_share / (self.looks - 1)
+        if not final:
+            return interim
+        before = min(self.looks - 1, max(0, (self.max_samples if round_ is None else round_) - self.min_samples))
+        return 1 - interim * before
 
 
 @dataclass(frozen=True)

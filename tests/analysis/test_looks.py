@@ -99,6 +99,9 @@ def test_alpha_shares_sum_to_one_and_a_single_look_has_all_of_it() -> None:
     assert 8 * DESIGN.share(final=False) + DESIGN.share(final=True) == pytest.approx(1.0)
     assert DESIGN.share(final=False) == pytest.approx(0.2 / 8)
     assert SequentialDesign(5, 5).share(final=True) == 1.0
+    # a final look before round K (every case settled) gets back what the interim looks left
+    assert DESIGN.share(final=True, round_=2) == 1.0
+    assert DESIGN.share(final=True, round_=5) == pytest.approx(1 - 3 * 0.2 / 8)
     assert SequentialDesign(2, 10, interim_share=0.0).share(final=False) == 1.0
 
 
