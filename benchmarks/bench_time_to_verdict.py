@@ -1,17 +1,22 @@
-"""Time to verdict: fixed K = 10 against ``--samples auto --max-samples 10``, side by side in one run.
+"""Time to verdict: fixed K = 10 against ``--samples auto`` and ``auto-cases`` (``--max-samples 10``).
+
+``auto`` stops cases once settled and the whole comparison at a look that shows a FAIL (efficacy)
+or that no FAIL is coming (futility); ``auto-cases`` only stops settled cases
+(``docs/statistics.md``, "Adaptive sampling").
 
 1. **Real model.** The bundled suites (code suites left out) and model, ``smollm2`` (baseline)
    against ``smollm2-int8`` (candidate), temperature 0.8, each mode from its own cold generation
    cache: wall time, generations made (main and paraphrase samples, both sides) and verdicts.
    ``--quick`` keeps the first ``--cases`` cases of the qa suite (2 shared CPU cores make the full
-   run take hours).
+   run take hours); ``--modes`` picks the modes run on the model.
 2. **Recorded outputs.** Each case's pass probability is estimated from the fixed-K run's recorded
    samples (pooled over both sides); ``--draws`` A/A draws (both sides at that probability) and as
-   many planted draws (5 cases tagged critical, dropping from 0.95 to 0.05) go through
-   ``compare_runs`` and the gate with this repository's policy, in both modes, on a family of at
-   least 30 cases (the measured cases repeated when fewer were measured).
+   many planted draws (5 cases tagged critical, dropping from 0.95 to 0.05) go through the rounds
+   loop (``run_pair_in_rounds``, with its looks), ``compare_runs`` and the gate with this
+   repository's policy, in every mode, on a family of at least 30 cases (the measured cases repeated
+   when fewer were measured; ``--family N`` for a larger one).
 
-Run: ``python benchmarks/bench_time_to_verdict.py [--quick] [--cases N] [--draws D]``;
+Run: ``python benchmarks/bench_time_to_verdict.py [--quick] [--cases N] [--draws D] [--family N]``;
 ``--report FILE`` runs only part 2 on a fixed-K comparison report written earlier (``--json``).
 """
 
@@ -31,6 +36,7 @@ import numpy as np
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))   # the simulation imports this checkout's harness, like the CLI runs it
 MAX_SAMPLES = 10
 POLICY = {"critical_regressions": 0, "max_pass_rate_drop": 0.02, "max_regressions": {"value": 0, "level": "warn"}}
 
@@ -103,19 +109,21 @@ def recorded_rates(report: dict) -> list[tuple[float, tuple[str, ...]]]:
     return out
 
 
-def simulate(rates: list[tuple[float, tuple[str, ...]]], draws: int, seed: int) -> dict[str, dict[str, float]]:
+MODES = {"fixed K=10": str(MAX_SAMPLES), "auto (max 10)": "auto", "auto-cases (max 10)": "auto-cases"}
+
+
+def simulate(rates: list[tuple[float, tuple[str, ...]]], draws: int, seed: int,
+             family_size: int = 30) -> dict[str, dict[str, float]]:
     from harness.analysis.compare import compare_runs
     from harness.analysis.gate import Policy, evaluate
-    from harness.analysis.sequential import SequentialDesign
 
     policy = Policy.model_validate(POLICY)
-    family = [rates[i % len(rates)] for i in range(max(30, len(rates)))]
+    family = [rates[i % len(rates)] for i in range(max(family_size, len(rates)))]
     rng = np.random.default_rng(seed)
-    design = SequentialDesign(2, MAX_SAMPLES)
-    out: dict[str, dict[str, float]] = {"fixed": {}, "auto": {}}
+    out: dict[str, dict[str, float]] = {mode: {} for mode in MODES.values()}
     for kind in ("aa", "planted"):
-        fails = {"fixed": 0, "auto": 0}
-        used = {"fixed": 0, "auto": 0}
+        fails = dict.fromkeys(MODES.values(), 0)
+        used = dict.fromkeys(MODES.values(), 0)
         for _ in range(draws):
             base = np.array([p for p, _ in family])
             cand = base.copy()
@@ -123,38 +131,46 @@ def simulate(rates: list[tuple[float, tuple[str, ...]]], draws: int, seed: int) 
             if kind == "planted":
                 base[:5], cand[:5] = 0.95, 0.05
                 tags = [("critical",) if i < 5 else tuple(x for x in t if x != "critical") for i, t in enumerate(tags)]
-            for mode in ("fixed", "auto"):
-                runs, n = draw_runs(rng, base, cand, tags, design if mode == "auto" else None)
-                comp = compare_runs(*runs, embedding_model=None, design=design if mode == "auto" else None)
+            outcomes = rng.random((2, len(base), MAX_SAMPLES)) < np.stack([base, cand])[:, :, None]
+            for mode in MODES.values():
+                runs, design, stop = draw_runs(outcomes, tags, mode, policy)
+                comp = compare_runs(*runs, embedding_model=None, design=design, stop=stop)
                 fails[mode] += evaluate(policy, [comp]).verdict == "fail"
-                used[mode] += n
-        for mode in ("fixed", "auto"):
+                used[mode] += sum(len(c.samples) for run in runs for c in run.cases)
+        for mode in MODES.values():
             out[mode][kind] = fails[mode] / draws
             out[mode][f"{kind}_generations"] = used[mode] / draws
     return out
 
 
-def draw_runs(rng: np.random.Generator, base: np.ndarray, cand: np.ndarray, tags: list[tuple[str, ...]],
-              design) -> tuple[tuple, int]:
-    from harness.analysis.sequential import still_open
+def draw_runs(outcomes: np.ndarray, tags: list[tuple[str, ...]], mode: str, policy) -> tuple[tuple, object, object]:
+    """Both sides' runs from pre-drawn per-round outcomes: fixed K, or through the rounds loop itself."""
+    from types import SimpleNamespace
+
+    from harness.adaptive import run_pair_in_rounds
+    from harness.analysis.looks import SuiteGate
+    from harness.commands.compare import parse_samples
     from harness.types import CaseResult, RunInfo, RunResult, SampleResult
 
-    sides: tuple[list, list] = ([], [])
-    drawn = 0
-    for i, (pb, pc) in enumerate(zip(base, cand)):
-        old: list[SampleResult] = []
-        new: list[SampleResult] = []
-        while (len(old) < MAX_SAMPLES if design is None else still_open(old, new, len(old), design)):
-            for samples, p in ((old, pb), (new, pc)):
-                ok = bool(rng.random() < p)
-                samples.append(SampleResult(sample=len(samples), output="ok" if ok else "no", scores=(), passed=ok))
-        drawn += 2 * len(old)
-        for side, samples in zip(sides, (old, new)):
-            side.append(CaseResult(case_id=f"c{i}", samples=tuple(samples), tags=tags[i], sampled=True))
-    runs = tuple(RunResult(info=RunInfo("sim", "", "", "v1", model, {}, {"temperature": 0.8}, 0, MAX_SAMPLES,
-                                        {}, {}, ""), cases=tuple(side))
-                 for model, side in zip(("smollm2", "smollm2-int8"), sides))
-    return runs, drawn
+    def run(side: int, rounds: range, ids: set[str] | None) -> RunResult:
+        cases = tuple(CaseResult(case_id=f"c{i}", tags=tags[i], sampled=True, samples=tuple(
+            SampleResult(sample=r, output="ok" if outcomes[side, i, r] else "no", scores=(),
+                         passed=bool(outcomes[side, i, r])) for r in rounds))
+            for i in range(len(tags)) if ids is None or f"c{i}" in ids)
+        info = RunInfo("sim", "", "", "v1", ("smollm2", "smollm2-int8")[side], {}, {"temperature": 0.8}, 0,
+                       MAX_SAMPLES, {}, {}, "")
+        return RunResult(info=info, cases=cases)
+
+    _, design = parse_samples(mode, 2, MAX_SAMPLES)
+    if design is None:
+        return (run(0, range(MAX_SAMPLES), None), run(1, range(MAX_SAMPLES), None)), None, None
+    suite = SimpleNamespace(id="sim", cases=[SimpleNamespace(id=f"c{i}") for i in range(len(tags))])
+    specs = (SimpleNamespace(side=0), SimpleNamespace(side=1))
+    gate = SuiteGate(policy.for_suite("sim"), 0.05, 0.05)
+    base, cand, stop = run_pair_in_rounds(suite, suite, specs,  # type: ignore[arg-type]
+                                          lambda _s, spec, r, ids: run(spec.side, range(r - 1, r), ids),
+                                          design, gate=gate)
+    return (base, cand), design, stop
 
 
 def main() -> None:
@@ -162,41 +178,50 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="only the first --cases cases of the qa suite")
     parser.add_argument("--cases", type=int, default=6)
     parser.add_argument("--draws", type=int, default=200)
+    parser.add_argument("--family", type=int, default=30, help="simulated family size (measured cases repeated)")
+    parser.add_argument("--modes", default=",".join(MODES.values()), help="modes run on the model")
     parser.add_argument("--report", type=Path, help="only the simulation, on this fixed-K comparison JSON")
     args = parser.parse_args()
     if args.report is not None:
-        print_simulation(recorded_rates(json.loads(args.report.read_text())), args.draws)
+        print_simulation(recorded_rates(json.loads(args.report.read_text())), args.draws, args.family)
         return
+    wanted = [m for m in MODES.values() if m in args.modes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         suites = make_project(root, args.quick, args.cases)
-        fixed = run_mode(root, suites, str(MAX_SAMPLES))
-        auto = run_mode(root, suites, "auto")
-    sim = simulate(recorded_rates(fixed["report"]), args.draws, seed=18)
+        measured = {mode: run_mode(root, suites, mode) for mode in [str(MAX_SAMPLES)] + wanted[1:]}
+        fixed = measured[str(MAX_SAMPLES)]
+        Path("bench_time_to_verdict.fixed.json").write_text(json.dumps(fixed["report"]))
     cases = sum(len(s["cases"]) for s in fixed["report"]["suites"])
     print(f"time to verdict: {cases} cases ({'quick: qa suite' if args.quick else 'bundled suites'}), "
-          f"smollm2 vs smollm2-int8, temperature 0.8, cold cache; simulation: {args.draws} draws per row")
-    print(f"{'mode':24s} {'wall s':>8s} {'generations':>12s} {'verdict':40s} {'A/A false-FAIL':>15s} "
-          f"{'planted power':>14s} {'sim gens/draw':>14s}")
-    for name, mode, measured in (("fixed K=10", "fixed", fixed), ("auto (max 10)", "auto", auto)):
-        print(f"{name:24s} {measured['wall_s']:8.1f} {measured['generations']:12d} "
-              f"{verdicts(measured['report'])[:40]:40s} {sim[mode]['aa']:15.3f} {sim[mode]['planted']:14.3f} "
-              f"{sim[mode]['aa_generations']:14.0f}")
-    print(f"ratio fixed/auto: wall {fixed['wall_s'] / auto['wall_s']:.2f}x, generations "
-          f"{fixed['generations'] / max(auto['generations'], 1):.2f}x (simulated A/A: "
-          f"{sim['fixed']['aa_generations'] / sim['auto']['aa_generations']:.2f}x); verdicts "
-          f"{'match' if fixed['report']['verdict'] == auto['report']['verdict'] else 'DIFFER'}")
+          f"smollm2 vs smollm2-int8, temperature 0.8, cold cache (fixed-K report saved to "
+          f"bench_time_to_verdict.fixed.json)")
+    print(f"{'mode':22s} {'wall s':>8s} {'generations':>12s} {'stop':>14s}  verdict")
+    for name, mode in MODES.items():
+        if mode in measured:
+            m, sampling = measured[mode], [s.get("sampling") or {} for s in measured[mode]["report"]["suites"]]
+            stop = ",".join(f"{s['stop_reason']}@{s['stop_round']}" for s in sampling if s) or "-"
+            print(f"{name:22s} {m['wall_s']:8.1f} {m['generations']:12d} {stop:>14s}  {verdicts(m['report'])}")
+    for mode in measured:
+        if mode != str(MAX_SAMPLES):
+            print(f"ratio fixed/{mode}: wall {fixed['wall_s'] / measured[mode]['wall_s']:.2f}x, generations "
+                  f"{fixed['generations'] / max(measured[mode]['generations'], 1):.2f}x")
+    print_simulation(recorded_rates(fixed["report"]), args.draws, args.family)
 
 
-def print_simulation(rates: list[tuple[float, tuple[str, ...]]], draws: int) -> None:
-    sim = simulate(rates, draws, seed=18)
-    print(f"recorded-output simulation: {len(rates)} measured cases (family of {max(30, len(rates))}), "
+def print_simulation(rates: list[tuple[float, tuple[str, ...]]], draws: int, family: int = 30) -> None:
+    sim = simulate(rates, draws, seed=18, family_size=family)
+    print(f"recorded-output simulation: {len(rates)} measured cases (family of {max(family, len(rates))}), "
           f"{draws} draws per row")
-    print(f"{'mode':16s} {'A/A false-FAIL':>15s} {'planted power':>14s} {'A/A gens/draw':>14s} "
+    print(f"{'mode':22s} {'A/A false-FAIL':>15s} {'planted power':>14s} {'A/A gens/draw':>14s} "
           f"{'planted gens/draw':>18s}")
-    for name, mode in (("fixed K=10", "fixed"), ("auto (max 10)", "auto")):
-        print(f"{name:16s} {sim[mode]['aa']:15.3f} {sim[mode]['planted']:14.3f} {sim[mode]['aa_generations']:14.0f} "
+    for name, mode in MODES.items():
+        print(f"{name:22s} {sim[mode]['aa']:15.3f} {sim[mode]['planted']:14.3f} {sim[mode]['aa_generations']:14.0f} "
               f"{sim[mode]['planted_generations']:18.0f}")
+    fixed = sim[str(MAX_SAMPLES)]
+    for mode in ("auto", "auto-cases"):
+        print(f"generations fixed/{mode}: A/A {fixed['aa_generations'] / sim[mode]['aa_generations']:.2f}x, "
+              f"planted {fixed['planted_generations'] / sim[mode]['planted_generations']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 Each round runs both sides (``run_suite``, passed in by the pipeline) for the open cases with only
 the newest sample index (``RunOptions.first_sample``), so samples go through the generation cache like any other
 and an interrupted comparison resumes where it stopped. The stopping rule and the tests that
-keep their error rates under it are in ``harness.analysis.sequential``.
+keep their error rates under it are in ``harness.analysis.sequential``. Each round from
+``--min-samples`` on is also a look at the whole comparison (``harness.analysis.looks``): it can stop
+every case at once, with FAIL (efficacy) or because no fail-level rule can plausibly fail (futility).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from harness.analysis.looks import Stop, SuiteGate, look, look_cases
 from harness.analysis.sequential import SequentialDesign, still_open
 from harness.generation.runinfo import now_iso
 from harness.types import CaseResult, RunResult
@@ -81,19 +84,29 @@ def _merge(old: CaseResult, new: CaseResult) -> CaseResult:
 
 def run_pair_in_rounds(old: Suite, new: Suite, specs: tuple[ModelSpec, ModelSpec], run_round: RoundRunner,
                        design: SequentialDesign, case_ids: set[str] | None = None,
-                       store: Store | None = None) -> tuple[RunResult, RunResult]:
-    """Baseline and candidate runs of one suite pair, sampled adaptively; both recorded in the store."""
+                       store: Store | None = None, gate: SuiteGate | None = None,
+                       ) -> tuple[RunResult, RunResult, Stop]:
+    """Baseline and candidate runs of one suite pair, sampled adaptively; both recorded in the store.
+
+    Without ``gate`` only the per-case rule stops cases (every look is then the final one's kind:
+    the comparison is gated at the whole alpha)."""
     order = list(dict.fromkeys([c.id for c in old.cases] + [c.id for c in new.cases]))
     open_ids = {i for i in order if case_ids is None or i in case_ids}
-    sides, rounds = (_Side(), _Side()), 0
-    while open_ids:
+    sides, rounds, stop = (_Side(), _Side()), 0, None
+    while stop is None:
         rounds += 1
         sides[0].add(run_round(old, specs[0], rounds, open_ids))
         sides[1].add(run_round(new, specs[1], rounds, open_ids))
         open_ids = {i for i in open_ids if still_open(sides[0].samples(i), sides[1].samples(i), rounds, design,
                                                       sides[0].sampled(i) or sides[1].sampled(i))}
+        if gate is None:
+            stop = None if open_ids else Stop(rounds, "max" if rounds >= design.max_samples else "settled", 1.0)
+            continue
+        cases = look_cases(list((sides[0].cases or {}).values()), list((sides[1].cases or {}).values()),
+                           gate.rules, gate.case_alpha) if open_ids and rounds >= design.min_samples else []
+        stop = look(gate, cases, design, rounds, final=not open_ids)
     base, cand = (side.result(order, rounds) for side in sides)
     if store is not None:
         base = replace(base, run_id=store.save_run(base))
         cand = replace(cand, run_id=store.save_run(cand))
-    return base, cand
+    return base, cand, stop

@@ -75,7 +75,8 @@ def _project():
 
 ParamOpt = typer.Option(None, "--param", "-p", metavar="KEY=VALUE", help="Generation parameter for every case "
                         "(repeatable), e.g. temperature=0.8; beats every file.")
-SamplesOpt = typer.Option(None, "--samples", "-k", help="Generations per case and side, or 'auto' (rounds).")
+SamplesOpt = typer.Option(None, "--samples", "-k", help="Generations per case and side, or 'auto' "
+                          "(rounds; 'auto-cases': no early stop of the whole comparison).")
 MaxSamplesOpt = typer.Option(10, "--max-samples", min=1, help="--samples auto: most rounds per case.")
 MinSamplesOpt = typer.Option(2, "--min-samples", min=1, help="--samples auto: fewest rounds per case.")
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.analysis.compare import SuiteComparison, compare_runs
 from harness.analysis.gate import GateResult, Policy, evaluate
+from harness.analysis.looks import Stop, SuiteGate
 from harness.analysis.report import ComparisonReport
 from harness.analysis.report_build import build_report
 from harness.analysis.sequential import SequentialDesign
@@ -214,8 +215,10 @@ def _warn_overridden_model_params(suite: Suite, cases: Sequence[Any], spec: Mode
 
 
 def _run_pair(old: Suite, new: Suite, specs: tuple[ModelSpec, ModelSpec], project: ProjectConfig,
-              options: RunOptions, wanted: set[str] | None, store: Store | None) -> tuple[RunResult, RunResult]:
-    """Baseline and candidate runs: K samples each, or in rounds with ``--samples auto``."""
+              options: RunOptions, wanted: set[str] | None, store: Store | None,
+              gate: SuiteGate) -> tuple[RunResult, RunResult, Stop | None]:
+    """Baseline and candidate runs: K samples each, or in rounds with ``--samples auto`` (then where the
+    rounds stopped, each round being a look at the comparison under the suite's ``gate``)."""
     if options.design is not None:
         from harness.adaptive import KeptOpen, run_pair_in_rounds
         from harness.generation.backends import create_backend
@@ -230,12 +233,12 @@ def _run_pair(old: Suite, new: Suite, specs: tuple[ModelSpec, ModelSpec], projec
                              side=f"round {round_}")
 
         try:
-            return run_pair_in_rounds(old, new, specs, run_round, options.design, wanted, store)
+            return run_pair_in_rounds(old, new, specs, run_round, options.design, wanted, store, gate)
         finally:
             for backend in backends.values():
                 backend.release()
     return (run_suite(old, specs[0], project, options, case_ids=wanted, store=store, side="baseline"),
-            run_suite(new, specs[1], project, options, case_ids=wanted, store=store, side="candidate"))
+            run_suite(new, specs[1], project, options, case_ids=wanted, store=store, side="candidate"), None)
 
 
 @dataclass(frozen=True)
@@ -273,14 +276,15 @@ def compare_suites(pairs: Sequence[tuple[Suite, Suite]], baseline: ModelSpec, ca
     comparisons, run_ids = [], ({}, {})
     for old, new in pairs:
         wanted = case_ids.get(new.id) if case_ids is not None else None
-        base_run, cand_run = _run_pair(old, new, (baseline, candidate), project, options, wanted, store)
+        gate = SuiteGate(policy.for_suite(old.id), alpha / len(pairs), alpha)   # the share gate.evaluate gives it
+        base_run, cand_run, stop = _run_pair(old, new, (baseline, candidate), project, options, wanted, store, gate)
         run_ids[0][new.id], run_ids[1][new.id] = base_run.run_id, cand_run.run_id
         pairwise = judge_pairwise(new, base_run, cand_run, project, options, candidate)
         with run_progress(f"{new.id} · baseline vs candidate", options.progress) as progress:
             progress.phase("comparing")
             comparison = compare_runs(base_run, cand_run, alpha=alpha, bootstrap_seed=options.seed,
                                       variable=variable, pairwise=pairwise,  # type: ignore[arg-type]
-                                      design=options.design)
+                                      design=options.design, stop=stop)
         comparisons.append(cite_calibration(comparison, store))
     gate = evaluate(policy, comparisons)
     report = build_report(comparisons, gate)

@@ -18,8 +18,9 @@ def _suite(project: Project, checks: dict[str, str], critical: set[str] = frozen
                        "cases:\n" + "\n".join(lines) + "\n")
 
 
-def test_settled_cases_stop_early_and_regressions_are_tested_on_their_rounds(project: Project) -> None:
-    """Settled cases have only two recorded samples: asking for a third would be an error."""
+def test_settled_cases_stop_early_and_a_demonstrated_regression_stops_the_comparison(project: Project) -> None:
+    """Settled cases have only two recorded samples: asking for a third would be an error. The two
+    critical cases that flip are demonstrated at round 6 (efficacy): every case stops there."""
     checks = {f"c{i}": "ok" for i in range(8)}
     _suite(project, checks, critical={"c0", "c1", "c2", "c3"})
     base = {"c0": ["ok"] * 10, "c1": ["ok"] * 10, "c2": ["ok"] * 2, "c3": ["no"] * 2,
@@ -33,20 +34,43 @@ def test_settled_cases_stop_early_and_regressions_are_tested_on_their_rounds(pro
     report = project.read_json("out.json")
     suite = report["suites"][0]
     cases = {c["id"]: c for c in suite["cases"]}
-    assert {cid for cid, c in cases.items() if c["samples"]["stopped_early"]} == {"c2", "c3", "c5", "c6", "c7"}
+    assert all(c["samples"]["stopped_early"] for c in cases.values())
     assert all(cases[c]["samples"]["rounds"] == 2 for c in ("c2", "c3", "c5", "c6", "c7"))
-    assert cases["c0"]["samples"]["rounds"] == 10 and cases["c0"]["samples"]["discordant_rounds"] == [10, 0]
-    assert cases["c0"]["p_drop"] == pytest.approx(1 / 1024, rel=1e-3)
-    assert cases["c4"]["samples"]["discordant_rounds"] == [5, 5]
+    # the combined test over the critical family: 2 cases at (r, 0) rounds give p = 4^-r; the interim
+    # looks test at alpha * 0.2 / 8 = 0.00125, half of it for the combined test: r = 6 is the first
+    assert cases["c0"]["samples"]["rounds"] == 6 and cases["c0"]["samples"]["discordant_rounds"] == [6, 0]
+    assert cases["c0"]["p_drop"] == pytest.approx(1 / 64, rel=1e-3)
+    assert cases["c4"]["samples"]["discordant_rounds"] == [3, 3]
     sampling = suite["sampling"]
-    assert sampling["stopped_early"] == 5 and sampling["generations"] == 2 * (3 * 10 + 5 * 2)
+    assert (sampling["stop_round"], sampling["stop_reason"], sampling["alpha_share"]) == (6, "efficacy", 0.025)
+    assert sampling["stopped_early"] == 8 and sampling["settled"] == 5
+    assert sampling["generations"] == 2 * (3 * 6 + 5 * 2)
     assert sampling["fixed_generations"] == 160 and "c2 (2)" in sampling["text"]
+    assert suite["decision"]["alpha"] == pytest.approx(0.05 * 0.025)
     assert report["verdict"] == "fail" and result.code == 1
     assert any("c0" in r and "c1" in r and "critical" in r for r in report["reasons"])
     for name in ("out.xml", "out.md", "out.html"):
         assert "settled early" in Path(name).read_text(encoding="utf-8"), name
+        assert "stopped at round 6 (efficacy" in Path(name).read_text(encoding="utf-8"), name
     assert "settled early" in result.text
     assert "2 round(s), stopped early" in Path("out.xml").read_text(encoding="utf-8")
+
+
+def test_comparison_without_evidence_of_a_failure_stops_for_futility(project: Project) -> None:
+    """Both sides give the same flaky answers: no discordant round, nothing can fail; round 3 stops
+    every case, and the pass-rate rule answers at that look's level."""
+    checks = {f"c{i}": "ok" for i in range(6)}
+    _suite(project, checks, critical={"c0", "c1"})
+    outputs = {cid: ["ok", "no"] * 5 for cid in checks}
+    project.replay(outputs, "r.jsonl")
+    result = project.cli("compare", "suites/s.yaml", "-b", "replay:r.jsonl", "-c", "replay:r.jsonl",
+                         "--samples", "auto", "--no-store", "--json", "out.json")
+    suite = project.read_json("out.json")["suites"][0]
+    sampling = suite["sampling"]
+    assert (sampling["stop_round"], sampling["stop_reason"], sampling["settled"]) == (3, "futility", 0)
+    assert {c["samples"]["rounds"] for c in suite["cases"]} == {3}
+    assert sampling["generations"] == 2 * 3 * 6 and "futility" in result.text
+    assert suite["decision"]["result"] == "pass" and suite["verdict"] == "pass" and result.code == 0
 
 
 def test_rounds_go_through_the_cache_and_resume(project: Project, monkeypatch: pytest.MonkeyPatch,
@@ -59,7 +83,9 @@ def test_rounds_go_through_the_cache_and_resume(project: Project, monkeypatch: p
     def compare(max_samples: int) -> tuple[dict, Counter]:
         counter.write_text("")
         loads = FakeBackend.loads
-        project.cli("compare", "suites/s.yaml", "-b", "fake:seeded", "-c", "fake:seeded", "--samples", "auto",
+        # auto-cases: only the per-case rule stops cases (under "auto" this A/A comparison would stop at
+        # round 3 for futility)
+        project.cli("compare", "suites/s.yaml", "-b", "fake:seeded", "-c", "fake:seeded", "--samples", "auto-cases",
                     "--max-samples", str(max_samples), "--no-store", "--json", "out.json")
         rows = [line.split("\t") for line in counter.read_text().splitlines()]
         assert FakeBackend.loads - loads <= 2   # one backend per side kept loaded over the rounds

@@ -25,6 +25,7 @@ from harness.analysis.consistency import (
 )
 from harness.analysis.drift import Drift, DriftSummary, measure_drift, prefetch_drift_scores, summarize_drift
 from harness.analysis.judge_noise import CaseJudge, SuiteJudge, judge_case, self_judge_warnings, summarize_judges
+from harness.analysis.looks import Stop
 from harness.analysis.multiplicity import fisher_one_sided, sign_test_drop
 from harness.analysis.sequential import PairedRounds, SequentialDesign, paired_rounds
 from harness.analysis.suite_stats import (
@@ -158,6 +159,7 @@ class SuiteComparison:
     candidate_only: tuple[str, ...] = ()   # case ids new in the candidate run
     judge: SuiteJudge | None = None        # judge noise over the suite (None without judge checks)
     design: SequentialDesign | None = None # --samples auto: the runs were sampled in rounds
+    stop: Stop | None = None               # --samples auto: where the rounds stopped, why, the look's alpha share
 
     def with_status(self, status: CaseStatus) -> list[CaseComparison]:
         return [c for c in self.cases if c.status == status]
@@ -254,13 +256,14 @@ def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.
                  embedding_model: str | None = DEFAULT_EMBEDDING_MODEL,
                  similarity: SimilarityFn | None = None,
                  pairwise: dict[str, PairwiseResult] | None = None,
-                 design: SequentialDesign | None = None) -> SuiteComparison:
+                 design: SequentialDesign | None = None, stop: Stop | None = None) -> SuiteComparison:
     """Compare two runs of one suite case by case (cases matched by id).
 
     ``embedding_model=None`` skips semantic similarity (drift then uses ROUGE-L);
     ``similarity`` replaces the embedding function; ``pairwise``: judge-pairwise verdicts per case id;
     ``design`` says the runs were sampled adaptively in rounds (cases are then tested on their
-    paired rounds, ``harness.analysis.sequential``).
+    paired rounds, ``harness.analysis.sequential``); ``stop`` says where the rounds stopped and at
+    which share of alpha the gate tests (``harness.analysis.looks``).
     """
     if not 0 < alpha < 1:
         raise ValueError("alpha must be between 0 and 1")
@@ -291,7 +294,7 @@ def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.
         warnings=tuple(warnings), confounders=tuple(confounders),
         baseline_only=tuple(c.case_id for c in baseline.cases if c.case_id not in new_by_id),
         candidate_only=tuple(c.case_id for c in candidate.cases if c.case_id not in old_ids), judge=judge,
-        design=design)
+        design=design, stop=stop)
 
 
 def _register(old: CaseResult, new: CaseResult, batch: SimilarityBatch) -> tuple[_Pending, _Pending, list]:

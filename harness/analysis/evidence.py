@@ -20,11 +20,14 @@ The gate's rules ask three questions of a suite comparison:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from harness.analysis.clustered import PairedEstimate, Requirement, needed_to_decide
+from scipy.stats import t as student_t
+
+from harness.analysis.clustered import PairedEstimate, Requirement, needed_to_decide, paired_estimate
 from harness.analysis.multiplicity import (
     CaseNull,
     benjamini_hochberg,
@@ -49,6 +52,7 @@ class CaseTable:
     sampled: bool          # decoded with temperature > 0 on either side
     regression: bool       # its descriptive status is "regression"
     discordant: tuple[int, int] | None = None   # adaptive sampling: (baseline-only, candidate-only) rounds
+    cluster: str = ""      # the case's group (cluster-robust pass-rate change); "" = its own
 
     @property
     def counts(self) -> tuple[int, int, int, int]:
@@ -89,6 +93,19 @@ class RegressionEvidence:
         return self.combined_p is not None and self.combined_p <= self.alpha / 2
 
 
+def paired_change(tables: Sequence[CaseTable]) -> PairedEstimate:
+    """The mean per-case pass-rate change with its cluster-robust standard error (compared cases:
+    at least one scorable sample per side); a sampled case adds its sampling variance
+    ``p(1-p) (1/n_b + 1/n_c)``, ``p`` pooled over both sides."""
+    diffs, clusters, within = [], [], []
+    for t in tables:
+        diffs.append(t.cand_passed / t.cand_n - t.base_passed / t.base_n)
+        clusters.append(t.cluster or t.case_id)
+        pooled = (t.base_passed + t.cand_passed) / (t.base_n + t.cand_n)
+        within.append(pooled * (1 - pooled) * (1 / t.base_n + 1 / t.cand_n) if t.sampled else 0.0)
+    return paired_estimate(diffs, clusters, within)
+
+
 def family_regressions(tables: Sequence[CaseTable], alpha: float) -> RegressionEvidence:
     """Family-wise: Holm at ``alpha / 2`` on sampled cases, plus the combined test at ``alpha / 2``."""
     deterministic = tuple(t.case_id for t in tables if not t.sampled and t.regression)
@@ -118,6 +135,21 @@ def exceeds(evidence: RegressionEvidence, allowed: float) -> bool:
     return len(evidence.cases) > allowed or (allowed == 0 and evidence.combined_rejects)
 
 
+def regression_rule_p(tables: Sequence[CaseTable], allowed: float) -> float:
+    """The smallest ``alpha`` at which a fail-level regression rule fails (``exceeds`` after
+    ``family_regressions``): 0 when the greedy flips alone exceed ``allowed``."""
+    deterministic = sum(not t.sampled and t.regression for t in tables)
+    need = math.floor(allowed) + 1 - deterministic
+    if need <= 0:
+        return 0.0
+    sampled = [t for t in tables if t.sampled]
+    adjusted = sorted(p for t, p in zip(sampled, holm([t.p_drop for t in sampled])) if t.regression)
+    p = adjusted[need - 1] if len(adjusted) >= need else 1.0
+    if allowed == 0 and sampled:
+        p = min(p, combined_test([n for n in (t.null for t in sampled) if n is not None]))
+    return min(1.0, 2 * p)
+
+
 class Decision(str, Enum):
     """The three answers a suite's pass-rate rule can give."""
 
@@ -134,6 +166,17 @@ class DropDecision:
     allowed: float
     alpha: float
     requirement: Requirement | None   # what would decide it (inconclusive only)
+
+
+def drop_rule_p(estimate: PairedEstimate, allowed: float) -> float:
+    """The smallest ``alpha`` at which ``decide_drop`` fails: the one-sided p-value of "the change
+    is at least ``-allowed``" (t on the clusters' degrees of freedom)."""
+    if math.isinf(estimate.se) or estimate.cases == 0:
+        return 1.0
+    gap = -allowed - estimate.mean
+    if estimate.se == 0.0:
+        return 0.0 if gap > 1e-12 else 1.0
+    return float(student_t.sf(gap / estimate.se, estimate.df))
 
 
 def decide_drop(estimate: PairedEstimate, allowed: float, alpha: float, samples: int) -> DropDecision:

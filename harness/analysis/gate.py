@@ -57,10 +57,13 @@ def evaluate(policy: Policy, comparisons: Sequence[SuiteComparison]) -> GateResu
     """Apply the policy to every suite comparison; the worst suite verdict wins.
 
     The comparison's alpha is split evenly over its suites (Bonferroni), so the chance that
-    noise alone fails the whole comparison stays at alpha however many suites it holds.
+    noise alone fails the whole comparison stays at alpha however many suites it holds. A suite
+    sampled in rounds is gated at the share of its alpha that the look it stopped at spends
+    (``harness.analysis.looks``).
     """
     share = len(comparisons) or 1
-    suites = tuple(evaluate_suite(policy.for_suite(c.suite_id), c, c.alpha / share) for c in comparisons)
+    suites = tuple(evaluate_suite(policy.for_suite(c.suite_id), c, c.alpha / share * (c.stop.share if c.stop else 1))
+                   for c in comparisons)
     reasons = [r for s in suites for r in s.reasons]
     ordered = tuple(r for level in _SEVERITY for r in reasons if r.level == level)
     return GateResult(verdict=worst(s.verdict for s in suites), reasons=ordered, suites=suites)

@@ -148,7 +148,8 @@ class PerSide(_Model):
     candidate: SampleCount
     rounds: int | None = Field(default=None, description="--samples auto: rounds drawn (samples per side).")
     stopped_early: bool | None = Field(
-        default=None, description="--samples auto: settled before --max-samples; null otherwise.")
+        default=None, description="--samples auto: fewer rounds than --max-samples (settled, or the "
+                                  "comparison stopped early); null otherwise.")
     discordant_rounds: list[int] | None = Field(
         default=None, description="--samples auto: [baseline-only, candidate-only] passing rounds (sign test).")
 
@@ -251,7 +252,11 @@ class SamplingReport(_Model):
     max_samples: int = Field(description="--max-samples: most rounds a case draws.")
     rounds: int = Field(description="Most rounds any case drew.")
     cases: int = Field(description="Cases sampled in rounds.")
-    stopped_early: int = Field(description="Cases settled (all samples agree) before --max-samples.")
+    stopped_early: int = Field(description="Cases that drew fewer rounds than --max-samples.")
+    settled: int = Field(default=0, description="Of those, cases settled (all samples of both sides agree).")
+    stop_round: int = Field(default=0, description="The round (look) at which the comparison stopped.")
+    stop_reason: str = Field(default="", description="efficacy, futility (interim looks), settled or max.")
+    alpha_share: float = Field(default=1.0, description="The share of the suite's alpha the gate tested at.")
     generations: int = Field(description="Main-prompt samples drawn, both sides.")
     fixed_generations: int = Field(description="What fixed K = --max-samples would have drawn.")
     text: str = Field(description="The summary in words, with the cases stopped early and their rounds.")

@@ -85,23 +85,36 @@ def suite_report(comp: SuiteComparison, verdict: SuiteVerdict | None) -> SuiteRe
         cases=[_case(c) for c in comp.cases], judge=suite_judge_report(comp.judge))
 
 
+_WHY = {"efficacy": "efficacy: a fail-level rule is demonstrated at this look's level",
+        "futility": "futility: no fail-level rule could plausibly fail by --max-samples (this early stop "
+                    "shows no FAIL, not non-inferiority at the whole alpha)",
+        "settled": "every case settled", "max": "--max-samples reached"}
+
+
 def sampling_report(comp: SuiteComparison, listed: int = 20) -> SamplingReport | None:
-    """--samples auto: samples drawn against fixed K, and the cases stopped early with their rounds."""
+    """--samples auto: samples drawn against fixed K, where and why the rounds stopped, and the cases
+    stopped early with their rounds."""
     design = comp.design
     if design is None:
         return None
     rounds = {c.case_id: c.rounds.rounds for c in comp.cases if c.rounds is not None}
     early = [c for c in comp.cases if c.stopped_early]
+    settled = [c for c in early if (c.baseline.passed, c.candidate.passed) in ((0, 0), (c.baseline.n, c.candidate.n))]
     drawn = sum(rounds.values()) * 2
     fixed = len(rounds) * design.max_samples * 2
+    stop = comp.stop
     names = ", ".join(f"{c.case_id} ({rounds[c.case_id]})" for c in early[:listed])
     more = f" and {len(early) - listed} more" if len(early) > listed else ""
     text = (f"Adaptive sampling ({design.min_samples} to {design.max_samples} rounds per case): "
-            f"{len(early)} of {len(rounds)} case(s) settled early; {drawn} of {fixed} generations "
+            + (f"stopped at round {stop.round} ({_WHY[stop.reason]}; gated at {stop.share:.1%} of the suite's "
+               "alpha); " if stop is not None else "")
+            + f"{len(settled)} of {len(rounds)} case(s) settled early; {drawn} of {fixed} generations "
             f"({drawn / fixed:.0%})" if fixed else "Adaptive sampling: no case sampled")
     text += f". Stopped early (rounds): {names}{more}" if early else ""
     return SamplingReport(min_samples=design.min_samples, max_samples=design.max_samples,
                           rounds=max(rounds.values(), default=0), cases=len(rounds), stopped_early=len(early),
+                          settled=len(settled), stop_round=stop.round if stop else max(rounds.values(), default=0),
+                          stop_reason=stop.reason if stop else "", alpha_share=_r(stop.share) if stop else 1.0,
                           generations=drawn, fixed_generations=fixed, text=text)
 
 

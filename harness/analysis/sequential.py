@@ -18,14 +18,45 @@ from harness.types import SampleResult, is_errored
 
 @dataclass(frozen=True)
 class SequentialDesign:
-    """``--samples auto``: at least ``min_samples`` and at most ``max_samples`` rounds per case."""
+    """``--samples auto``: at least ``min_samples`` and at most ``max_samples`` rounds per case.
+
+    Each round from ``min_samples`` on is also a look at the whole comparison
+    (``harness.analysis.looks``): an interim look tests the fail-level rules at
+    ``interim_share / (looks - 1)`` of the suite's alpha and stops with FAIL when one is
+    demonstrated (efficacy); from round ``futility_from`` it stops when every fail-level rule's
+    conditional power is below ``futility`` (0: never). The final look tests at what the interim
+    looks before it left (``1 - interim_share`` of it at ``max_samples``).
+    """
 
     min_samples: int = 2
     max_samples: int = 10
+    interim_share: float = 0.2
+    futility: float = 0.2
+    futility_from: int = 3
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_samples <= self.max_samples:
             raise ValueError(f"need 1 <= --min-samples ({self.min_samples}) <= --max-samples ({self.max_samples})")
+        if not (0 <= self.interim_share < 1 and 0 <= self.futility < 1):
+            raise ValueError("need 0 <= interim_share < 1 and 0 <= futility < 1")
+
+    @property
+    def looks(self) -> int:
+        """Looks at the comparison: rounds ``min_samples`` to ``max_samples``."""
+        return self.max_samples - self.min_samples + 1
+
+    def share(self, final: bool, round_: int | None = None) -> float:
+        """The share of the suite's alpha one look tests at: ``interim_share / (looks - 1)`` at an
+        interim look; at the final look (after round ``round_``, default ``max_samples``) whatever
+        the interim looks before it left (``1 - interim_share`` at ``max_samples``; all of it when
+        there was none)."""
+        if self.looks == 1 or self.interim_share == 0:
+            return 1.0
+        interim = self.interim_share / (self.looks - 1)
+        if not final:
+            return interim
+        before = min(self.looks - 1, max(0, (self.max_samples if round_ is None else round_) - self.min_samples))
+        return 1 - interim * before
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from dataclasses import dataclass, replace
 from statistics import fmean
 from typing import TYPE_CHECKING
 
-from harness.analysis import stats
-from harness.analysis.clustered import PairedEstimate, paired_estimate
+from harness.analysis import evidence, stats
+from harness.analysis.clustered import PairedEstimate
+from harness.analysis.evidence import CaseTable
 from harness.analysis.multiplicity import benjamini_hochberg, holm
 from harness.types import PASS_CUTOFF, CaseStatus
 
@@ -80,15 +81,9 @@ def with_adjusted_pvalues(cases: Sequence[CaseComparison]) -> tuple[CaseComparis
 
 def paired_change(cases: Sequence[CaseComparison]) -> PairedEstimate:
     """The mean per-case pass-rate change with its cluster-robust standard error."""
-    diffs, clusters, within = [], [], []
-    for case in cases:
-        old, new = case.rates
-        diffs.append(new - old)
-        clusters.append(case.cluster or case.case_id)
-        pooled = (case.baseline.passed + case.candidate.passed) / (case.baseline.n + case.candidate.n)
-        noise = pooled * (1 - pooled) * (1 / case.baseline.n + 1 / case.candidate.n)
-        within.append(noise if case.sampled else 0.0)
-    return paired_estimate(diffs, clusters, within)
+    return evidence.paired_change([CaseTable(c.case_id, c.baseline.passed, c.baseline.n, c.candidate.passed,
+                                             c.candidate.n, c.sampled, False, cluster=c.cluster)
+                                   for c in cases])
 
 
 def _check_deltas(cases: Sequence[CaseComparison], seed: int) -> tuple[CheckDelta, ...]:

@@ -79,17 +79,21 @@ def compare_command(suites: list[Path] | None, options: CompareOptions, outputs:
 
 def parse_samples(value: str | None, min_samples: int,
                   max_samples: int) -> tuple[int | None, SequentialDesign | None]:
-    """``--samples``: a count (fixed K), ``auto`` (rounds between --min-samples and --max-samples) or unset."""
+    """``--samples``: a count (fixed K), ``auto`` (rounds between --min-samples and --max-samples, each
+    a look that can stop the whole comparison), ``auto-cases`` (rounds stopped by the per-case rule
+    only) or unset."""
     from harness.analysis.sequential import SequentialDesign
 
     if value is None:
         return None, None
-    if value.strip().lower() == "auto":
+    if value.strip().lower() in ("auto", "auto-cases"):
         if min_samples > max_samples:
             raise UsageError(f"--min-samples ({min_samples}) is above --max-samples ({max_samples})")
+        if value.strip().lower() == "auto-cases":
+            return None, SequentialDesign(min_samples, max_samples, interim_share=0.0, futility=0.0)
         return None, SequentialDesign(min_samples, max_samples)
     if not value.strip().isdigit() or int(value) < 1:
-        raise UsageError(f"--samples: expected a positive whole number or 'auto', got {value!r}")
+        raise UsageError(f"--samples: expected a positive whole number, 'auto' or 'auto-cases', got {value!r}")
     return int(value), None
 
 

@@ -33,7 +33,7 @@ def _case_line(case: CaseReport) -> str:
     rounds = case.samples.rounds
     if rounds is None:
         return f"status: {case.status}"
-    early = ", stopped early (settled)" if case.samples.stopped_early else ""
+    early = ", stopped early" if case.samples.stopped_early else ""
     return f"status: {case.status}; {rounds} round(s){early}"
 
 
