@@ -155,3 +155,16 @@ def test_min_case_drop():
     assert stats.min_case_drop(1) == 1.0
     assert stats.min_case_drop(5, 0.05) == pytest.approx(0.8)
     assert stats.min_case_drop(20, 0.05) < 0.5
+
+
+def test_mcnemar_on_many_discordant_pairs_matches_the_integer_sum() -> None:
+    """Past EXACT_MCNEMAR_MAX the tail is summed in floating point; it agrees with exact integers."""
+    import math
+
+    from harness.analysis.stats import EXACT_MCNEMAR_MAX, mcnemar_exact
+
+    for b, c in [(600, 700), (4000, 4400), (5000, 5100), (100, 1200), (2500, 2501)]:
+        n = b + c
+        assert n > EXACT_MCNEMAR_MAX
+        exact = min(1.0, 2 * sum(math.comb(n, i) for i in range(min(b, c) + 1)) / 2**n)
+        assert math.isclose(mcnemar_exact(b, c), exact, rel_tol=1e-9)

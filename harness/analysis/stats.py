@@ -86,13 +86,30 @@ def binom_test(k: int, n: int, p: float = 0.5) -> float:
 def mcnemar_exact(b: int, c: int) -> float:
     """Exact McNemar test: two-sided binomial test (p = 1/2) of b discordant pairs one way vs c the other.
 
-    Computed with integers: min(1, 2 * sum_{i <= min(b, c)} C(n, i) / 2^n).
+    min(1, 2 * sum_{i <= min(b, c)} C(n, i) / 2^n): with integers up to ``EXACT_MCNEMAR_MAX`` discordant
+    pairs, beyond that in floating point (relative error about 1e-12; big-integer sums grow as n^2).
     """
     n = b + c
     if n == 0 or b == c:
         return 1.0
-    tail = sum(math.comb(n, i) for i in range(min(b, c) + 1))
-    return min(1.0, 2 * tail / 2**n)
+    if n <= EXACT_MCNEMAR_MAX:
+        tail = sum(math.comb(n, i) for i in range(min(b, c) + 1))
+        return min(1.0, 2 * tail / 2**n)
+    return min(1.0, 2 * _binomial_half_lower_tail(min(b, c), n))
+
+
+EXACT_MCNEMAR_MAX = 1000
+
+
+def _binomial_half_lower_tail(m: int, n: int) -> float:
+    """P(Bin(n, 1/2) <= m) for m < n / 2, summed from the largest term down until terms vanish."""
+    term = math.exp(math.lgamma(n + 1) - math.lgamma(m + 1) - math.lgamma(n - m + 1) - n * math.log(2))
+    total, i = 0.0, m
+    while i >= 0 and term > total * 1e-17:
+        total += term
+        term *= i / (n - i + 1)   # C(n, i - 1) / C(n, i)
+        i -= 1
+    return total
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
