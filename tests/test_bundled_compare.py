@@ -43,7 +43,7 @@ def test_int8_candidate_compared_case_by_case(project: Project, bundled_checkpoi
     assert result.code in (0, 1), result.text
     report = project.read_json("out.json")
     suite = report["suites"][0]
-    assert report["verdict"] in ("pass", "warn", "fail")
+    assert report["verdict"] in ("pass", "warn", "inconclusive", "fail")
     assert {c["status"] for c in suite["cases"]} <= STATUSES and len(suite["cases"]) == 6
     assert suite["baseline"]["model"] == "base" and suite["candidate"]["model"] == "base-int8"
     # int8 quantization really changes the model: some answer differs, and drift says so.

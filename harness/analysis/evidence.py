@@ -25,8 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from scipy.stats import t as student_t
-
+from harness.analysis import student_t
 from harness.analysis.clustered import PairedEstimate, Requirement, needed_to_decide, paired_estimate
 from harness.analysis.multiplicity import (
     CaseNull,
