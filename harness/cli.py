@@ -1,7 +1,5 @@
-"""The ``harness`` command line: parse arguments -> one pipeline call -> exit code.
-
-Heavy libraries (torch, transformers) are imported only inside the commands that need them.
-"""
+"""The ``harness`` command line: parse arguments -> one pipeline call -> exit code (heavy libraries are
+imported only inside the commands that need them)."""
 
 from __future__ import annotations
 
@@ -125,7 +123,8 @@ def compare(
         help="Baseline prompt: a prompt file, or a git revision to read the suite's prompt from."),
     samples: str | None = SamplesOpt, max_samples: int = MaxSamplesOpt, min_samples: int = MinSamplesOpt,
     param: list[str] | None = ParamOpt,
-    seed: int | None = typer.Option(None, help="Run seed."),
+    seed: int | None = typer.Option(None, help="Run seed."), candidate_seed: int | None = typer.Option(
+        None, "--candidate-seed", help="The candidate's own sampling seed (fixed K): a model against itself."),
     policy: Path | None = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
     alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
@@ -143,8 +142,8 @@ def compare(
     raise typer.Exit(compare_command(
         suites, CompareOptions(baseline=baseline or model, candidate=candidate or model,
                                baseline_prompt=baseline_prompt, **sampling_options(samples, min_samples, max_samples),
-                               params=_params(param), seed=seed, policy_file=policy, alpha=alpha,
-                               use_cache=not no_cache, allow_code=allow_code, executor=executor, db=db,
+                               params=_params(param), seed=seed, candidate_seed=candidate_seed, policy_file=policy,
+                               alpha=alpha, use_cache=not no_cache, allow_code=allow_code, executor=executor, db=db,
                                store=not no_store, selection=_selection(filters, limit), full=full),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
 

@@ -59,6 +59,7 @@ class RunOptions:
     params: dict[str, Any] = field(default_factory=dict)   # --param overrides: beat every file
     first_sample: int = 0          # generate sample indices first_sample..samples-1 only (rounds)
     design: SequentialDesign | None = None   # --samples auto: compare samples in rounds
+    candidate_seed: int | None = None   # compare --candidate-seed: the candidate side samples with its own seed
 
 
 def options_from_project(project: ProjectConfig, **overrides: Any) -> RunOptions:
@@ -237,8 +238,9 @@ def _run_pair(old: Suite, new: Suite, specs: tuple[ModelSpec, ModelSpec], projec
         finally:
             for backend in backends.values():
                 backend.release()
+    cand_options = options if options.candidate_seed is None else replace(options, seed=options.candidate_seed)
     return (run_suite(old, specs[0], project, options, case_ids=wanted, store=store, side="baseline"),
-            run_suite(new, specs[1], project, options, case_ids=wanted, store=store, side="candidate"), None)
+            run_suite(new, specs[1], project, cand_options, case_ids=wanted, store=store, side="candidate"), None)
 
 
 @dataclass(frozen=True)

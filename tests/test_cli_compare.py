@@ -160,3 +160,29 @@ def test_compare_with_a_broken_backend_exits_3(project: Project) -> None:
     result = project.cli("compare", "suites/s.yaml", "-b", "replay:base.jsonl", "-c", "openai:http://127.0.0.1:9/v1#m",
                          "--no-store")
     assert result.code == 3
+
+
+def test_candidate_seed_makes_an_aa_of_one_sampled_model(project: Project) -> None:
+    """One model on both sides draws the same samples (same seeds, one cache); ``--candidate-seed`` gives
+    the candidate its own samples, so the comparison sees sampling noise only."""
+    lines = "\n".join(f"  - {{id: c{i}, vars: {{q: c{i}}}, checks: [{{type: contains, value: '#1'}}]}}"
+                      for i in range(12))
+    project.suite("s", "id: s\ntemplate: 'Q: {{ q }}'\ndefaults:\n  params: {temperature: 0.8}\ncases:\n"
+                  + lines + "\n")
+    args = ("compare", "suites/s.yaml", "-b", "fake:seeded", "-c", "fake:seeded", "--samples", "3", "--no-store",
+            "--json", "out.json")
+
+    def outputs() -> tuple[list, list]:
+        cases = project.read_json("out.json")["suites"][0]["cases"]
+        return [c["baseline_outputs"] for c in cases], [c["candidate_outputs"] for c in cases]
+
+    assert project.cli(*args).code == 0
+    same_seed = outputs()
+    assert same_seed[0] == same_seed[1]
+    result = project.cli(*args, "--candidate-seed", "1")
+    assert result.code in (0, 1), result.text
+    base, cand = outputs()
+    assert base == same_seed[0] and cand != base   # the baseline's samples are unchanged, the candidate's new
+    auto = project.cli("compare", "suites/s.yaml", "-b", "fake:seeded", "-c", "fake:seeded", "--samples", "auto",
+                       "--candidate-seed", "1", "--no-store")
+    assert auto.code == 2 and "--candidate-seed" in auto.text

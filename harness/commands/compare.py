@@ -37,6 +37,7 @@ class CompareOptions:
     design: SequentialDesign | None = None   # --samples auto
     params: dict[str, Any] = field(default_factory=dict)   # --param KEY=VALUE overrides
     seed: int | None = None
+    candidate_seed: int | None = None   # the candidate's own sampling seed (an A/A of one model: other samples)
     policy_file: Path | None = None
     alpha: float = 0.05
     use_cache: bool = True
@@ -56,6 +57,8 @@ def compare_command(suites: list[Path] | None, options: CompareOptions, outputs:
     loaded = select_cases(load_suites(suite_paths_or_project(suites, project)), options.selection)
     if options.baseline is None and options.candidate is None and options.baseline_prompt is None:
         raise UsageError("give --baseline and --candidate models, or --baseline-prompt to compare prompts")
+    if options.candidate_seed is not None and options.design is not None:
+        raise UsageError("--candidate-seed works with a fixed --samples K, not with --samples auto")
     base_spec = resolve_model(options.baseline or project.default_model, project)
     cand_spec = resolve_model(options.candidate or options.baseline or project.default_model, project)
     pairs = [(baseline_suite(s, options.baseline_prompt, project.root), s) for s in loaded]
@@ -66,7 +69,8 @@ def compare_command(suites: list[Path] | None, options: CompareOptions, outputs:
     variable = "prompt" if options.baseline_prompt and base_spec == cand_spec else "model"
     run_options = options_from_project(project, samples=options.samples, params=options.params,
                                        seed=options.seed, design=options.design,
-                                       use_cache=options.use_cache, allow_code=options.allow_code or None,
+                                       candidate_seed=options.candidate_seed, use_cache=options.use_cache,
+                                       allow_code=options.allow_code or None,
                                        executor=options.executor)
     outcome = compare_suites(pairs, base_spec, cand_spec, project, run_options,
                              policy=load_gate_policy(project, options.policy_file), alpha=options.alpha,
