@@ -1,7 +1,7 @@
-"""Print two comparison reports (JSON) side by side: per suite the verdict, the pass-rate change
-and the drift, so a reader sees a changed model told apart from a worse one.
+"""Print comparison reports (JSON) side by side: per suite the verdict, the pass-rate change and
+the drift, so a reader sees a changed model told apart from a worse one.
 
-    python scripts/demo_summary.py int8=report-int8.json bf16=report-bf16.json
+    python scripts/demo_summary.py "int8 vs fp32=report-int8.json" "bf16 vs fp32=report-bf16.json"
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-
 
 WIDTH = 43  # one report's columns
 
@@ -25,10 +24,10 @@ def _drift(suite: dict) -> str:
 
 
 def main(args: list[str]) -> int:
-    reports = [(label, json.loads(Path(path).read_text())) for label, path in (a.split("=", 1) for a in args)]
+    reports = [(label, json.loads(Path(path).read_text())) for label, path in (a.rsplit("=", 1) for a in args)]
     suites = list(dict.fromkeys(s["id"] for _, r in reports for s in r["suites"]))
     by_id = [{s["id"]: s for s in r["suites"]} for _, r in reports]
-    print(f"{'suite':<17}" + "".join(f"| {label + ' vs fp32':<{WIDTH}}" for label, _ in reports))
+    print(f"{'suite':<17}" + "".join(f"| {label:<{WIDTH}}" for label, _ in reports))
     columns = f"| {'verdict':<12} {'Δ pass':>7} {'regr':>5}  {'drift p50/mean':<14} "
     print(f"{'':<17}" + columns * len(reports))
     for suite_id in suites:
