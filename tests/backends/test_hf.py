@@ -15,6 +15,7 @@ from harness.generation.backends.base import BACKENDS, ModelSpec
 from harness.generation.backends.batching import ModelShape, auto_batch_size
 from harness.generation.backends.hf import HFBackend
 from harness.types import GenerationRequest, GenParams, Message, RenderedPrompt
+from tests.backends.single_thread import one_torch_thread  # noqa: F401 - autouse: one torch thread
 from tests.support.tiny_models import tiny_gpt2_dir, tiny_llama_dir  # noqa: F401 - fixtures
 
 QUESTIONS = [
@@ -29,15 +30,6 @@ QUESTIONS = [
 ]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models run fastest single-threaded, and the test machine's cores are shared."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def request(text: str, i: int, *, system: str | None = None, **params: object) -> GenerationRequest:

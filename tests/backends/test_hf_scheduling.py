@@ -15,6 +15,7 @@ import pytest
 from harness.errors import ConfigError
 from harness.generation.backends.rows import DecodePlan, RowSpec
 from harness.types import GenerationRequest, GenParams, Message, RenderedPrompt
+from tests.backends.single_thread import one_torch_thread  # noqa: F401 - autouse: one torch thread
 from tests.backends.test_hf import QUESTIONS, backend_for, outputs, request
 from tests.support.tiny_models import build_tiny_mistral, tiny_gpt2_dir, tiny_llama_dir  # noqa: F401 - fixtures
 
@@ -22,14 +23,6 @@ OFF = {"continuous_batching": False, "prefill_sharing": False}
 MODES = [{}, {"continuous_batching": False}, {"prefill_sharing": False}]  # {} = both on (the default)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
