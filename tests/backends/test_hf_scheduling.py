@@ -49,11 +49,12 @@ def k_samples(k: int = 4, **params: object) -> list[GenerationRequest]:
     return out
 
 
-def run_modes(path: Path, tmp_path: Path, requests: list[GenerationRequest], batch_size: int) -> list[list[str]]:
-    """Outputs with both switches off first, then each of ``MODES``; one loaded model for all."""
+def run_modes(path: Path, tmp_path: Path, requests: list[GenerationRequest], batch_size: int,
+              modes: list[dict] = MODES) -> list[list[str]]:
+    """Outputs with both switches off first, then each of ``modes``; one loaded model for all."""
     first = backend_for(path, tmp_path, batch_size=batch_size, **OFF)
     results = [outputs(first, requests)]
-    for mode in MODES:
+    for mode in modes:
         backend = backend_for(path, tmp_path, batch_size=batch_size, **mode)
         backend._loaded = first._model()
         results.append(outputs(backend, requests))
@@ -185,7 +186,8 @@ def test_generation_meta_and_tokens(tiny_gpt2_dir: Path, tmp_path: Path) -> None
 
 @pytest.mark.slow
 def test_bundled_model_identical_on_and_off(bundled_checkpoint: Path, tmp_path: Path) -> None:
-    """SmolLM2: five seeded samples of each prompt plus greedy rows, ragged lengths, both switches."""
+    """SmolLM2: five seeded samples of each prompt plus greedy rows, ragged lengths: both switches on vs
+    both off (each switch alone is covered on the tiny models)."""
     path = bundled_checkpoint
     questions = ["What is the capital of France?", "Write a haiku about autumn leaves.",
                  "List three prime numbers.", "Why is the sky blue? Answer in one sentence."]
@@ -193,5 +195,5 @@ def test_bundled_model_identical_on_and_off(bundled_checkpoint: Path, tmp_path: 
                                  GenParams(max_new_tokens=8 + 9 * s, temperature=0.8, top_p=0.95), seed=10 * i + s)
                for i, q in enumerate(questions) for s in range(5)]
     greedy = [request(q, i, max_new_tokens=24) for i, q in enumerate(questions)]
-    off, *on = run_modes(path, tmp_path, sampled + greedy, 8)
-    assert all(mode == off for mode in on)
+    off, on = run_modes(path, tmp_path, sampled + greedy, 8, modes=[{}])
+    assert on == off
