@@ -40,20 +40,10 @@ def expand_suite_paths(paths: list[Path]) -> list[Path]:
     return found
 
 
-GC_THRESHOLDS = (100_000, 50, 1000)
-"""A command holds every case of its suites (100,000 or more) alive until it ends: with Python's
-default thresholds (700, 10, 10) the collector would rescan those long-lived objects again and again,
-a fifth of a large run's time. Young objects are collected every 100,000 allocations instead."""
-
-
 def load_suites(paths: list[Path]) -> list[Suite]:
-    """Every suite under ``paths``; two suites with one id are a config error. (Commands call it first:
-    it also sets the collector's thresholds for bulk work, ``GC_THRESHOLDS``.)"""
-    import gc
-
+    """Every suite under ``paths``; two suites with one id are a config error."""
     from harness.project.suites import load_suite
 
-    gc.set_threshold(*GC_THRESHOLDS)
     suites = [load_suite(p) for p in expand_suite_paths(paths)]
     seen: dict[str, str] = {}
     for suite in suites:
