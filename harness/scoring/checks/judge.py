@@ -212,7 +212,7 @@ class Factuality(JudgeScorer):
     required_vars = ("output", "reference")
 
     def variables(self, item: ScoreItem) -> dict[str, Any]:
-        ref = self.config.value if self.config.value is not None else item.case.reference  # type: ignore
+        ref = self.expected(item)
         return {**super().variables(item), "reference": ref or ""}
 
     def score(self, items: Sequence[ScoreItem]) -> list[Score]:
@@ -241,7 +241,7 @@ class ClosedQA(JudgeScorer):
 
     def variables(self, item: ScoreItem) -> dict[str, Any]:
         cfg: ClosedQAConfig = self.config  # type: ignore[assignment]
-        ref = cfg.value if cfg.value is not None else item.case.reference
+        ref = self.expected(item)
         return {**super().variables(item), "reference": ref or "", "criteria": cfg.criteria}
 
     def score(self, items: Sequence[ScoreItem]) -> list[Score]:
