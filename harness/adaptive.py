@@ -102,8 +102,9 @@ def run_pair_in_rounds(old: Suite, new: Suite, specs: tuple[ModelSpec, ModelSpec
         if gate is None:
             stop = None if open_ids else Stop(rounds, "max" if rounds >= design.max_samples else "settled", 1.0)
             continue
+        looking = open_ids and rounds >= design.min_samples
         cases = look_cases(list((sides[0].cases or {}).values()), list((sides[1].cases or {}).values()),
-                           gate.rules, gate.case_alpha) if open_ids and rounds >= design.min_samples else []
+                           gate.rules, gate.case_alpha, design.min_samples) if looking else []
         stop = look(gate, cases, design, rounds, final=not open_ids)
     base, cand = (side.result(order, rounds) for side in sides)
     if store is not None:

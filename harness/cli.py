@@ -79,6 +79,8 @@ SamplesOpt = typer.Option(None, "--samples", "-k", help="Generations per case an
                           "(rounds; 'auto-cases': no early stop of the whole comparison).")
 MaxSamplesOpt = typer.Option(10, "--max-samples", min=1, help="--samples auto: most rounds per case.")
 MinSamplesOpt = typer.Option(2, "--min-samples", min=1, help="--samples auto: fewest rounds per case.")
+FutilityOpt = typer.Option(0.05, "--futility", min=0.0, max=0.99, help="--samples auto: stop when every fail "
+                           "rule's conditional power is below this (0: never stop for futility).")
 
 
 def _params(pairs: list[str] | None) -> dict[str, Any]:
@@ -124,7 +126,7 @@ def compare(
         None, "--baseline-prompt",
         help="Baseline prompt: a prompt file, or a git revision to read the suite's prompt from."),
     samples: str | None = SamplesOpt, max_samples: int = MaxSamplesOpt, min_samples: int = MinSamplesOpt,
-    param: list[str] | None = ParamOpt,
+    futility: float = FutilityOpt, param: list[str] | None = ParamOpt,
     seed: int | None = typer.Option(None, help="Run seed."), candidate_seed: int | None = typer.Option(
         None, "--candidate-seed", help="The candidate's own sampling seed (fixed K): a model against itself."),
     policy: Path | None = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
@@ -139,11 +141,12 @@ def compare(
     markdown: Path | None = MarkdownOpt, html: Path | None = HtmlOpt,
 ) -> None:
     """The rollout gate: baseline vs candidate, case by case; exit 1 when the gate fails."""
-    from harness.commands.compare import CompareOptions, compare_command, sampling_options
+    from harness.commands.compare import CompareOptions, compare_command
+    from harness.commands.compare import sampling_options as sampling
 
     raise typer.Exit(compare_command(
         suites, CompareOptions(baseline=baseline or model, candidate=candidate or model,
-                               baseline_prompt=baseline_prompt, **sampling_options(samples, min_samples, max_samples),
+                               baseline_prompt=baseline_prompt, **sampling(samples, min_samples, max_samples, futility),
                                params=_params(param), seed=seed, candidate_seed=candidate_seed, policy_file=policy,
                                alpha=alpha, use_cache=not no_cache, allow_code=allow_code, executor=executor, db=db,
                                store=not no_store, selection=_selection(filters, limit), full=full),
@@ -157,7 +160,7 @@ def check(
     model: str | None = typer.Option(None, "--model", "-m", help="Model spec or name (default: project default)."),
     policy: Path | None = typer.Option(None, "--policy", help="Gate policy YAML (default: harness.yaml's)."),
     samples: str | None = SamplesOpt, max_samples: int = MaxSamplesOpt, min_samples: int = MinSamplesOpt,
-    param: list[str] | None = ParamOpt,
+    futility: float = FutilityOpt, param: list[str] | None = ParamOpt,
     seed: int | None = typer.Option(None, help="Run seed."),
     alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Significance level per case."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not fill the generation cache."),
@@ -173,9 +176,9 @@ def check(
     from harness.commands.compare import sampling_options as sampling
 
     raise typer.Exit(check_command(
-        CheckOptions(base=base, model=model, policy_file=policy, **sampling(samples, min_samples, max_samples),
-                     params=_params(param), seed=seed, alpha=alpha, use_cache=not no_cache, allow_code=allow_code,
-                     db=db, store=not no_store, selection=_selection(filters, limit), full=full),
+        CheckOptions(base=base, model=model, **sampling(samples, min_samples, max_samples, futility),
+                     policy_file=policy, params=_params(param), seed=seed, alpha=alpha, use_cache=not no_cache,
+                     allow_code=allow_code, db=db, store=not no_store, selection=_selection(filters, limit), full=full),
         {"json": json_out, "junit": junit, "markdown": markdown, "html": html}))
 
 
@@ -355,14 +358,9 @@ def cache_clear(yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.
     typer.echo(f"cleared {cache.clear()} generations")
 
 
-def _register_lineage() -> None:
-    """promote and gate: champion and challenger (harness/commands/lineage_cli.py)."""
-    from harness.commands.lineage_cli import register
+from harness.commands.lineage_cli import register as _register_lineage
 
-    register(app)
-
-
-_register_lineage()
+_register_lineage(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,7 +20,7 @@ def _suite(project: Project, checks: dict[str, str], critical: set[str] = frozen
 
 def test_settled_cases_stop_early_and_a_demonstrated_regression_stops_the_comparison(project: Project) -> None:
     """Settled cases have only two recorded samples: asking for a third would be an error. The two
-    critical cases that flip are demonstrated at round 6 (efficacy): every case stops there."""
+    critical cases that flip are demonstrated at round 5 (efficacy): every case stops there."""
     checks = {f"c{i}": "ok" for i in range(8)}
     _suite(project, checks, critical={"c0", "c1", "c2", "c3"})
     base = {"c0": ["ok"] * 10, "c1": ["ok"] * 10, "c2": ["ok"] * 2, "c3": ["no"] * 2,
@@ -36,22 +36,23 @@ def test_settled_cases_stop_early_and_a_demonstrated_regression_stops_the_compar
     cases = {c["id"]: c for c in suite["cases"]}
     assert all(c["samples"]["stopped_early"] for c in cases.values())
     assert all(cases[c]["samples"]["rounds"] == 2 for c in ("c2", "c3", "c5", "c6", "c7"))
-    # the combined test over the critical family: 2 cases at (r, 0) rounds give p = 4^-r; the interim
-    # looks test at alpha * 0.2 / 8 = 0.00125, half of it for the combined test: r = 6 is the first
-    assert cases["c0"]["samples"]["rounds"] == 6 and cases["c0"]["samples"]["discordant_rounds"] == [6, 0]
-    assert cases["c0"]["p_drop"] == pytest.approx(1 / 64, rel=1e-3)
-    assert cases["c4"]["samples"]["discordant_rounds"] == [3, 3]
+    # a complete flip over r rounds: p = 1/6 (first 2 rounds, 2 of 4 samples pass, the baseline's)
+    # * 1/C(2(r - 2), r - 2) (the rounds after); the interim looks test at alpha * 0.2 / 8 = 0.00125,
+    # half of it for the combined test over c0 and c1: r = 5 (p = 1/120 each) is the first
+    assert cases["c0"]["samples"]["rounds"] == 5 and cases["c0"]["samples"]["discordant_rounds"] == [5, 0]
+    assert cases["c0"]["p_drop"] == pytest.approx(1 / 120, rel=1e-3)
+    assert cases["c4"]["samples"]["discordant_rounds"] == [3, 2]
     sampling = suite["sampling"]
-    assert (sampling["stop_round"], sampling["stop_reason"], sampling["alpha_share"]) == (6, "efficacy", 0.025)
+    assert (sampling["stop_round"], sampling["stop_reason"], sampling["alpha_share"]) == (5, "efficacy", 0.025)
     assert sampling["stopped_early"] == 8 and sampling["settled"] == 5
-    assert sampling["generations"] == 2 * (3 * 6 + 5 * 2)
+    assert sampling["generations"] == 2 * (3 * 5 + 5 * 2)
     assert sampling["fixed_generations"] == 160 and "c2 (2)" in sampling["text"]
     assert suite["decision"]["alpha"] == pytest.approx(0.05 * 0.025)
     assert report["verdict"] == "fail" and result.code == 1
     assert any("c0" in r and "c1" in r and "critical" in r for r in report["reasons"])
     for name in ("out.xml", "out.md", "out.html"):
         assert "settled early" in Path(name).read_text(encoding="utf-8"), name
-        assert "stopped at round 6 (efficacy" in Path(name).read_text(encoding="utf-8"), name
+        assert "stopped at round 5 (efficacy" in Path(name).read_text(encoding="utf-8"), name
     assert "settled early" in result.text
     assert "2 round(s), stopped early" in Path("out.xml").read_text(encoding="utf-8")
 
@@ -131,3 +132,18 @@ def test_check_samples_auto_draws_one_round_for_a_greedy_changed_case(tmp_path: 
     assert case.id == "c1" and case.samples.rounds == 1 and not case.samples.stopped_early
     assert suite.sampling is not None and suite.sampling.generations == 2
     assert FakeBackend.generated - before == 2
+
+
+def test_futility_zero_never_stops_for_futility(project: Project) -> None:
+    """The A/A comparison above, with --futility 0: no futility stop, the cases run to --max-samples."""
+    checks = {f"c{i}": "ok" for i in range(4)}
+    _suite(project, checks, critical={"c0"})
+    project.replay({cid: ["ok", "no"] * 3 for cid in checks}, "r.jsonl")
+    result = project.cli("compare", "suites/s.yaml", "-b", "replay:r.jsonl", "-c", "replay:r.jsonl",
+                         "--samples", "auto", "--max-samples", "6", "--futility", "0", "--no-store",
+                         "--json", "out.json")
+    sampling = project.read_json("out.json")["suites"][0]["sampling"]
+    assert (sampling["stop_round"], sampling["stop_reason"]) == (6, "max") and result.code == 0
+    bad = project.cli("compare", "suites/s.yaml", "-b", "replay:r.jsonl", "-c", "replay:r.jsonl",
+                      "--samples", "auto", "--futility", "1.5", "--no-store")
+    assert bad.code == 2 and "--futility" in bad.text

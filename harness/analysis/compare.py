@@ -26,7 +26,7 @@ from harness.analysis.consistency import (
 from harness.analysis.drift import Drift, DriftSummary, measure_drift, prefetch_drift_scores, summarize_drift
 from harness.analysis.judge_noise import CaseJudge, SuiteJudge, judge_case, self_judge_warnings, summarize_judges
 from harness.analysis.looks import Stop
-from harness.analysis.multiplicity import fisher_one_sided, sign_test_drop
+from harness.analysis.multiplicity import fisher_one_sided, stratified_drop
 from harness.analysis.sequential import PairedRounds, SequentialDesign, paired_rounds
 from harness.analysis.suite_stats import (
     CheckDelta,
@@ -311,8 +311,8 @@ def _case(old: CaseResult, new: CaseResult, pending: tuple[_Pending, _Pending, l
     base, cand = _side(old, base_p, batch), _side(new, cand_p, batch)
     status, p = stats.case_status(base.passed, base.n, cand.passed, cand.n, alpha)
     status, judge = judge_case(old.samples, new.samples, (base_p.valid, cand_p.valid), status, alpha, pairwise)
-    rounds = paired_rounds(old.samples, new.samples) if design is not None else None
-    p_drop = (sign_test_drop(*rounds.discordant) if rounds is not None
+    rounds = paired_rounds(old.samples, new.samples, design.min_samples) if design is not None else None
+    p_drop = (stratified_drop(rounds.strata) if rounds is not None
               else fisher_one_sided(base.passed, base.n, cand.passed, cand.n))
     return CaseComparison(
         case_id=old.case_id, status=status, p_value=p, tags=tuple(dict.fromkeys(old.tags + new.tags)),

@@ -34,8 +34,8 @@ from harness.analysis.multiplicity import (
     fisher_one_sided,
     holm,
     hypergeometric_null,
-    sign_null,
-    sign_test_drop,
+    stratified_drop,
+    stratified_null,
 )
 
 
@@ -50,7 +50,7 @@ class CaseTable:
     cand_n: int
     sampled: bool          # decoded with temperature > 0 on either side
     regression: bool       # its descriptive status is "regression"
-    discordant: tuple[int, int] | None = None   # adaptive sampling: (baseline-only, candidate-only) rounds
+    strata: tuple[tuple[int, int, int, int], ...] | None = None   # adaptive sampling: the two strata of rounds
     cluster: str = ""      # the case's group (cluster-robust pass-rate change); "" = its own
 
     @property
@@ -59,17 +59,17 @@ class CaseTable:
 
     @property
     def p_drop(self) -> float:
-        """One-sided p-value of a drop: the sign test over discordant rounds when sampled
+        """One-sided p-value of a drop: the exact test over the two strata of rounds when sampled
         adaptively, else Fisher's exact test."""
-        if self.discordant is not None:
-            return sign_test_drop(*self.discordant)
+        if self.strata is not None:
+            return stratified_drop(self.strata)
         return fisher_one_sided(*self.counts)
 
     @property
     def null(self) -> CaseNull | None:
         """The exact conditional null the combined test convolves."""
-        if self.discordant is not None:
-            return sign_null(*self.discordant)
+        if self.strata is not None:
+            return stratified_null(self.strata)
         return hypergeometric_null(*self.counts)
 
 

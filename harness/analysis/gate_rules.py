@@ -52,7 +52,7 @@ Rule = Callable[[Rules, SuiteComparison, float, "DropDecision | None"], list[Rea
 def case_table(case: CaseComparison) -> CaseTable:
     return CaseTable(case.case_id, case.baseline.passed, case.baseline.n, case.candidate.passed,
                      case.candidate.n, case.sampled, case.status == CaseStatus.REGRESSION,
-                     case.rounds.discordant if case.rounds is not None else None)
+                     case.rounds.strata if case.rounds is not None else None)
 
 
 def _regression_reason(rule: Threshold, comp: SuiteComparison, name: str, what: str,

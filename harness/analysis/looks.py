@@ -74,8 +74,9 @@ class SuiteGate:
 
 
 def look_cases(base: Sequence[CaseResult], cand: Sequence[CaseResult], rules: Rules,
-               case_alpha: float) -> list[LookCase]:
-    """The compared cases (matched, scorable on both sides) as the gate's rules read them."""
+               case_alpha: float, first: int) -> list[LookCase]:
+    """The compared cases (matched, scorable on both sides) as the gate's rules read them
+    (``first``: the design's ``min_samples``, where the second stratum of rounds begins)."""
     new = {c.case_id: c for c in cand}
     out = []
     for old in base:
@@ -88,7 +89,7 @@ def look_cases(base: Sequence[CaseResult], cand: Sequence[CaseResult], rules: Ru
             continue
         status, _ = case_status(sum(b), len(b), sum(c), len(c), case_alpha)
         table = CaseTable(old.case_id, sum(b), len(b), sum(c), len(c), old.sampled or other.sampled,
-                          status == CaseStatus.REGRESSION, paired_rounds(old.samples, other.samples).discordant,
+                          status == CaseStatus.REGRESSION, paired_rounds(old.samples, other.samples, first).strata,
                           other.group or old.group or old.case_id)
         out.append(LookCase(table, bool(set(old.tags + other.tags) & set(rules.critical_tags))))
     return out
@@ -139,7 +140,7 @@ def look(gate: SuiteGate, cases: Sequence[LookCase], design: SequentialDesign, r
 def _capped_evidence(rules: Rules, cases: Sequence[LookCase]) -> bool:
     """A fail-level regression family holds more than ``allowed + 1`` sampled cases with the status
     regression (a complete flip so far, or a Fisher-significant drop): few rounds cap each case's
-    p-value (1/8 at best after 3), so a weak combined p-value does not mean weak evidence."""
+    p-value (1/12 at best after 3 with ``min_samples`` 2), so a weak combined p-value does not mean weak evidence."""
     families = [(rules.critical_regressions, [c for c in cases if c.critical]), (rules.max_regressions, cases)]
     return any(rule is not None and rule.level == "fail"
                and sum(c.table.sampled and c.table.regression for c in family) > rule.value + 1

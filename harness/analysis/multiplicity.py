@@ -11,9 +11,9 @@ them: testing each at ``alpha`` makes some "regression" appear by chance. This m
   its level whatever the cases' pass probabilities, and has power when a few cases drop a lot
   among many flaky ones, where Holm over single cases has none (with K = 5 samples a single case
   can reach p = 1/252 at best);
-* ``sign_test_drop`` and ``sign_null``: the same for adaptively sampled cases, whose exact
-  conditional null is the paired sign test on their discordant rounds (``combined_test`` mixes
-  both kinds of case).
+* ``stratified_drop`` and ``stratified_null``: the same for adaptively sampled cases, whose exact
+  conditional null is hypergeometric within each of two strata of rounds (the first ``k`` rounds,
+  the rounds after), independently (``combined_test`` mixes both kinds of case).
 """
 
 from __future__ import annotations
@@ -107,28 +107,35 @@ def hypergeometric_null(base_passed: int, base_n: int, cand_passed: int, cand_n:
     return CaseNull(_null_pmf(base_n, cand_n, m), _drop_pvalues(base_n, cand_n, m), base_passed)
 
 
-def sign_test_drop(base_only: int, cand_only: int) -> float:
-    """One-sided sign test of a drop over paired rounds: ``P(Bin(D, 1/2) >= base_only)`` with
-    ``D = base_only + cand_only`` discordant rounds (1.0 when there are none)."""
-    d = base_only + cand_only
-    return _sign_pvalues(d)[base_only] if d else 1.0
+Table = tuple[int, int, int, int]   # (base_passed, base_n, cand_passed, cand_n)
 
 
-def sign_null(base_only: int, cand_only: int) -> CaseNull | None:
-    """An adaptively sampled case's conditional null: its discordant rounds are fair coins."""
-    d = base_only + cand_only
-    return CaseNull(_sign_pmf(d), _sign_pvalues(d), base_only) if d else None
+def stratified_drop(strata: Sequence[Table]) -> float:
+    """One-sided p-value of a drop over strata of one case: ``P(sum_j A_j >= sum_j a_j)`` with
+    ``A_j`` hypergeometric given stratum ``j``'s pass-count margins, independently (1.0 when no
+    stratum has anything to test)."""
+    null = stratified_null(strata)
+    return null.pvalues[null.observed] if null is not None else 1.0
 
 
-@lru_cache(maxsize=1024)
-def _sign_pmf(d: int) -> tuple[float, ...]:
-    return tuple(math.comb(d, b) / 2 ** d for b in range(d + 1))
+def stratified_null(strata: Sequence[Table]) -> CaseNull | None:
+    """An adaptively sampled case's conditional null: the baseline's passes within each stratum
+    (the first ``k`` rounds, the rounds after) are hypergeometric given that stratum's margins,
+    and the strata are independent. Strata whose margins leave nothing to test are left out."""
+    tested = tuple(t for t in strata if hypergeometric_null(*t) is not None)
+    if not tested:
+        return None
+    pmf, pvalues = _stratified(tuple((t[1], t[3], t[0] + t[2]) for t in tested))
+    return CaseNull(pmf, pvalues, sum(t[0] for t in tested))
 
 
-@lru_cache(maxsize=1024)
-def _sign_pvalues(d: int) -> tuple[float, ...]:
-    pmf = _sign_pmf(d)
-    return tuple(min(1.0, sum(pmf[b:])) for b in range(d + 1))
+@lru_cache(maxsize=8192)
+def _stratified(margins: tuple[tuple[int, int, int], ...]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    pmf = np.ones(1)
+    for n1, n2, m in margins:
+        pmf = np.convolve(pmf, np.asarray(_null_pmf(n1, n2, m)))
+    tails = np.minimum(1.0, np.cumsum(pmf[::-1])[::-1])
+    return tuple(float(x) for x in pmf), tuple(float(x) for x in tails)
 
 
 def combined_test(nulls: Sequence[CaseNull]) -> float:

@@ -151,7 +151,7 @@ class PerSide(_Model):
         default=None, description="--samples auto: fewer rounds than --max-samples (settled, or the "
                                   "comparison stopped early); null otherwise.")
     discordant_rounds: list[int] | None = Field(
-        default=None, description="--samples auto: [baseline-only, candidate-only] passing rounds (sign test).")
+        default=None, description="--samples auto: [baseline-only, candidate-only] passing rounds.")
 
 
 class Errors(_Model):
@@ -212,7 +212,7 @@ class CaseReport(_Model):
     tags: list[str]
     p_value: float | None = Field(description="Two-sided Fisher exact p-value.")
     p_drop: float | None = Field(default=None, description="One-sided p-value of a drop: Fisher's exact test, "
-                                 "or the sign test over discordant rounds under --samples auto.")
+                                 "or under --samples auto the exact test over the case's two strata of rounds.")
     p_holm: float | None = Field(default=None, description="Holm-adjusted p_value over the suite's compared cases.")
     q_bh: float | None = Field(default=None, description="Benjamini-Hochberg q-value of p_value, same family.")
     sampled: bool = Field(default=False, description="Decoded with temperature > 0 on either side.")

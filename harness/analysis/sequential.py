@@ -2,10 +2,11 @@
 
 A round draws one more sample per side of every case still open. After round ``r >= k``
 (``min_samples``) a case stops when all its scorable samples of both sides agree (all pass or
-all fail): it is settled. The rule reads only the pooled outcomes of each round (how many of
-its two samples passed), never which side passed, so under "no change" the side that passed in
-a discordant round (one pass, one fail) is a fair coin whatever the stopping did: the paired
-sign test over discordant rounds is the case's exact conditional null (``docs/statistics.md``).
+all fail): it is settled. A case not settled after round ``k`` never settles, so the rule reads
+only how many of the first ``k`` rounds' samples passed, pooled over both sides. Under "no
+change" the samples of one case are exchangeable, so given the pass count of each stratum of
+rounds (the first ``k``, the rest) the baseline's share of it is hypergeometric whatever the
+stopping did: the case's exact conditional null (``docs/statistics.md``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class SequentialDesign:
     min_samples: int = 2
     max_samples: int = 10
     interim_share: float = 0.2
-    futility: float = 0.2
+    futility: float = 0.05
     futility_from: int = 3
 
     def __post_init__(self) -> None:
@@ -61,11 +62,12 @@ class SequentialDesign:
 
 @dataclass(frozen=True)
 class PairedRounds:
-    """One case's rounds, paired by sample index (both samples scorable)."""
+    """One case's rounds, paired by sample index (both samples scorable), and its two strata."""
 
     rounds: int            # rounds drawn (samples per side)
     base_only: int         # discordant rounds where only the baseline passed
     cand_only: int         # discordant rounds where only the candidate passed
+    strata: tuple[tuple[int, int, int, int], ...] = ()   # (base_passed, base_n, cand_passed, cand_n)
 
     @property
     def discordant(self) -> tuple[int, int]:
@@ -86,11 +88,19 @@ def still_open(base: Sequence[SampleResult], cand: Sequence[SampleResult], round
     return rounds < design.min_samples or not settled(base, cand)
 
 
-def paired_rounds(base: Sequence[SampleResult], cand: Sequence[SampleResult]) -> PairedRounds:
-    """Pair the sides' samples by index; count the discordant rounds (errored samples drop their round)."""
+def paired_rounds(base: Sequence[SampleResult], cand: Sequence[SampleResult], first: int) -> PairedRounds:
+    """Pair the sides' samples by index; count the discordant rounds (errored samples drop their
+    round) and each side's scorable passes in the strata of rounds ``< first`` and ``>= first``."""
     old = {s.sample: s.passed for s in base if not is_errored(s)}
     new = {s.sample: s.passed for s in cand if not is_errored(s)}
     both = old.keys() & new.keys()
+
+    def stratum(later: bool) -> tuple[int, int, int, int]:
+        b = [p for i, p in old.items() if (i >= first) == later]
+        c = [p for i, p in new.items() if (i >= first) == later]
+        return (sum(b), len(b), sum(c), len(c))
+
     return PairedRounds(rounds=min(len(base), len(cand)),
                         base_only=sum(old[i] and not new[i] for i in both),
-                        cand_only=sum(new[i] and not old[i] for i in both))
+                        cand_only=sum(new[i] and not old[i] for i in both),
+                        strata=(stratum(False), stratum(True)))

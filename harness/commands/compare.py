@@ -81,11 +81,11 @@ def compare_command(suites: list[Path] | None, options: CompareOptions, outputs:
     return comparison_exit_code(outcome.report)
 
 
-def parse_samples(value: str | None, min_samples: int,
-                  max_samples: int) -> tuple[int | None, SequentialDesign | None]:
+def parse_samples(value: str | None, min_samples: int, max_samples: int,
+                  futility: float = 0.05) -> tuple[int | None, SequentialDesign | None]:
     """``--samples``: a count (fixed K), ``auto`` (rounds between --min-samples and --max-samples, each
-    a look that can stop the whole comparison), ``auto-cases`` (rounds stopped by the per-case rule
-    only) or unset."""
+    a look that can stop the whole comparison, for futility when every fail-level rule's conditional
+    power is below ``futility``), ``auto-cases`` (rounds stopped by the per-case rule only) or unset."""
     from harness.analysis.sequential import SequentialDesign
 
     if value is None:
@@ -95,15 +95,16 @@ def parse_samples(value: str | None, min_samples: int,
             raise UsageError(f"--min-samples ({min_samples}) is above --max-samples ({max_samples})")
         if value.strip().lower() == "auto-cases":
             return None, SequentialDesign(min_samples, max_samples, interim_share=0.0, futility=0.0)
-        return None, SequentialDesign(min_samples, max_samples)
+        return None, SequentialDesign(min_samples, max_samples, futility=futility)
     if not value.strip().isdigit() or int(value) < 1:
         raise UsageError(f"--samples: expected a positive whole number, 'auto' or 'auto-cases', got {value!r}")
     return int(value), None
 
 
-def sampling_options(samples: str | None, min_samples: int, max_samples: int) -> dict[str, Any]:
+def sampling_options(samples: str | None, min_samples: int, max_samples: int,
+                     futility: float = 0.05) -> dict[str, Any]:
     """``samples`` and ``design`` of CompareOptions/CheckOptions from the command line."""
-    return dict(zip(("samples", "design"), parse_samples(samples, min_samples, max_samples)))
+    return dict(zip(("samples", "design"), parse_samples(samples, min_samples, max_samples, futility)))
 
 
 def write_comparison_reports(report: ComparisonReport, outputs: ReportPaths) -> None:

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from harness.analysis.evidence import CaseTable, family_regressions
-from harness.analysis.multiplicity import combined_drop_test, combined_test, hypergeometric_null, sign_test_drop
+from harness.analysis.multiplicity import (
+    combined_drop_test,
+    combined_test,
+    fisher_one_sided,
+    hypergeometric_null,
+    stratified_drop,
+    stratified_null,
+)
 from harness.analysis.sequential import SequentialDesign, paired_rounds, still_open
 from harness.analysis.stats import case_status
 from harness.types import SampleResult
@@ -28,9 +35,9 @@ def _adaptive_case(rng: np.random.Generator, case_id: str, p_base: float, p_cand
         base.append(_sample(len(base), bool(rng.random() < p_base)))
         cand.append(_sample(len(cand), bool(rng.random() < p_cand)))
     b, c, k = sum(s.passed for s in base), sum(s.passed for s in cand), len(base)
-    rounds = paired_rounds(base, cand)
+    rounds = paired_rounds(base, cand, design.min_samples)
     return CaseTable(case_id, b, k, c, k, True, case_status(b, k, c, k, ALPHA)[0] == "regression",
-                     rounds.discordant), k
+                     rounds.strata), k
 
 
 def _fixed_case(rng: np.random.Generator, case_id: str, p_base: float, p_cand: float, k: int) -> CaseTable:
@@ -49,10 +56,16 @@ def _fails(tables: list[CaseTable]) -> bool:
     return bool(evidence.cases) or evidence.combined_rejects
 
 
-def test_sign_test_and_combined_test_are_exact() -> None:
-    assert sign_test_drop(0, 0) == 1.0
-    assert sign_test_drop(3, 0) == pytest.approx(1 / 8)
-    assert sign_test_drop(2, 2) == pytest.approx(11 / 16)
+def test_stratified_test_and_combined_test_are_exact() -> None:
+    assert stratified_drop([(0, 2, 0, 2), (3, 3, 3, 3)]) == 1.0          # nothing to test
+    # one stratum: Fisher's exact test
+    assert stratified_drop([(2, 2, 2, 2), (4, 5, 1, 5)]) == pytest.approx(fisher_one_sided(4, 5, 1, 5))
+    # two strata: P(A1 + A2 >= 3), A1 ~ Hypergeom(4, 2, 2) on {0, 1, 2}, A2 ~ Hypergeom(6, 3, 3) on {0..3}
+    a1, a2 = [1 / 6, 4 / 6, 1 / 6], [1 / 20, 9 / 20, 9 / 20, 1 / 20]
+    tail = sum(p * q for i, p in enumerate(a1) for j, q in enumerate(a2) if i + j >= 3)
+    assert stratified_drop([(1, 2, 1, 2), (2, 3, 1, 3)]) == pytest.approx(tail)
+    null = stratified_null([(1, 2, 1, 2), (2, 3, 1, 3)])
+    assert null is not None and null.observed == 3 and sum(null.pmf) == pytest.approx(1.0)
     table = (4, 5, 1, 5)
     null = hypergeometric_null(*table)
     assert null is not None and combined_test([null]) == pytest.approx(combined_drop_test([table]))
@@ -67,7 +80,8 @@ def test_stopping_rule_reads_pooled_outcomes_only() -> None:
     # swapping which side passed in each round never changes the decision to go on
     assert still_open(mixed_a, mixed_b, 2, DESIGN) == still_open(mixed_b, mixed_a, 2, DESIGN) is True
     assert not still_open(mixed_a, mixed_b, 10, DESIGN)               # at the cap
-    assert paired_rounds(mixed_a, mixed_b).discordant == (1, 1)
+    rounds = paired_rounds(mixed_a, mixed_b, 1)
+    assert rounds.discordant == (1, 1) and rounds.strata == ((1, 1, 0, 1), (0, 1, 1, 1))
 
 
 def test_adaptive_aa_false_fail_rate_stays_at_alpha() -> None:
@@ -96,3 +110,16 @@ def test_adaptive_power_on_planted_regressions_is_near_fixed_k() -> None:
         caught["fixed"] += _fails([_fixed_case(rng, f"c{i}", b, c, 10) for i, (b, c) in enumerate(zip(base, cand))])
     assert caught["adaptive"] / draws >= 0.95
     assert caught["adaptive"] / draws >= caught["fixed"] / draws - 0.02, caught
+
+
+@pytest.mark.parametrize("first", [1, 2, 3])
+def test_a_stopped_case_p_value_is_valid_at_every_level(first: int) -> None:
+    """Under "no change", P(p <= x) <= x for the stratified p-value of a case that went through the
+    stopping rule (settled cases stop at round ``first``, the others run to K), for every x."""
+    rng = np.random.default_rng(first)
+    design = SequentialDesign(min_samples=first, max_samples=8)
+    for p in (0.1, 0.5, 0.85):
+        pvalues = np.array([_adaptive_case(rng, "c", p, p, design)[0].p_drop for _ in range(4000)])
+        for level in (0.01, 0.05, 0.1, 0.25, 0.5):
+            rate = float(np.mean(pvalues <= level))
+            assert rate <= level + 3 * np.sqrt(level * (1 - level) / len(pvalues)), (p, level, rate)
