@@ -162,3 +162,32 @@ def _case(case_id: str, status: str, rates: tuple[float, float], drift: float, b
             "errors": {"baseline": [], "candidate": []}, "drift_detail": {**detail, "similarity": 1 - drift},
             "consistency": {"baseline": nothing, "candidate": nothing},
             "paraphrases": {"baseline": [], "candidate": []}}
+
+
+def make_large_report_data(cases: int, suite_id: str = "big") -> dict[str, Any]:
+    """A one-suite comparison report of ``cases`` cases (``case-000000``, ...; one short output per side):
+    about 1 case in 50 a regression (ids ending in 7, 57, ...), some improvements, flaky cases and stable
+    failures, the rest stable passes. Listed in id order, so regressions are spread through the list."""
+    data = make_report_data(suite_id)
+    suite = data["suites"][0]
+    regression, stable = suite["cases"][0], suite["cases"][1]
+    out = []
+    for i in range(cases):
+        status = large_report_status(i)
+        case = {**(regression if status == "regression" else stable), "id": f"case-{i:06d}", "status": status}
+        case["baseline_outputs"] = [f"The answer to question {i} is {i + 1}, worked out step by step."]
+        answer = i + 1 + (status == "regression")
+        case["candidate_outputs"] = [f"The answer to question {i} is {answer}, worked out step by step."]
+        out.append(case)
+    suite["cases"] = out
+    return data
+
+
+def large_report_status(i: int) -> str:
+    """The status of case ``i`` of :func:`make_large_report_data`."""
+    if i % 50 == 7:
+        return "regression"
+    for every, status in ((97, "improvement"), (31, "flaky"), (13, "stable_fail")):
+        if i % every == 3:
+            return status
+    return "stable_pass"

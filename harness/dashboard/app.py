@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from harness.dashboard import pages
 from harness.dashboard.lineage import alias_list, lineage_page
-from harness.dashboard.pager import Pager
+from harness.dashboard.pager import IN_ORDER, NEWEST_FIRST, Pager
 from harness.dashboard.report_view import comparison_view, run_view
 from harness.dashboard.security import (
     LOOPBACK_HOSTS,
@@ -28,6 +28,7 @@ from harness.store import Page, RunFilter, Store
 
 DEFAULT_PORT = 8765
 RUNS_PER_PAGE = 50  # rows per page of /runs and /comparisons (``per_page`` changes it, up to 500)
+CASES_PER_PAGE = 100  # cases per page of /comparison/ID (``per_page`` changes it, up to 500)
 
 
 def create_app(store_url: str, *, token: str | None = None,
@@ -144,8 +145,8 @@ def _comparisons(store: Store, request: Request) -> HTMLResponse:
                  suite=query.suite)
 
 
-def _pager(request: Request, page: Page[Any], noun: str) -> Pager:
-    return Pager.of(page, noun, request.url.path, dict(request.query_params))
+def _pager(request: Request, page: Page[Any], noun: str, labels: tuple[str, str, str, str] = NEWEST_FIRST) -> Pager:
+    return Pager.of(page, noun, request.url.path, dict(request.query_params), labels)
 
 
 def _full_id(store: Store, ref: str, kind: str) -> str:
@@ -160,15 +161,20 @@ def _full_id(store: Store, ref: str, kind: str) -> str:
 
 
 def _comparison(store: Store, request: Request) -> HTMLResponse:
+    """One page of the comparison's cases (regressions first); counts, verdict and statistics over all."""
     comparison_id = _full_id(store, request.path_params["comparison_id"], "comparison")
-    row, report = store.comparison(comparison_id), store.comparison_report(comparison_id)
-    if row is None or report is None:
+    query = _query(request)
+    row = store.comparison(comparison_id)
+    found = None if row is None else store.comparison_case_page(
+        comparison_id, query.number("page", 1), query.number("per_page", CASES_PER_PAGE))
+    if row is None or found is None:
         return _missing(f"No comparison {comparison_id}.")
     run_ids = {r.suite_id: (r.baseline_run_id, r.candidate_run_id)
                for r in store.comparison_suites(comparison_ids=[comparison_id])}
-    view = comparison_view(report, comparison_id=comparison_id, created_at=row.created_at,
-                           run_ids=run_ids)
-    return _page("comparison.html", view=view, layout=DASHBOARD_LAYOUT, links=True)
+    view = comparison_view(found.report, comparison_id=comparison_id, created_at=row.created_at,
+                           run_ids=run_ids, status_counts=found.status_counts)
+    return _page("comparison.html", view=view, layout=DASHBOARD_LAYOUT, links=True,
+                 pager=_pager(request, found.cases, "cases", IN_ORDER))
 
 
 def _run(store: Store, request: Request) -> HTMLResponse:

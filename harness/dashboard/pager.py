@@ -1,4 +1,5 @@
-"""Links between the pages of a paged listing (runs, comparisons, trend windows), keeping its filters."""
+"""Links between the pages of a paged listing (runs, comparisons, trend windows, a comparison's cases),
+keeping its filters."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from harness.store import Page
+
+NEWEST_FIRST = ("« newest", "‹ newer", "older ›", "oldest »")
+IN_ORDER = ("« first", "‹ previous", "next ›", "last »")
 
 
 @dataclass(frozen=True)
@@ -24,10 +28,13 @@ class Pager:
     previous_url: str | None
     next_url: str | None
     last_url: str | None
+    labels: tuple[str, str, str, str] = NEWEST_FIRST
 
     @classmethod
-    def of(cls, page: Page[Any], noun: str, path: str, params: Mapping[str, str]) -> Pager:
-        """Links to the newest, newer, older and oldest pages (None where there is no such page)."""
+    def of(cls, page: Page[Any], noun: str, path: str, params: Mapping[str, str],
+           labels: tuple[str, str, str, str] = NEWEST_FIRST) -> Pager:
+        """Links to the first, previous, next and last pages (None where there is no such page);
+        ``labels`` name them (newest first by default)."""
         kept = {k: v for k, v in params.items() if k not in ("page", "token") and v != ""}
 
         def url(number: int) -> str:
@@ -36,4 +43,4 @@ class Pager:
         back, ahead = page.has_previous, page.has_next
         return cls(noun, page.number, page.pages, page.total, page.first, page.last,
                    url(1) if back else None, url(page.number - 1) if back else None,
-                   url(page.number + 1) if ahead else None, url(page.pages) if ahead else None)
+                   url(page.number + 1) if ahead else None, url(page.pages) if ahead else None, labels)

@@ -84,6 +84,7 @@ class SuiteView:
     decision: str = ""                 # the pass-rate rule's answer in words
     judge: str | None = None  # judge agreement, position bias, verdicts decided by judge noise
     sampling: str = ""                 # --samples auto: samples drawn, cases stopped early
+    case_total: int = 0                # every case of the suite (``cases`` may be one page of them)
 
 
 @dataclass(frozen=True)
@@ -97,16 +98,24 @@ class ComparisonView:
 
 def comparison_view(report: ComparisonReport, *, comparison_id: str | None = None,
                     created_at: str | None = None,
-                    run_ids: Mapping[str, tuple[str | None, str | None]] | None = None
-                    ) -> ComparisonView:
-    """Shape a comparison report for the templates."""
-    suites = tuple(_suite_view(s, (run_ids or {}).get(s.id, (None, None))) for s in report.suites)
+                    run_ids: Mapping[str, tuple[str | None, str | None]] | None = None,
+                    status_counts: Mapping[str, Mapping[str, int]] | None = None) -> ComparisonView:
+    """Shape a comparison report for the templates. With ``status_counts`` (suite id -> status -> cases,
+    over every case) the report's suites hold one page of their cases: the counts come from
+    ``status_counts``, the case table, outputs and per-case charts from the page."""
+    suites = tuple(_suite_view(s, (run_ids or {}).get(s.id, (None, None)),
+                               None if status_counts is None else status_counts.get(s.id, {}))
+                   for s in report.suites)
     return ComparisonView(report.verdict, tuple(report.reasons), suites, comparison_id, created_at)
 
 
-def _suite_view(suite: SuiteReport, run_ids: tuple[str | None, str | None]) -> SuiteView:
+def _suite_view(suite: SuiteReport, run_ids: tuple[str | None, str | None],
+                counts: Mapping[str, int] | None) -> SuiteView:
     stats = suite.stats.model_dump(mode="json")
     cases = sorted((_case_view(c) for c in suite.cases), key=_case_order)
+    status_counts = _status_counts(Counter(c.status.value for c in cases) if counts is None else counts)
+    case_total = sum(n for _, n in status_counts)
+    on_page = ", cases on this page" if case_total > len(cases) else ""
     deltas = [(c.id, (c.candidate_pass_rate or 0.0) - (c.baseline_pass_rate or 0.0)) for c in cases]
     drifts = [(c.id, c.drift) for c in cases if c.drift is not None]
     scalars = _scalars(stats)
@@ -117,12 +126,12 @@ def _suite_view(suite: SuiteReport, run_ids: tuple[str | None, str | None]) -> S
         baseline=_side(suite.baseline, run_ids[0]), candidate=_side(suite.candidate, run_ids[1]),
         reasons=tuple(suite.reasons), warnings=tuple(suite.warnings),
         stats=flatten(scalars), more=flatten(more),
-        status_counts=_status_counts(cases), cases=tuple(cases),
-        delta_chart=bar_chart("Pass-rate change per case (candidate - baseline)", deltas),
-        drift_chart=bar_chart("Drift per case", drifts, symmetric=False, percent=False)
+        status_counts=status_counts, cases=tuple(cases),
+        delta_chart=bar_chart(f"Pass-rate change per case (candidate - baseline){on_page}", deltas),
+        drift_chart=bar_chart(f"Drift per case{on_page}", drifts, symmetric=False, percent=False)
         if drifts else None, decision=suite.decision.summary() if suite.decision else "",
         judge=judge_line(suite.judge) if suite.judge else None,
-        sampling=suite.sampling.text if suite.sampling else "")
+        sampling=suite.sampling.text if suite.sampling else "", case_total=case_total)
 
 
 _MORE = ("drift", "consistency", "unmatched", "judge")
@@ -145,9 +154,9 @@ def _case_order(case: CaseView) -> tuple[int, str]:
     return list(CaseStatus).index(case.status), case.id
 
 
-def _status_counts(cases: list[CaseView]) -> tuple[tuple[str, int], ...]:
-    counts = Counter(c.status for c in cases)
-    return tuple((status.value, counts[status]) for status in CaseStatus if counts[status])
+def _status_counts(counts: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
+    """(status, cases) in the order of ``CaseStatus`` (what needs attention first), zeros left out."""
+    return tuple((status.value, counts[status.value]) for status in CaseStatus if counts.get(status.value))
 
 
 def _side(side: ReportSide, run_id: str | None) -> Side:

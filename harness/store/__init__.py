@@ -1,5 +1,6 @@
 """History database: runs, per-sample results, comparisons; numbered migrations."""
 
+from harness.store.comparison_cases import ComparisonPage
 from harness.store.engine import DEFAULT_URL
 from harness.store.rows import (
                                 CaseRunRow,
@@ -14,5 +15,5 @@ from harness.store.rows import (
 )
 from harness.store.store import Store
 
-__all__ = ["DEFAULT_URL", "CaseRunRow", "CaseStatusRow", "ComparisonRow", "ComparisonSuiteRow",
+__all__ = ["DEFAULT_URL", "CaseRunRow", "CaseStatusRow", "ComparisonPage", "ComparisonRow", "ComparisonSuiteRow",
            "Page", "ResultRow", "RunFilter", "RunRow", "Store", "SuiteSummary"]

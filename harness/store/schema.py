@@ -111,6 +111,8 @@ comparison_cases = sa.Table(
     sa.Column("candidate_pass_rate", sa.Float),
     sa.Column("drift", sa.Float),
     sa.Column("tags", sa.JSON, nullable=False),
+    sa.Column("ordinal", sa.Integer),   # the case's place in its suite's list (NULL: stored before step 6)
+    sa.Column("report", sa.JSON),       # the case's part of the report (NULL: it is in comparisons.report)
 )
 
 aliases = sa.Table(  # each alias's current model; ``generation`` is the compare-and-swap token
@@ -155,6 +157,8 @@ INDEXES = (
     sa.Index("ix_case_tags_tag", case_tags.c.tag, case_tags.c.suite_id),
     sa.Index("ix_comparison_suites_suite", comparison_suites.c.suite_id),
     sa.Index("ix_comparison_cases_case", comparison_cases.c.suite_id, comparison_cases.c.case_id),
+    sa.Index("ix_comparison_cases_status", comparison_cases.c.comparison_id, comparison_cases.c.status,
+             comparison_cases.c.suite_id, comparison_cases.c.case_id),
     sa.Index("ix_alias_events_alias", alias_events.c.alias, alias_events.c.created_at),
 )
 

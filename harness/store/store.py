@@ -9,12 +9,12 @@ from datetime import datetime, timezone
 from typing import Literal
 
 import sqlalchemy as sa
-from pydantic import ValidationError
 from typing_extensions import Self
 
 from harness.analysis.report import ComparisonReport, RunReport
 from harness.errors import InfrastructureError, UsageError
-from harness.store import paging, queries, schema, writes
+from harness.store import comparison_cases, paging, queries, schema, writes
+from harness.store.comparison_cases import ComparisonPage
 from harness.store.engine import DEFAULT_URL, READ_ONLY, make_engine
 from harness.store.migrations import migrate
 from harness.store.rows import (
@@ -137,12 +137,10 @@ class Store:
                         candidate_run_ids: Mapping[str, str | None]) -> str:
         """Store a comparison report (docs/report-format.md); return its id (uuid4 hex)."""
         comparison_id = uuid.uuid4().hex
-        head = writes.comparison_row(comparison_id, _now(), report)
-        suites = report.suites
+        head, case_rows = writes.comparison_rows(comparison_id, _now(), report)
         suite_rows = [writes.comparison_suite_row(comparison_id, s, baseline_run_ids.get(s.id),
                                                   candidate_run_ids.get(s.id))
-                      for s in suites]
-        case_rows = [row for s in suites for row in writes.comparison_case_rows(comparison_id, s)]
+                      for s in report.suites]
         with self._write("storing a comparison") as conn:
             conn.execute(schema.comparisons.insert().values(head))
             writes.upsert(conn, schema.comparison_suites, suite_rows)
@@ -234,14 +232,13 @@ class Store:
     def comparison_report(self, comparison_id: str) -> ComparisonReport | None:
         """The report saved with the comparison, validated into the model (None when there is none)."""
         with self._read() as conn:
-            stored = queries.comparison_report(conn, comparison_id)
-        if stored is None:
-            return None
-        try:
-            return ComparisonReport.model_validate(stored)
-        except ValidationError as exc:
-            raise UsageError(f"comparison {comparison_id} was stored in a report format this version "
-                             f"cannot read: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from None
+            stored = comparison_cases.whole_report(conn, comparison_id)
+        return None if stored is None else comparison_cases.validated(comparison_id, stored)
+
+    def comparison_case_page(self, comparison_id: str, page: int = 1, size: int = 100) -> ComparisonPage | None:
+        """The report with one page of its cases (regressions first) and the counts over all of them."""
+        with self._read() as conn:
+            return comparison_cases.case_page(conn, comparison_id, page, size)
 
     def latest_comparison_id(self) -> str | None:
         latest = self.comparisons(limit=1)

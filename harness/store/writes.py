@@ -98,10 +98,17 @@ def _delete_then_insert(conn: sa.Connection, table: sa.Table,
     conn.execute(table.insert(), list(rows))
 
 
-def comparison_row(comparison_id: str, created_at: str, report: ComparisonReport) -> dict[str, Any]:
-    """The ``comparisons`` row: verdict, reasons and the full JSON report."""
-    return {"comparison_id": comparison_id, "created_at": created_at, "verdict": report.verdict,
-            "reasons": list(report.reasons), "report": clean_json(report.model_dump(mode="json"))}
+def comparison_rows(comparison_id: str, created_at: str,
+                    report: ComparisonReport) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The ``comparisons`` row (verdict, reasons, the JSON report without its suites' ``cases``) and
+    the ``comparison_cases`` rows (each case's status, pass rates, drift and its part of the report)."""
+    data = clean_json(report.model_dump(mode="json"))
+    cases = []
+    for suite, suite_data in zip(report.suites, data["suites"]):
+        cases += comparison_case_rows(comparison_id, suite, suite_data.pop("cases"))
+    head = {"comparison_id": comparison_id, "created_at": created_at, "verdict": report.verdict,
+            "reasons": list(report.reasons), "report": data}
+    return head, cases
 
 
 def comparison_suite_row(comparison_id: str, suite: SuiteReport, baseline_run_id: str | None,
@@ -125,15 +132,17 @@ def comparison_suite_row(comparison_id: str, suite: SuiteReport, baseline_run_id
             "stats": clean_json(suite.stats.model_dump(mode="json"))}
 
 
-def comparison_case_rows(comparison_id: str, suite: SuiteReport) -> list[dict[str, Any]]:
-    """``comparison_cases`` rows: each case's status, pass rates and drift."""
+def comparison_case_rows(comparison_id: str, suite: SuiteReport,
+                         case_json: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``comparison_cases`` rows: each case's status, pass rates, drift, its place in the suite's list
+    and its JSON (``case_json``, the cases as the report has them)."""
     rows = []
-    for case in suite.cases:
+    for ordinal, (case, data) in enumerate(zip(suite.cases, case_json, strict=True)):
         _check_key("case id", case.id)
         rows.append({"comparison_id": comparison_id, "suite_id": suite.id, "case_id": case.id,
                      "status": case.status.value, "baseline_pass_rate": _num(case.baseline_pass_rate),
                      "candidate_pass_rate": _num(case.candidate_pass_rate), "drift": _num(case.drift),
-                     "tags": list(case.tags)})
+                     "tags": list(case.tags), "ordinal": ordinal, "report": data})
     return rows
 
 

@@ -29,6 +29,7 @@ from harness.store.migrations import (
     v003_judge_calibrations,
     v004_aliases,
     v005_paging_indexes,
+    v006_case_reports,
 )
 
 Migration = Callable[[sa.Connection], None]
@@ -42,7 +43,8 @@ _schema_version = sa.Table(
 )
 
 MIGRATIONS: tuple[Migration, ...] = (v001_tables.upgrade, v002_indexes.upgrade, v003_judge_calibrations.upgrade,
-                                     v004_aliases.upgrade, v005_paging_indexes.upgrade)
+                                     v004_aliases.upgrade, v005_paging_indexes.upgrade,
+                                     v006_case_reports.upgrade)
 LATEST = len(MIGRATIONS)
 
 

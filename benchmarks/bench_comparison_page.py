@@ -1,0 +1,79 @@
+"""The dashboard's comparison page (``/comparison/ID``) for comparisons of many cases.
+
+For each size a synthetic comparison report is built (``tests.store_support.make_large_report_data``:
+one suite; about 1 case in 50 a regression, a few improvements, flaky and stable failures, the rest
+stable passes; one short output per side), stored with ``Store.save_comparison`` in a fresh SQLite
+database, and its first, middle and last page (100 cases each) requested through the app four times:
+the median of the last three, and the first alone (``first``: a fresh app's first page also compiles
+the templates). Also timed: storing it, and reading the whole report back (``Store.comparison_report``,
+what ``harness report`` does).
+Run: ``python benchmarks/bench_comparison_page.py [SIZES...]`` (default 1000 10000 100000).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+GOAL_S = 1.0
+PER_PAGE = 100  # the page's default
+
+
+def get_times(client: Any, path: str) -> tuple[float, float]:
+    """Seconds of the first request of ``path`` and the median of the next three."""
+    times = []
+    for _ in range(4):
+        start = time.perf_counter()
+        assert client.get(path).status_code == 200, path
+        times.append(time.perf_counter() - start)
+    return times[0], statistics.median(times[1:])
+
+
+def measure(cases: int, tmp: str) -> list[tuple[str, float, float | None]]:
+    from starlette.testclient import TestClient
+
+    from harness.analysis.report import ComparisonReport
+    from harness.dashboard import create_app
+    from harness.store import Store
+    from tests.store_support import make_large_report_data
+
+    url = f"sqlite:///{tmp}/cmp{cases}.db"
+    report = ComparisonReport.model_validate(make_large_report_data(cases))
+    rows = []
+    with Store(url) as store:
+        start = time.perf_counter()
+        cid = store.save_comparison(report, baseline_run_ids={}, candidate_run_ids={})
+        rows.append((f"store a {cases:,}-case comparison", time.perf_counter() - start, None))
+        start = time.perf_counter()
+        store.comparison_report(cid)
+        rows.append(("  read the whole report back", time.perf_counter() - start, None))
+    pages = -(-cases // PER_PAGE)
+    with TestClient(create_app(url), base_url="http://127.0.0.1:8765") as client:
+        for number in sorted({1, (pages + 1) // 2, pages}):
+            first, median = get_times(client, f"/comparison/{cid}?page={number}")
+            rows.append((f"  GET /comparison/ID?page={number} (of {pages:,})", median, first))
+    return rows
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT))  # this checkout's harness and tests
+    sizes = sorted(int(a) for a in sys.argv[1:]) or [1_000, 10_000, 100_000]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            rows += measure(n, tmp)
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'measure':{width}s}  {'seconds':>8s}  {'first':>6s}  goal (pages: < {GOAL_S:.0f} s)")
+    for name, seconds, first in rows:
+        slowest = max(seconds, first or 0.0)
+        verdict = ("ok" if slowest < GOAL_S else f"over {GOAL_S:.0f} s") if first is not None else ""
+        print(f"{name:{width}s}  {seconds:8.3f}  {'' if first is None else f'{first:6.3f}':>6s}  {verdict}")
+
+
+if __name__ == "__main__":
+    main()
