@@ -11,10 +11,11 @@ or that no FAIL is coming (futility); ``auto-cases`` only stops settled cases
    run take hours); ``--modes`` picks the modes run on the model.
 2. **Recorded outputs.** Each case's pass probability is estimated from the fixed-K run's recorded
    samples (pooled over both sides); ``--draws`` A/A draws (both sides at that probability) and as
-   many planted draws (5 cases tagged critical, dropping from 0.95 to 0.05) go through the rounds
-   loop (``run_pair_in_rounds``, with its looks), ``compare_runs`` and the gate with this
-   repository's policy, in every mode, on a family of at least 30 cases (the measured cases repeated
-   when fewer were measured; ``--family N`` for a larger one).
+   many planted draws of two kinds (5 cases tagged critical dropping from 0.95 to 0.05; 3 dropping
+   from 0.9 to 0.3, a moderate regression) go through the rounds loop (``run_pair_in_rounds``, with
+   its looks), ``compare_runs`` and the gate with this repository's policy, in every mode
+   (``auto --futility 0`` too), on a family of at least 30 cases (the measured cases repeated when
+   fewer were measured; ``--family N`` for a larger one).
 
 Run: ``python benchmarks/bench_time_to_verdict.py [--quick] [--cases N] [--draws D] [--family N]``;
 ``--report FILE`` runs only part 2 on a fixed-K comparison report written earlier (``--json``).
@@ -69,7 +70,7 @@ def run_mode(root: Path, suites: list[str], samples: str) -> dict:
               "default_model": "smollm2", "cache_dir": str(cache), "policy": POLICY}
     (root / "harness.yaml").write_text(yaml.safe_dump(config))
     args = [sys.executable, "-m", "harness", "compare", *suites, "-b", "smollm2", "-c", "smollm2-int8",
-            "--param", "temperature=0.8", "--samples", samples, "--max-samples", str(MAX_SAMPLES),
+            "--param", "temperature=0.8", *samples_args(samples), "--max-samples", str(MAX_SAMPLES),
             "--no-store", "--json", f"out-{samples}.json"]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
     start = time.perf_counter()
@@ -109,7 +110,15 @@ def recorded_rates(report: dict) -> list[tuple[float, tuple[str, ...]]]:
     return out
 
 
-MODES = {"fixed K=10": str(MAX_SAMPLES), "auto (max 10)": "auto", "auto-cases (max 10)": "auto-cases"}
+MODES = {"fixed K=10": str(MAX_SAMPLES), "auto (max 10)": "auto", "auto --futility 0": "auto:0",
+         "auto-cases (max 10)": "auto-cases"}
+PLANTED = {"planted": (5, 0.95, 0.05), "moderate": (3, 0.9, 0.3)}   # critical cases, baseline, candidate
+
+
+def samples_args(mode: str) -> list[str]:
+    """``--samples`` (and ``--futility``) of a mode: ``auto:0`` is ``--samples auto --futility 0``."""
+    samples, _, futility = mode.partition(":")
+    return ["--samples", samples] + (["--futility", futility] if futility else [])
 
 
 def simulate(rates: list[tuple[float, tuple[str, ...]]], draws: int, seed: int,
@@ -121,16 +130,17 @@ def simulate(rates: list[tuple[float, tuple[str, ...]]], draws: int, seed: int,
     family = [rates[i % len(rates)] for i in range(max(family_size, len(rates)))]
     rng = np.random.default_rng(seed)
     out: dict[str, dict[str, float]] = {mode: {} for mode in MODES.values()}
-    for kind in ("aa", "planted"):
+    for kind in ("aa", *PLANTED):
         fails = dict.fromkeys(MODES.values(), 0)
         used = dict.fromkeys(MODES.values(), 0)
         for _ in range(draws):
             base = np.array([p for p, _ in family])
             cand = base.copy()
             tags = [t for _, t in family]
-            if kind == "planted":
-                base[:5], cand[:5] = 0.95, 0.05
-                tags = [("critical",) if i < 5 else tuple(x for x in t if x != "critical") for i, t in enumerate(tags)]
+            if kind in PLANTED:
+                n, old, new = PLANTED[kind]
+                base[:n], cand[:n] = old, new
+                tags = [("critical",) if i < n else tuple(x for x in t if x != "critical") for i, t in enumerate(tags)]
             outcomes = rng.random((2, len(base), MAX_SAMPLES)) < np.stack([base, cand])[:, :, None]
             for mode in MODES.values():
                 runs, design, stop = draw_runs(outcomes, tags, mode, policy)
@@ -161,7 +171,8 @@ def draw_runs(outcomes: np.ndarray, tags: list[tuple[str, ...]], mode: str, poli
                        MAX_SAMPLES, {}, {}, "")
         return RunResult(info=info, cases=cases)
 
-    _, design = parse_samples(mode, 2, MAX_SAMPLES)
+    samples, _, futility = mode.partition(":")
+    _, design = parse_samples(samples, 2, MAX_SAMPLES, float(futility or 0.05))
     if design is None:
         return (run(0, range(MAX_SAMPLES), None), run(1, range(MAX_SAMPLES), None)), None, None
     suite = SimpleNamespace(id="sim", cases=[SimpleNamespace(id=f"c{i}") for i in range(len(tags))])
@@ -213,15 +224,17 @@ def print_simulation(rates: list[tuple[float, tuple[str, ...]]], draws: int, fam
     sim = simulate(rates, draws, seed=18, family_size=family)
     print(f"recorded-output simulation: {len(rates)} measured cases (family of {max(family, len(rates))}), "
           f"{draws} draws per row")
-    print(f"{'mode':22s} {'A/A false-FAIL':>15s} {'planted power':>14s} {'A/A gens/draw':>14s} "
-          f"{'planted gens/draw':>18s}")
+    print("planted: 5 critical cases 0.95 -> 0.05; moderate: 3 critical cases 0.9 -> 0.3")
+    print(f"{'mode':22s} {'A/A false-FAIL':>15s} {'planted power':>14s} {'moderate power':>15s} "
+          f"{'A/A gens/draw':>14s} {'planted gens/draw':>18s}")
     for name, mode in MODES.items():
-        print(f"{name:22s} {sim[mode]['aa']:15.3f} {sim[mode]['planted']:14.3f} {sim[mode]['aa_generations']:14.0f} "
-              f"{sim[mode]['planted_generations']:18.0f}")
+        print(f"{name:22s} {sim[mode]['aa']:15.3f} {sim[mode]['planted']:14.3f} {sim[mode]['moderate']:15.3f} "
+              f"{sim[mode]['aa_generations']:14.0f} {sim[mode]['planted_generations']:18.0f}")
     fixed = sim[str(MAX_SAMPLES)]
-    for mode in ("auto", "auto-cases"):
-        print(f"generations fixed/{mode}: A/A {fixed['aa_generations'] / sim[mode]['aa_generations']:.2f}x, "
-              f"planted {fixed['planted_generations'] / sim[mode]['planted_generations']:.2f}x")
+    for name, mode in list(MODES.items())[1:]:
+        print(f"generations fixed/{name}: A/A {fixed['aa_generations'] / sim[mode]['aa_generations']:.2f}x, "
+              f"planted {fixed['planted_generations'] / sim[mode]['planted_generations']:.2f}x, "
+              f"moderate {fixed['moderate_generations'] / sim[mode]['moderate_generations']:.2f}x")
 
 
 if __name__ == "__main__":
