@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -191,3 +192,26 @@ def large_report_status(i: int) -> str:
         if i % every == 3:
             return status
     return "stable_pass"
+
+
+def make_large_run(cases: int, suite_id: str = "big", *, samples: int = 1) -> RunResult:
+    """A run of ``cases`` cases (``case-000000``, ...; ``samples`` samples each, two checks, one short output):
+    about 1 case in 50 failing (:func:`large_run_outcome`), 1 in 211 with no scorable sample (an
+    infrastructure error), the rest passing. In id order, so the failures are spread through the run."""
+    out = []
+    for i in range(cases):
+        outcome = large_run_outcome(i)
+        case = make_case(f"case-{i:06d}", [outcome == "pass"] * samples, tags=["critical"] if i % 10 == 0 else (),
+                         outputs=[f"The answer to question {i} is {i + 1 + (outcome != 'pass')}."])
+        if outcome == "error":
+            case = replace(case, samples=tuple(replace(s, error="TimeoutError: backend did not answer", output="")
+                                               for s in case.samples))
+        out.append(case)
+    return RunResult(info=make_info(suite_id, samples=samples), cases=tuple(out))
+
+
+def large_run_outcome(i: int) -> str:
+    """``pass``, ``fail`` or ``error`` (no scorable sample): case ``i`` of :func:`make_large_run`."""
+    if i % 211 == 5:
+        return "error"
+    return "fail" if i % 50 == 7 else "pass"

@@ -28,7 +28,7 @@ from harness.store import Page, RunFilter, Store
 
 DEFAULT_PORT = 8765
 RUNS_PER_PAGE = 50  # rows per page of /runs and /comparisons (``per_page`` changes it, up to 500)
-CASES_PER_PAGE = 100  # cases per page of /comparison/ID (``per_page`` changes it, up to 500)
+CASES_PER_PAGE = 100  # cases per page of /comparison/ID and /run/ID (``per_page`` changes it, up to 500)
 
 
 def create_app(store_url: str, *, token: str | None = None,
@@ -178,11 +178,14 @@ def _comparison(store: Store, request: Request) -> HTMLResponse:
 
 
 def _run(store: Store, request: Request) -> HTMLResponse:
+    """One page of the run's cases (failed first); pass rate and counts over all of them."""
     run_id = _full_id(store, request.path_params["run_id"], "run")
-    if store.run(run_id) is None:
+    query = _query(request)
+    found = store.run_case_page(run_id, query.number("page", 1), query.number("per_page", CASES_PER_PAGE))
+    if found is None:
         return _missing(f"No run {run_id}.")
-    view = run_view(store.run_report(run_id))
-    return _page("run.html", view=view, layout=DASHBOARD_LAYOUT, links=True)
+    return _page("run.html", view=run_view(found.report, found.counts), layout=DASHBOARD_LAYOUT, links=True,
+                 pager=_pager(request, found.cases, "cases", IN_ORDER))
 
 
 def _case(store: Store, request: Request) -> HTMLResponse:

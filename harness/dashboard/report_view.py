@@ -185,6 +185,8 @@ class RunSuiteView:
     meta: tuple[tuple[str, str], ...]
     cases: tuple[RunCaseView, ...]
     chart: BarChart
+    counts: tuple[tuple[str, int], ...] = ()  # ("fail", cases), ("pass", cases) over every case, zeros left out
+    case_total: int = 0                       # every case of the suite (``cases`` may be one page of them)
 
 
 @dataclass(frozen=True)
@@ -192,21 +194,28 @@ class RunView:
     suites: tuple[RunSuiteView, ...]
 
 
-def run_view(report: RunReport) -> RunView:
-    """Shape a run report for the templates."""
-    return RunView(tuple(_run_suite(s) for s in report.suites))
+def run_view(report: RunReport, counts: Mapping[str, int] | None = None) -> RunView:
+    """Shape a run report for the templates. With ``counts`` ("fail"/"pass" -> cases, over every case) the
+    report's one suite holds one page of its cases: the counts come from ``counts``, the case table,
+    outputs and the per-case chart from the page."""
+    return RunView(tuple(_run_suite(s, counts) for s in report.suites))
 
 
-def _run_suite(suite: RunSuite) -> RunSuiteView:
+def _run_suite(suite: RunSuite, counts: Mapping[str, int] | None) -> RunSuiteView:
     cases = tuple(sorted((_run_case(c) for c in suite.cases), key=lambda c: (c.passed, c.id)))
+    if counts is None:
+        counts = Counter("pass" if c.passed else "fail" for c in cases)
+    case_total = sum(counts.values())
+    on_page = ", cases on this page" if case_total > len(cases) else ""
     meta = (("started_at", suite.started_at), ("finished_at", suite.finished_at), ("samples", suite.samples))
     status = suite.status or ("complete" if suite.complete else "incomplete")
     return RunSuiteView(
         id=suite.id, model=suite.model, prompt_version=suite.prompt_version, pass_rate=suite.pass_rate,
         status=status, run_id=suite.run_id,
         meta=tuple((k, fmt(v)) for k, v in meta if v is not None), cases=cases,
-        chart=bar_chart("Pass rate per case", [(c.id, c.pass_rate or 0.0) for c in cases],
-                        symmetric=False))
+        chart=bar_chart(f"Pass rate per case{on_page}", [(c.id, c.pass_rate or 0.0) for c in cases],
+                        symmetric=False),
+        counts=tuple((k, counts[k]) for k in ("fail", "pass") if counts.get(k)), case_total=case_total)
 
 
 def _run_case(case: RunCase) -> RunCaseView:

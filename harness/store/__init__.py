@@ -13,7 +13,8 @@ from harness.store.rows import (
                                 RunRow,
                                 SuiteSummary,
 )
+from harness.store.run_pages import RunPage
 from harness.store.store import Store
 
 __all__ = ["DEFAULT_URL", "CaseRunRow", "CaseStatusRow", "ComparisonPage", "ComparisonRow", "ComparisonSuiteRow",
-           "Page", "ResultRow", "RunFilter", "RunRow", "Store", "SuiteSummary"]
+           "Page", "ResultRow", "RunFilter", "RunPage", "RunRow", "Store", "SuiteSummary"]

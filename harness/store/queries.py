@@ -58,11 +58,13 @@ def get_run(conn: sa.Connection, run_id: str) -> RunRow | None:
     return RunRow(**row._mapping) if row else None
 
 
-def run_results(conn: sa.Connection, run_id: str) -> list[ResultRow]:
-    """Every (case, variant, sample) of a run, in case order."""
+def run_results(conn: sa.Connection, run_id: str, case_ids: list[str] | None = None) -> list[ResultRow]:
+    """Every (case, variant, sample) of a run (of its cases ``case_ids`` when given), in case order."""
     res = schema.results
     query = sa.select(res).where(res.c.run_id == run_id).order_by(
         res.c.case_id, res.c.variant, res.c.sample)
+    if case_ids is not None:
+        query = query.where(res.c.case_id.in_(case_ids))
     return [ResultRow(**row._mapping) for row in conn.execute(query)]
 
 

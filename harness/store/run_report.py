@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from harness.analysis.report import RunCase, RunReport, RunSuite
 from harness.reporters.run_report import check_summary
@@ -10,8 +11,10 @@ from harness.store.rows import ResultRow, RunRow
 from harness.types import SampleResult, Score, case_pass_rate, case_passed, is_errored
 
 
-def build_run_report(run: RunRow, results: list[ResultRow], tags: dict[str, list[str]]) -> RunReport:
-    """One stored run as a :class:`RunReport` with one suite.
+def build_run_report(run: RunRow, results: list[ResultRow], tags: dict[str, list[str]],
+                     order: Sequence[str] | None = None) -> RunReport:
+    """One stored run (or the cases of it that ``results`` hold) as a :class:`RunReport` with one suite;
+    its cases in the order of ``results``, or of ``order`` (case ids) when given.
 
     The numbers are defined as in ``harness run``: errored samples are left out of pass rates,
     a case ``passed`` at ``PASS_CUTOFF``, ``scores`` is the shared per-check summary.
@@ -20,7 +23,8 @@ def build_run_report(run: RunRow, results: list[ResultRow], tags: dict[str, list
     for row in results:
         if row.variant == "main":
             by_case[row.case_id].append(sample_of(row))
-    cases = [_case(case_id, samples, tags.get(case_id, [])) for case_id, samples in by_case.items()]
+    ids = list(by_case) if order is None else [case_id for case_id in order if case_id in by_case]
+    cases = [_case(case_id, by_case[case_id], tags.get(case_id, [])) for case_id in ids]
     suite = RunSuite(id=run.suite_id, model=run.model_spec, prompt_version=run.prompt_version,
                      pass_rate=run.pass_rate, run_id=run.run_id, status=run.status,
                      complete=run.status == "complete", started_at=run.started_at,

@@ -13,7 +13,7 @@ from typing_extensions import Self
 
 from harness.analysis.report import ComparisonReport, RunReport
 from harness.errors import InfrastructureError, UsageError
-from harness.store import comparison_cases, paging, queries, schema, writes
+from harness.store import comparison_cases, paging, queries, run_pages, schema, writes
 from harness.store.comparison_cases import ComparisonPage
 from harness.store.engine import DEFAULT_URL, READ_ONLY, make_engine
 from harness.store.migrations import migrate
@@ -28,6 +28,7 @@ from harness.store.rows import (
     RunRow,
     SuiteSummary,
 )
+from harness.store.run_pages import RunPage
 from harness.store.run_report import build_run_report
 from harness.types import CaseResult, RunInfo, RunResult
 
@@ -255,6 +256,12 @@ class Store:
         if run is None:
             raise UsageError(f"no run {run_id!r} in the history database")
         return build_run_report(run, self.results(run_id), self._tags(run_id))
+
+    def run_case_page(self, run_id: str, page: int = 1, size: int = 100) -> RunPage | None:
+        """The run with one page of its cases (failed first) and the counts over all of them (None: no such
+        run)."""
+        with self._read() as conn:
+            return run_pages.case_page(conn, run_id, page, size)
 
     def _tags(self, run_id: str) -> dict[str, list[str]]:
         with self._read() as conn:

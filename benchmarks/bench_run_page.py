@@ -1,0 +1,89 @@
+"""The dashboard's run page (``/run/ID``) for runs of many cases.
+
+For each size a synthetic run is built (``tests.store_support.make_large_run``: one suite, one sample
+per case with two checks and a short output; about 1 case in 50 failing and 1 in 211 with no scorable
+sample), stored with ``Store.save_run`` in a fresh SQLite database, and its first, middle and last page
+(100 cases each) requested through the app four times: the median of the last three, and the first
+alone (``first``: a fresh app's first page also compiles the templates). A request that takes over
+``SLOW_S`` is not repeated, and then the other pages are skipped (a page that shows every case costs
+the same whichever page is asked for). Also timed: storing the run, and reading it back whole
+(``Store.run_report``, what ``harness report RUN_ID`` does).
+Run: ``python benchmarks/bench_run_page.py [SIZES...]`` (default 1000 10000 100000).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+GOAL_S = 1.0
+SLOW_S = 20.0
+PER_PAGE = 100  # the page's default
+
+
+def get_times(client: Any, path: str) -> tuple[float, float, int]:
+    """Seconds of the first request of ``path``, the median of the next three (the first again when it
+    was slower than ``SLOW_S``) and the size of the page in bytes."""
+    times, size = [], 0
+    for _ in range(4):
+        start = time.perf_counter()
+        response = client.get(path)
+        times.append(time.perf_counter() - start)
+        assert response.status_code == 200, path
+        size = len(response.content)
+        if times[0] > SLOW_S:
+            return times[0], times[0], size
+    return times[0], statistics.median(times[1:]), size
+
+
+def measure(cases: int, tmp: str) -> list[tuple[str, float, float | None]]:
+    from starlette.testclient import TestClient
+
+    from harness.dashboard import create_app
+    from harness.store import Store
+    from tests.store_support import make_large_run
+
+    url = f"sqlite:///{tmp}/run{cases}.db"
+    run = make_large_run(cases)
+    rows: list[tuple[str, float, float | None]] = []
+    with Store(url) as store:
+        start = time.perf_counter()
+        run_id = store.save_run(run)
+        rows.append((f"store a {cases:,}-case run", time.perf_counter() - start, None))
+        start = time.perf_counter()
+        store.run_report(run_id)
+        rows.append(("  read the whole run back", time.perf_counter() - start, None))
+    pages = -(-cases // PER_PAGE)
+    with TestClient(create_app(url), base_url="http://127.0.0.1:8765") as client:
+        for number in sorted({1, (pages + 1) // 2, pages}):
+            first, median, size = get_times(client, f"/run/{run_id}?page={number}")
+            rows.append((f"  GET /run/ID?page={number} (of {pages:,}), {size / 1e6:.1f} MB", median, first))
+            if first > SLOW_S:
+                break
+    return rows
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT))  # this checkout's harness and tests
+    sizes = sorted(int(a) for a in sys.argv[1:]) or [1_000, 10_000, 100_000]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            rows += measure(n, tmp)
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'measure':{width}s}  {'seconds':>8s}  {'first':>7s}  goal (pages: < {GOAL_S:.0f} s)")
+    for name, seconds, first in rows:
+        slowest = max(seconds, first or 0.0)
+        verdict = ("ok" if slowest < GOAL_S else f"over {GOAL_S:.0f} s") if first is not None else ""
+        print(f"{name:{width}s}  {seconds:8.3f}  {'' if first is None else f'{first:7.3f}':>7s}  {verdict}")
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
