@@ -7,8 +7,8 @@ or that no FAIL is coming (futility); ``auto-cases`` only stops settled cases
 1. **Real model.** The bundled suites (code suites left out) and model, ``smollm2`` (baseline)
    against ``smollm2-int8`` (candidate), temperature 0.8, each mode from its own cold generation
    cache: wall time, generations made (main and paraphrase samples, both sides) and verdicts.
-   ``--quick`` keeps the first ``--cases`` cases of the qa suite (2 shared CPU cores make the full
-   run take hours); ``--modes`` picks the modes run on the model.
+   ``--quick`` compares only the qa suite, ``--limit``-ed to its first ``--cases`` cases (2 shared
+   CPU cores make the full run take hours); ``--modes`` picks the modes run on the model.
 2. **Recorded outputs.** Each case's pass probability is estimated from the fixed-K run's recorded
    samples (pooled over both sides); ``--draws`` A/A draws (both sides at that probability) and as
    many planted draws of two kinds (5 cases tagged critical dropping from 0.95 to 0.05; 3 dropping
@@ -42,7 +42,7 @@ MAX_SAMPLES = 10
 POLICY = {"critical_regressions": 0, "max_pass_rate_drop": 0.02, "max_regressions": {"value": 0, "level": "warn"}}
 
 
-def make_project(root: Path, quick: bool, cases: int) -> list[str]:
+def make_project(root: Path, quick: bool) -> list[str]:
     """A copy of the bundled suites and prompts, the two models, and a fresh cache per mode."""
     shutil.copytree(ROOT / "prompts", root / "prompts")
     (root / "suites").mkdir()
@@ -51,11 +51,6 @@ def make_project(root: Path, quick: bool, cases: int) -> list[str]:
         shutil.copy(ROOT / "suites" / f"{name}.yaml", root / "suites" / f"{name}.yaml")
     if (ROOT / "suites" / "data").is_dir():
         shutil.copytree(ROOT / "suites" / "data", root / "suites" / "data")
-    if quick:
-        path = root / "suites" / "qa.yaml"
-        doc = yaml.safe_load(path.read_text())
-        doc["cases"] = doc["cases"][:cases]
-        path.write_text(yaml.safe_dump(doc, sort_keys=False))
     converted = ROOT / ".harness" / "models"
     (root / ".harness").mkdir()
     if converted.is_dir():   # reuse the converted bundled checkpoint (not the generation cache)
@@ -63,7 +58,7 @@ def make_project(root: Path, quick: bool, cases: int) -> list[str]:
     return [f"suites/{n}.yaml" for n in names]
 
 
-def run_mode(root: Path, suites: list[str], samples: str) -> dict:
+def run_mode(root: Path, suites: list[str], samples: str, limit: int | None) -> dict:
     cache = root / f"cache-{samples}"
     config = {"models": {"smollm2": {"backend": "hf", "gguf": "bundled-smollm2"},
                          "smollm2-int8": {"base": "smollm2", "quantize": "int8"}},
@@ -71,7 +66,7 @@ def run_mode(root: Path, suites: list[str], samples: str) -> dict:
     (root / "harness.yaml").write_text(yaml.safe_dump(config))
     args = [sys.executable, "-m", "harness", "compare", *suites, "-b", "smollm2", "-c", "smollm2-int8",
             "--param", "temperature=0.8", *samples_args(samples), "--max-samples", str(MAX_SAMPLES),
-            "--no-store", "--json", f"out-{samples}.json"]
+            "--no-store", "--json", f"out-{samples}.json", *(["--limit", str(limit)] if limit else [])]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
     start = time.perf_counter()
     done = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, check=False)
@@ -199,8 +194,9 @@ def main() -> None:
     wanted = [m for m in MODES.values() if m in args.modes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        suites = make_project(root, args.quick, args.cases)
-        measured = {mode: run_mode(root, suites, mode) for mode in [str(MAX_SAMPLES)] + wanted[1:]}
+        suites = make_project(root, args.quick)
+        limit = args.cases if args.quick else None
+        measured = {mode: run_mode(root, suites, mode, limit) for mode in [str(MAX_SAMPLES)] + wanted[1:]}
         fixed = measured[str(MAX_SAMPLES)]
         Path("bench_time_to_verdict.fixed.json").write_text(json.dumps(fixed["report"]))
     cases = sum(len(s["cases"]) for s in fixed["report"]["suites"])
