@@ -72,8 +72,12 @@ def build_requests(suite: Suite, cases: Sequence[Case], spec: ModelSpec, samples
                                                    for i, p in enumerate(case.paraphrases)] if paraphrases else [])
                 for case in cases}
     prompts = iter(render_many(suite.prompt, [(v, case.id) for case in cases for _, v in variants[case.id]]))
+    shared = None   # the parameters of every case that sets none of its own (merged once)
     for case in cases:
-        params = case_params(suite, case, spec, overrides)
+        if case.params:
+            params = case_params(suite, case, spec, overrides)
+        else:
+            params = shared = shared or case_params(suite, case, spec, overrides)
         seed_base = params.seed if params.seed else run_seed
         for variant, _ in variants[case.id]:
             prompt = next(prompts)
