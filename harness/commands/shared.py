@@ -125,11 +125,11 @@ def write_reports(report: ReportT, outputs: ReportPaths,
     """Write the report model's JSON and each requested rendering (format -> renderer) to its path.
     A renderer given as ``"module:function"`` is imported only when its format is asked for
     (the HTML one pulls in Jinja and the dashboard's views)."""
-    from harness.reporters.files import write_text
+    from harness.reporters.files import write_bytes, write_text
 
     json_path = outputs.get("json")
-    if json_path:
-        write_text(json_path, report.model_dump_json(indent=2) + "\n")
+    if json_path:  # model_dump_json(indent=2) without decoding its bytes (and encoding them again to write)
+        write_bytes(json_path, report.__pydantic_serializer__.to_json(report, indent=2), b"\n")
     for fmt, render in renderers.items():
         path = outputs.get(fmt)
         if path:
