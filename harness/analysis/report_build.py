@@ -148,7 +148,10 @@ def _decision(d: DropDecision) -> DecisionReport:
 
 
 def _r(value: float | None) -> float | None:
-    return None if value is None else round(float(value), DIGITS)
+    if value is None:
+        return None
+    value = float(value)
+    return value if value.is_integer() else round(value, DIGITS)  # a whole number rounds to itself (fast)
 
 
 def _ks(values: dict[int, float]) -> dict[str, float | None]:
