@@ -109,7 +109,7 @@ def suite_pass_at_k(sides: Sequence[tuple[int, int]], *, hat: bool = False) -> d
     scored = [(n, c) for n, c in sides if n]
     ks = sample_ks(min((n for n, _ in scored), default=0))
     fn = stats.pass_hat_k if hat else stats.pass_at_k
-    return {k: fmean(fn(n, c, k) for n, c in scored) for k in ks}
+    return {k: fmean([fn(n, c, k) for n, c in scored]) for k in ks}
 
 
 def summarize_consistency(sides: Sequence[SideLike]) -> ConsistencySummary:

@@ -94,8 +94,8 @@ def _check_deltas(cases: Sequence[CaseComparison], seed: int) -> tuple[CheckDelt
     out = []
     for name, values in paired.items():
         diffs = [b - a for a, b in values]
-        out.append(CheckDelta(check=name, cases=len(values), baseline_mean=fmean(a for a, _ in values),
-                              candidate_mean=fmean(b for _, b in values), delta=fmean(diffs),
+        out.append(CheckDelta(check=name, cases=len(values), baseline_mean=fmean([a for a, _ in values]),
+                              candidate_mean=fmean([b for _, b in values]), delta=fmean(diffs),
                               ci95=stats.bootstrap_mean_ci(diffs, seed=seed)))
     return tuple(out)
 
@@ -104,7 +104,7 @@ def _power(cases: Sequence[CaseComparison], alpha: float, estimate: PairedEstima
     n = len(cases)
     k = min((min(c.baseline.n, c.candidate.n) for c in cases), default=0)
     pooled = [(c.baseline.passed + c.candidate.passed) / (c.baseline.n + c.candidate.n) for c in cases]
-    noise = fmean(p * (1 - p) for p in pooled) if pooled else 0.25
+    noise = fmean([p * (1 - p) for p in pooled]) if pooled else 0.25
     effective = max(1, round(n / max(estimate.design_effect, 1.0))) if n else 0
     drop = stats.min_detectable_drop(effective, max(k, 1), alpha=0.05, power=0.8, noise=noise)
     case_drop = stats.min_case_drop(k, alpha) if k else None
