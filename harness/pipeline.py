@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from harness import collector
 from harness.analysis.compare import SuiteComparison, compare_runs
 from harness.analysis.gate import GateResult, Policy, evaluate
 from harness.analysis.looks import Stop, SuiteGate
@@ -298,7 +299,8 @@ def compare_suites(pairs: Sequence[tuple[Suite, Suite]], baseline: ModelSpec, ca
             old, new, (baseline, candidate), project, options, wanted, store, gate, variable)
         comparisons.append(cite_calibration(comparison, store))
     gate = evaluate(policy, comparisons)
-    report = build_report(comparisons, gate)
+    with collector.paused():   # the report: a dozen models per case, all kept
+        report = build_report(comparisons, gate)
     comparison_id = None
     if store is not None and save_comparison:
         comparison_id = store.save_comparison(report, baseline_run_ids=run_ids[0],

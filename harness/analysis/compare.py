@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from statistics import fmean
 from typing import Any
 
+from harness import collector
 from harness.analysis import stats
 from harness.analysis.check_summary import summarize_checks
 from harness.analysis.confounders import Variable, confounder_warnings
@@ -247,7 +248,7 @@ def _check_scores(base: Sequence[SampleResult], cand: Sequence[SampleResult]) ->
 def _run_side(run: RunResult, cases: Sequence[CaseComparison], pick: Callable[[CaseComparison], float]) -> RunSide:
     compared = compared_cases(cases)
     return RunSide(model=run.info.model_spec, prompt_version=run.info.prompt_version,
-                   pass_rate=fmean(pick(c) for c in compared) if compared else 0.0,
+                   pass_rate=fmean([pick(c) for c in compared]) if compared else 0.0,
                    samples=run.info.samples, run_id=run.run_id, complete=run.complete,
                    model_fingerprint=dict(run.info.model_fingerprint))
 
@@ -275,10 +276,12 @@ def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.
     batch = SimilarityBatch(fn)
     new_by_id = {c.case_id: c for c in candidate.cases}
     matched = [(c, new_by_id[c.case_id]) for c in baseline.cases if c.case_id in new_by_id]
-    pending = [_register(old, new, batch) for old, new in matched]
-    warnings = [w for w in (batch.compute(),) if w]
+    with collector.paused():
+        pending = [_register(old, new, batch) for old, new in matched]
+    warnings = [w for w in (batch.compute(),) if w]   # embeddings: the collector runs as usual
     prefetch_drift_scores(batch.pairs)
-    cases = _cases(matched, pending, batch, alpha, pairwise or {}, design)
+    with collector.paused():
+        cases = _cases(matched, pending, batch, alpha, pairwise or {}, design)
     old_ids = {c.case_id for c in baseline.cases}
     confounders = confounder_warnings(baseline.info, candidate.info, variable)
     judge = summarize_judges([c.judge for c in cases if c.judge is not None])
