@@ -31,8 +31,8 @@ PARAM_FIELDS = ("max_new_tokens", "temperature", "top_p", "top_k", "stop", "seed
 
 def derive_seed(run_seed: int, case_id: str, sample: int, variant: str = "main") -> int:
     """A per-(case, sample) seed, independent of batching and order."""
-    digest = hashlib.sha256(f"{run_seed}\x1f{case_id}\x1f{variant}\x1f{sample}".encode()).hexdigest()
-    return int(digest[:8], 16)
+    digest = hashlib.sha256(f"{run_seed}\x1f{case_id}\x1f{variant}\x1f{sample}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")  # the first 8 hex digits
 
 
 def merge_params(*layers: dict[str, Any]) -> GenParams:
