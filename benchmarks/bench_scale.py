@@ -7,11 +7,13 @@ recording into the history database. The per-case overhead is the slope between 
 (start-up and imports cancel out). The dashboard history is the smallest size's real runs and
 comparison (stored by an extra, untimed ``compare --db``), plus synthetic runs and comparisons
 inserted in bulk to reach 10,000 runs; each page is requested once to warm up, then timed (median of 3).
-Run: ``python benchmarks/bench_scale.py [SIZES...]`` (default 1000 10000 100000).
+Run: ``python benchmarks/bench_scale.py [SIZES...]`` (default 1000 10000 100000); ``--only compare`` times
+only the compare leg at each size (no run leg, no dashboard), ``--keep DIR`` leaves the projects in DIR.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -121,37 +123,71 @@ def page_times(url: str) -> list[tuple[str, float]]:
     return out
 
 
-def main() -> None:
-    sys.path.insert(0, str(ROOT))  # this checkout's harness, as in the child processes
-    sizes = sorted(int(a) for a in sys.argv[1:]) or [1_000, 10_000, 100_000]
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Scale of run, compare and the dashboard on the fake backend.")
+    parser.add_argument("sizes", nargs="*", type=int, help="suite sizes (default 1000 10000 100000)")
+    parser.add_argument("--only", choices=("compare",), help="time only this leg at each size")
+    parser.add_argument("--keep", type=Path, help="write the projects here (kept) instead of a temporary folder")
+    args = parser.parse_args(argv)
+    args.sizes = sorted(args.sizes) or [1_000, 10_000, 100_000]
+    return args
+
+
+def compare_rows(root: Path, n: int) -> list[tuple[str, str, str]]:
+    compare_s, compare_rss = timed(root, "compare", "s.yaml", "-b", "replay:base.jsonl",
+                                   "-c", "replay:cand.jsonl", "--no-store", "--json", "cmp.json")
+    return [(f"compare {n:,} cases (replay)", f"{compare_s:.1f} s, peak RSS {compare_rss} MB",
+             "ok" if compare_s < GOALS["compare_s"] else f"over {GOALS['compare_s']:.0f} s")]
+
+
+def all_legs(tmp: str, sizes: list[int]) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
     previous: tuple[int, float] | None = None
-    with tempfile.TemporaryDirectory() as tmp:
-        dash_url = f"sqlite:///{tmp}/dashboard.db"
-        for n in sizes:
-            root = Path(tmp) / f"p{n}"
+    dash_url = f"sqlite:///{tmp}/dashboard.db"
+    for n in sizes:
+        root = Path(tmp) / f"p{n}"
+        write_project(root, n)
+        run_s, rss = timed(root, "run", "s.yaml", "-m", "fake:echo", "--json", "run.json", "--db", dash_url
+                           if n == sizes[0] else "sqlite:///.harness/history.db")
+        rows.append((f"run {n:,} cases", f"{run_s:.1f} s, peak RSS {rss} MB",
+                     "ok" if rss < GOALS["run_rss_mb"] else f"over {GOALS['run_rss_mb']} MB"))
+        if previous:
+            slope = (run_s - previous[1]) / (n - previous[0]) * 1000
+            rows.append((f"  per-case overhead {previous[0]:,}→{n:,}", f"{slope:.3f} ms/case", ""))
+        rows += compare_rows(root, n)
+        previous = (n, run_s)
+    timed(Path(tmp) / f"p{sizes[0]}", "compare", "s.yaml", "-b", "replay:base.jsonl", "-c", "replay:cand.jsonl",
+          "--db", dash_url)
+    start = time.perf_counter()
+    seed_history(dash_url, DASHBOARD_RUNS, DASHBOARD_COMPARISONS)
+    rows.append((f"seed {DASHBOARD_RUNS:,} runs, {DASHBOARD_COMPARISONS:,} comparisons",
+                 f"{time.perf_counter() - start:.1f} s", ""))
+    for path, seconds in page_times(dash_url):
+        rows.append((f"dashboard GET {path}", f"{seconds * 1000:.0f} ms",
+                     "ok" if seconds < GOALS["page_s"] else "over 1 s"))
+    return rows
+
+
+def only_compare(tmp: str, sizes: list[int]) -> list[tuple[str, str, str]]:
+    rows: list[tuple[str, str, str]] = []
+    for n in sizes:
+        root = Path(tmp) / f"p{n}"
+        if not (root / "s.yaml").exists():
             write_project(root, n)
-            run_s, rss = timed(root, "run", "s.yaml", "-m", "fake:echo", "--json", "run.json", "--db", dash_url
-                               if n == sizes[0] else "sqlite:///.harness/history.db")
-            compare_s, compare_rss = timed(root, "compare", "s.yaml", "-b", "replay:base.jsonl",
-                                           "-c", "replay:cand.jsonl", "--no-store", "--json", "cmp.json")
-            rows.append((f"run {n:,} cases", f"{run_s:.1f} s, peak RSS {rss} MB",
-                         "ok" if rss < GOALS["run_rss_mb"] else f"over {GOALS['run_rss_mb']} MB"))
-            if previous:
-                slope = (run_s - previous[1]) / (n - previous[0]) * 1000
-                rows.append((f"  per-case overhead {previous[0]:,}→{n:,}", f"{slope:.3f} ms/case", ""))
-            rows.append((f"compare {n:,} cases (replay)", f"{compare_s:.1f} s, peak RSS {compare_rss} MB",
-                         "ok" if compare_s < GOALS["compare_s"] else f"over {GOALS['compare_s']:.0f} s"))
-            previous = (n, run_s)
-        timed(Path(tmp) / f"p{sizes[0]}", "compare", "s.yaml", "-b", "replay:base.jsonl", "-c", "replay:cand.jsonl",
-              "--db", dash_url)
-        start = time.perf_counter()
-        seed_history(dash_url, DASHBOARD_RUNS, DASHBOARD_COMPARISONS)
-        rows.append((f"seed {DASHBOARD_RUNS:,} runs, {DASHBOARD_COMPARISONS:,} comparisons",
-                     f"{time.perf_counter() - start:.1f} s", ""))
-        for path, seconds in page_times(dash_url):
-            rows.append((f"dashboard GET {path}", f"{seconds * 1000:.0f} ms",
-                         "ok" if seconds < GOALS["page_s"] else "over 1 s"))
+        rows += compare_rows(root, n)
+    return rows
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT))  # this checkout's harness, as in the child processes
+    args = parse_args(sys.argv[1:])
+    legs = only_compare if args.only == "compare" else all_legs
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        rows = legs(str(args.keep), args.sizes)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = legs(tmp, args.sizes)
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':{width}s}  {'result':32s}  goal")
     for name, value, verdict in rows:

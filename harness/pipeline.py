@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from harness import collector
 from harness.analysis.compare import SuiteComparison, compare_runs
 from harness.analysis.gate import GateResult, Policy, evaluate
 from harness.analysis.looks import Stop, SuiteGate
@@ -243,6 +244,21 @@ def _run_pair(old: Suite, new: Suite, specs: tuple[ModelSpec, ModelSpec], projec
             run_suite(new, specs[1], project, cand_options, case_ids=wanted, store=store, side="candidate"), None)
 
 
+def _compare_pair(old: Suite, new: Suite, specs: tuple[ModelSpec, ModelSpec], project: ProjectConfig,
+                  options: RunOptions, wanted: set[str] | None, store: Store | None, gate: SuiteGate,
+                  variable: str) -> tuple[SuiteComparison, str | None, str | None]:
+    """One suite's runs compared, and their run ids; the runs themselves (every sample and score) are let
+    go here, before the report is built."""
+    base_run, cand_run, stop = _run_pair(old, new, specs, project, options, wanted, store, gate)
+    pairwise = judge_pairwise(new, base_run, cand_run, project, options, specs[1])
+    with run_progress(f"{new.id} · baseline vs candidate", options.progress) as progress:
+        progress.phase("comparing")
+        comparison = compare_runs(base_run, cand_run, alpha=gate.case_alpha, bootstrap_seed=options.seed,
+                                  variable=variable, pairwise=pairwise,  # type: ignore[arg-type]
+                                  design=options.design, stop=stop)
+    return comparison, base_run.run_id, cand_run.run_id
+
+
 @dataclass(frozen=True)
 class ComparisonOutcome:
     """Everything a compare produced: per-suite comparisons, the gate, the report dict."""
@@ -279,17 +295,12 @@ def compare_suites(pairs: Sequence[tuple[Suite, Suite]], baseline: ModelSpec, ca
     for old, new in pairs:
         wanted = case_ids.get(new.id) if case_ids is not None else None
         gate = SuiteGate(policy.for_suite(old.id), alpha / len(pairs), alpha)   # the share gate.evaluate gives it
-        base_run, cand_run, stop = _run_pair(old, new, (baseline, candidate), project, options, wanted, store, gate)
-        run_ids[0][new.id], run_ids[1][new.id] = base_run.run_id, cand_run.run_id
-        pairwise = judge_pairwise(new, base_run, cand_run, project, options, candidate)
-        with run_progress(f"{new.id} · baseline vs candidate", options.progress) as progress:
-            progress.phase("comparing")
-            comparison = compare_runs(base_run, cand_run, alpha=alpha, bootstrap_seed=options.seed,
-                                      variable=variable, pairwise=pairwise,  # type: ignore[arg-type]
-                                      design=options.design, stop=stop)
+        comparison, run_ids[0][new.id], run_ids[1][new.id] = _compare_pair(
+            old, new, (baseline, candidate), project, options, wanted, store, gate, variable)
         comparisons.append(cite_calibration(comparison, store))
     gate = evaluate(policy, comparisons)
-    report = build_report(comparisons, gate)
+    with collector.paused():   # the report: a dozen models per case, all kept
+        report = build_report(comparisons, gate)
     comparison_id = None
     if store is not None and save_comparison:
         comparison_id = store.save_comparison(report, baseline_run_ids=run_ids[0],

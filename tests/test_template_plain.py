@@ -14,6 +14,10 @@ PLAIN = [
      {"q": "x", "n": 7, "f": 2.5, "b": True, "z": None}),
     ("no variables at all", {}),
     ("{{ a }}{{ b }}{{ a }}", {"a": "é ü \u2603", "b": "<tag> & 'quotes'", "unused": [1, 2]}),
+    ("line one\r\nline {{ n }}\r\n\r\n", {"n": -0.0}),
+    ("{{ range }} {{ dict }} {{ loop }} {{ namespace }}", {"range": 1e300, "dict": "d", "loop": False,
+                                                            "namespace": float("nan")}),
+    ("{%- raw -%}  {{ x }}  {%- endraw %}\n{{ x }}", {"x": 10**99}),
 ]
 NOT_PLAIN = ["{{ q | upper }}", "{{ q.x }}", "{% if q %}y{% endif %}", "{{ 'c' }}", "{{ q ~ q }}", "{{ q + 1 }}"]
 
@@ -53,3 +57,9 @@ def test_plain_jobs_start_no_worker_and_mixed_batches_keep_order(monkeypatch: py
     assert [o.texts for o in mixed] == [("a",), ("B",), ("c",)]
     assert tw._worker is not None
     tw._worker.close()
+
+
+def test_a_variable_named_self_goes_to_the_worker() -> None:
+    """render(**variables) cannot take ``self``: the worker reports it, as before plain jobs were joined here."""
+    assert tw._render_here(["Q: {{ q }}"], {"q": "x", "self": "y"}) is None
+    assert tw.render_texts([(["Q: {{ q }}"], {"q": "x", "self": "y"})])[0].kind == "error"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from statistics import fmean
 from typing import Any
 
+from harness import collector
 from harness.analysis import stats
 from harness.analysis.check_summary import summarize_checks
 from harness.analysis.confounders import Variable, confounder_warnings
@@ -32,9 +33,9 @@ from harness.analysis.suite_stats import (
     CheckDelta,
     Power,
     SuiteStats,
+    adjusted_pvalues,
     compared_cases,
     suite_stats,
-    with_adjusted_pvalues,
 )
 from harness.scoring.embeddings import DEFAULT_EMBEDDING_MODEL
 from harness.scoring.pairwise import PairwiseResult
@@ -186,25 +187,29 @@ class _Pending:
     """Pairs registered for one case side, resolved after the similarity batch ran."""
 
     valid: tuple[SampleResult, ...]
+    passed: int
     consistency_pairs: list[tuple[str, str]]
     paraphrase_pairs: list[list[tuple[str, str]]]
 
 
 def _pending_side(case: CaseResult, batch: SimilarityBatch) -> _Pending:
-    valid = tuple(s for s in case.samples if not is_errored(s))
+    valid = case.scorable
     outputs = [s.output for s in valid]
-    left = [outputs[i] for i in range(len(outputs)) for _ in range(i + 1, len(outputs))]
-    right = [outputs[j] for i in range(len(outputs)) for j in range(i + 1, len(outputs))]
+    k = len(outputs)
+    pairs = batch.add([outputs[i] for i in range(k) for _ in range(i + 1, k)],
+                      [outputs[j] for i in range(k) for j in range(i + 1, k)]) if k > 1 else []
     para_pairs = []
     for samples in case.paraphrases:
         para_out = [s.output for s in samples if not is_errored(s)]
-        m = min(len(para_out), len(outputs))
+        m = min(len(para_out), k)
         para_pairs.append(batch.add(para_out[:m], outputs[:m]))
-    return _Pending(valid, batch.add(left, right), para_pairs)
+    return _Pending(valid, sum(s.passed for s in valid), pairs, para_pairs)
 
 
 def _paraphrases(case: CaseResult, pending: _Pending, batch: SimilarityBatch) -> tuple[ParaphraseResult, ...]:
-    main_rate = sum(s.passed for s in pending.valid) / len(pending.valid) if pending.valid else None
+    if not case.paraphrases:
+        return ()
+    main_rate = pending.passed / len(pending.valid) if pending.valid else None
     out = []
     for index, (samples, pairs) in enumerate(zip(case.paraphrases, pending.paraphrase_pairs)):
         valid = [s for s in samples if not is_errored(s)]
@@ -218,8 +223,8 @@ def _paraphrases(case: CaseResult, pending: _Pending, batch: SimilarityBatch) ->
 
 
 def _side(case: CaseResult, pending: _Pending, batch: SimilarityBatch) -> CaseSide:
-    return CaseSide(n=len(pending.valid), passed=sum(s.passed for s in pending.valid),
-                    outputs=tuple(case.outputs), errors=_sample_errors(case.samples),
+    return CaseSide(n=len(pending.valid), passed=pending.passed,
+                    outputs=tuple(s.output for s in case.samples), errors=_sample_errors(case.samples),
                     consistency=measure_consistency(pending.valid, pending.consistency_pairs, batch),
                     paraphrases=_paraphrases(case, pending, batch))
 
@@ -243,7 +248,7 @@ def _check_scores(base: Sequence[SampleResult], cand: Sequence[SampleResult]) ->
 def _run_side(run: RunResult, cases: Sequence[CaseComparison], pick: Callable[[CaseComparison], float]) -> RunSide:
     compared = compared_cases(cases)
     return RunSide(model=run.info.model_spec, prompt_version=run.info.prompt_version,
-                   pass_rate=fmean(pick(c) for c in compared) if compared else 0.0,
+                   pass_rate=fmean([pick(c) for c in compared]) if compared else 0.0,
                    samples=run.info.samples, run_id=run.run_id, complete=run.complete,
                    model_fingerprint=dict(run.info.model_fingerprint))
 
@@ -271,12 +276,12 @@ def compare_runs(baseline: RunResult, candidate: RunResult, *, alpha: float = 0.
     batch = SimilarityBatch(fn)
     new_by_id = {c.case_id: c for c in candidate.cases}
     matched = [(c, new_by_id[c.case_id]) for c in baseline.cases if c.case_id in new_by_id]
-    pending = [_register(old, new, batch) for old, new in matched]
-    warnings = [w for w in (batch.compute(),) if w]
+    with collector.paused():
+        pending = [_register(old, new, batch) for old, new in matched]
+    warnings = [w for w in (batch.compute(),) if w]   # embeddings: the collector runs as usual
     prefetch_drift_scores(batch.pairs)
-    pairwise = pairwise or {}
-    cases = with_adjusted_pvalues(tuple(_case(old, new, p, batch, alpha, pairwise.get(old.case_id), design)
-                                        for (old, new), p in zip(matched, pending)))
+    with collector.paused():
+        cases = _cases(matched, pending, batch, alpha, pairwise or {}, design)
     old_ids = {c.case_id for c in baseline.cases}
     confounders = confounder_warnings(baseline.info, candidate.info, variable)
     judge = summarize_judges([c.judge for c in cases if c.judge is not None])
@@ -304,12 +309,24 @@ def _register(old: CaseResult, new: CaseResult, batch: SimilarityBatch) -> tuple
     return base, cand, drift_pairs
 
 
+def _cases(matched: Sequence[tuple[CaseResult, CaseResult]], pending: Sequence[tuple[_Pending, _Pending, list]],
+           batch: SimilarityBatch, alpha: float, pairwise: dict[str, PairwiseResult],
+           design: SequentialDesign | None) -> tuple[CaseComparison, ...]:
+    """Every matched case, its p-value adjusted (Holm, BH) over the compared ones (scorable on both sides)."""
+    tests = [stats.case_status(b.passed, len(b.valid), c.passed, len(c.valid), alpha) for b, c, _ in pending]
+    adjusted = adjusted_pvalues([p if b.valid and c.valid else None for (_, p), (b, c, _) in zip(tests, pending)])
+    return tuple(_case(old, new, p, batch, alpha, pairwise.get(old.case_id), design, test, adjust)
+                 for (old, new), p, test, adjust in zip(matched, pending, tests, adjusted))
+
+
 def _case(old: CaseResult, new: CaseResult, pending: tuple[_Pending, _Pending, list],
           batch: SimilarityBatch, alpha: float, pairwise: PairwiseResult | None = None,
-          design: SequentialDesign | None = None) -> CaseComparison:
+          design: SequentialDesign | None = None, test: tuple[CaseStatus, float] | None = None,
+          adjusted: tuple[float | None, float | None] = (None, None)) -> CaseComparison:
+    """One case compared; ``test`` is its (status, p-value) when already known, ``adjusted`` its (Holm, BH)."""
     base_p, cand_p, drift_pairs = pending
     base, cand = _side(old, base_p, batch), _side(new, cand_p, batch)
-    status, p = stats.case_status(base.passed, base.n, cand.passed, cand.n, alpha)
+    status, p = test or stats.case_status(base.passed, base.n, cand.passed, cand.n, alpha)
     status, judge = judge_case(old.samples, new.samples, (base_p.valid, cand_p.valid), status, alpha, pairwise)
     rounds = paired_rounds(old.samples, new.samples, design.min_samples) if design is not None else None
     p_drop = (stratified_drop(rounds.strata) if rounds is not None
@@ -319,7 +336,8 @@ def _case(old: CaseResult, new: CaseResult, pending: tuple[_Pending, _Pending, l
         baseline=base, candidate=cand,
         drift=measure_drift([s.output for s in base_p.valid], [s.output for s in cand_p.valid], drift_pairs, batch),
         scores=_check_scores(base_p.valid, cand_p.valid), sampled=old.sampled or new.sampled,
-        cluster=new.group or old.group or old.case_id, p_drop=p_drop, judge=judge, rounds=rounds,
+        cluster=new.group or old.group or old.case_id, p_drop=p_drop, p_holm=adjusted[0], q_bh=adjusted[1],
+        judge=judge, rounds=rounds,
         stopped_early=(rounds is not None and design is not None and (old.sampled or new.sampled)
                        and rounds.rounds < design.max_samples))
 

@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from statistics import fmean
 from typing import Protocol
 
@@ -83,13 +84,18 @@ def measure_consistency(valid: Sequence[SampleResult], pairs: list[tuple[str, st
                         batch: SimilarityBatch) -> Consistency:
     """Consistency of one side's scorable samples; ``pairs`` are its sample pairs in ``batch``."""
     n, c = len(valid), sum(s.passed for s in valid)
-    counts = Counter(normalise_answer(s.output) for s in valid)
-    agreement = counts.most_common(1)[0][1] / n if n else 0.0
+    counts = Counter(normalise_answer(s.output) for s in valid) if n > 1 else {valid[0].output: 1} if n else {}
+    at_k, hat_k = _pass_k(n, c)
+    return Consistency(agreement=max(counts.values()) / n if n else 0.0, distinct_answers=len(counts),
+                       mean_pairwise_similarity=batch.mean(pairs), pass_at_k=dict(at_k), pass_hat_k=dict(hat_k))
+
+
+@lru_cache(maxsize=1024)
+def _pass_k(n: int, c: int) -> tuple[tuple[tuple[int, float], ...], tuple[tuple[int, float], ...]]:
+    """((k, pass@k), ...) and ((k, pass^k), ...) for every k of ``sample_ks(n)``: the same few (n, c)
+    recur in every case of a suite."""
     ks = sample_ks(n)
-    return Consistency(agreement=agreement, distinct_answers=len(counts),
-                       mean_pairwise_similarity=batch.mean(pairs),
-                       pass_at_k={k: stats.pass_at_k(n, c, k) for k in ks},
-                       pass_hat_k={k: stats.pass_hat_k(n, c, k) for k in ks})
+    return tuple((k, stats.pass_at_k(n, c, k)) for k in ks), tuple((k, stats.pass_hat_k(n, c, k)) for k in ks)
 
 
 def mean_or_none(values: Sequence[float | None]) -> float | None:
@@ -103,7 +109,7 @@ def suite_pass_at_k(sides: Sequence[tuple[int, int]], *, hat: bool = False) -> d
     scored = [(n, c) for n, c in sides if n]
     ks = sample_ks(min((n for n, _ in scored), default=0))
     fn = stats.pass_hat_k if hat else stats.pass_at_k
-    return {k: fmean(fn(n, c, k) for n, c in scored) for k in ks}
+    return {k: fmean([fn(n, c, k) for n, c in scored]) for k in ks}
 
 
 def summarize_consistency(sides: Sequence[SideLike]) -> ConsistencySummary:

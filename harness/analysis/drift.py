@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from statistics import fmean
 from typing import Literal
 
@@ -51,12 +52,17 @@ def _share(outputs: Sequence[str], predicate: Callable[[str], bool]) -> float:
 _JSON_START = tuple('{["-0123456789') + ("true", "false", "null")
 
 
+@lru_cache(maxsize=8192)
 def _is_json(text: str) -> bool:
-    """Whether the output parses as JSON (a fenced block counts); most text fails on its first character."""
+    """Whether the output parses as JSON (a fenced block counts); most text fails on its first character.
+    Remembered, like ``_refuses``, for the short answers that recur across cases ("B", "yes", "42")."""
     stripped = text.lstrip()
     if not stripped.startswith(_JSON_START) and "```" not in text:
         return False
     return parse_json_output(text)[1] is None
+
+
+_refuses = lru_cache(maxsize=8192)(is_refusal)
 
 
 def _rouge_l(a: str, b: str) -> float:
@@ -80,7 +86,7 @@ def measure_drift(base: Sequence[str], cand: Sequence[str], pairs: list[tuple[st
                  rouge_l=rouge, length_delta=cand_len - base_len,
                  length_ratio=cand_len / base_len if base_len else None,
                  json_valid_baseline=_share(base, _is_json), json_valid_candidate=_share(cand, _is_json),
-                 refusal_baseline=_share(base, is_refusal), refusal_candidate=_share(cand, is_refusal))
+                 refusal_baseline=_share(base, _refuses), refusal_candidate=_share(cand, _refuses))
 
 
 def summarize_drift(cases: Sequence[tuple[str, Drift]], basis: Literal["similarity", "rouge-l"]) -> DriftSummary:

@@ -7,7 +7,7 @@ McNemar, per-check deltas, adjusted per-case p-values and the power statement. P
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from statistics import fmean
 from typing import TYPE_CHECKING
 
@@ -70,13 +70,12 @@ def compared_cases(cases: Sequence[CaseComparison]) -> list[CaseComparison]:
     return [c for c in cases if not c.errored]
 
 
-def with_adjusted_pvalues(cases: Sequence[CaseComparison]) -> tuple[CaseComparison, ...]:
-    """Holm and Benjamini-Hochberg adjustments of ``p_value`` over the compared cases."""
-    compared = [i for i, c in enumerate(cases) if not c.errored]
-    raw = [cases[i].p_value for i in compared]
-    adjusted = dict(zip(compared, zip(holm(raw), benjamini_hochberg(raw))))
-    return tuple(replace(c, p_holm=adjusted[i][0], q_bh=adjusted[i][1]) if i in adjusted else c
-                 for i, c in enumerate(cases))
+def adjusted_pvalues(pvalues: Sequence[float | None]) -> list[tuple[float | None, float | None]]:
+    """Holm and Benjamini-Hochberg adjustments of each case's ``p_value`` over the compared cases
+    (None: a case not compared, whose adjustments are None too)."""
+    raw = [p for p in pvalues if p is not None]
+    adjusted = iter(zip(holm(raw), benjamini_hochberg(raw)))
+    return [(None, None) if p is None else next(adjusted) for p in pvalues]
 
 
 def paired_change(cases: Sequence[CaseComparison]) -> PairedEstimate:
@@ -95,8 +94,8 @@ def _check_deltas(cases: Sequence[CaseComparison], seed: int) -> tuple[CheckDelt
     out = []
     for name, values in paired.items():
         diffs = [b - a for a, b in values]
-        out.append(CheckDelta(check=name, cases=len(values), baseline_mean=fmean(a for a, _ in values),
-                              candidate_mean=fmean(b for _, b in values), delta=fmean(diffs),
+        out.append(CheckDelta(check=name, cases=len(values), baseline_mean=fmean([a for a, _ in values]),
+                              candidate_mean=fmean([b for _, b in values]), delta=fmean(diffs),
                               ci95=stats.bootstrap_mean_ci(diffs, seed=seed)))
     return tuple(out)
 
@@ -105,7 +104,7 @@ def _power(cases: Sequence[CaseComparison], alpha: float, estimate: PairedEstima
     n = len(cases)
     k = min((min(c.baseline.n, c.candidate.n) for c in cases), default=0)
     pooled = [(c.baseline.passed + c.candidate.passed) / (c.baseline.n + c.candidate.n) for c in cases]
-    noise = fmean(p * (1 - p) for p in pooled) if pooled else 0.25
+    noise = fmean([p * (1 - p) for p in pooled]) if pooled else 0.25
     effective = max(1, round(n / max(estimate.design_effect, 1.0))) if n else 0
     drop = stats.min_detectable_drop(effective, max(k, 1), alpha=0.05, power=0.8, noise=noise)
     case_drop = stats.min_case_drop(k, alpha) if k else None

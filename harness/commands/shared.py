@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
@@ -125,11 +126,12 @@ def write_reports(report: ReportT, outputs: ReportPaths,
     """Write the report model's JSON and each requested rendering (format -> renderer) to its path.
     A renderer given as ``"module:function"`` is imported only when its format is asked for
     (the HTML one pulls in Jinja and the dashboard's views)."""
-    from harness.reporters.files import write_text
+    from harness.reporters.files import write_bytes, write_text
+    from harness.reporters.json_parts import json_parts
 
     json_path = outputs.get("json")
-    if json_path:
-        write_text(json_path, report.model_dump_json(indent=2) + "\n")
+    if json_path:  # model_dump_json(indent=2) + "\n", encoded, in parts: never the whole document at once
+        write_bytes(json_path, itertools.chain(json_parts(report), [b"\n"]))
     for fmt, render in renderers.items():
         path = outputs.get(fmt)
         if path:

@@ -31,8 +31,8 @@ PARAM_FIELDS = ("max_new_tokens", "temperature", "top_p", "top_k", "stop", "seed
 
 def derive_seed(run_seed: int, case_id: str, sample: int, variant: str = "main") -> int:
     """A per-(case, sample) seed, independent of batching and order."""
-    digest = hashlib.sha256(f"{run_seed}\x1f{case_id}\x1f{variant}\x1f{sample}".encode()).hexdigest()
-    return int(digest[:8], 16)
+    digest = hashlib.sha256(f"{run_seed}\x1f{case_id}\x1f{variant}\x1f{sample}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")  # the first 8 hex digits
 
 
 def merge_params(*layers: dict[str, Any]) -> GenParams:
@@ -72,8 +72,12 @@ def build_requests(suite: Suite, cases: Sequence[Case], spec: ModelSpec, samples
                                                    for i, p in enumerate(case.paraphrases)] if paraphrases else [])
                 for case in cases}
     prompts = iter(render_many(suite.prompt, [(v, case.id) for case in cases for _, v in variants[case.id]]))
+    shared = None   # the parameters of every case that sets none of its own (merged once)
     for case in cases:
-        params = case_params(suite, case, spec, overrides)
+        if case.params:
+            params = case_params(suite, case, spec, overrides)
+        else:
+            params = shared = shared or case_params(suite, case, spec, overrides)
         seed_base = params.seed if params.seed else run_seed
         for variant, _ in variants[case.id]:
             prompt = next(prompts)

@@ -32,7 +32,7 @@ import jinja2.nodes
 import markupsafe
 
 from harness.errors import InfrastructureError
-from harness.project.template_env import ENV, MAX_RENDERED_CHARS, RENDER_CPU_SECONDS, RENDER_MEMORY_MB, compiled
+from harness.project.template_env import ENV, MAX_RENDERED_CHARS, RENDER_CPU_SECONDS, RENDER_MEMORY_MB
 
 WORKER = str(Path(__file__).with_name("template_env.py"))
 BACKSTOP_S = 4 * RENDER_CPU_SECONDS + 3
@@ -105,20 +105,30 @@ def render_texts(jobs: Sequence[tuple[list[str], dict[str, Any]]]) -> list[Templ
 @lru_cache(maxsize=512)
 def plain_names(text: str) -> frozenset[str] | None:
     """The names a plain template substitutes (text and ``{{ name }}`` only), or None."""
+    parts = plain_parts(text)
+    return None if parts is None else frozenset(name for name, is_name in parts if is_name)
+
+
+@lru_cache(maxsize=512)
+def plain_parts(text: str) -> tuple[tuple[str, bool], ...] | None:
+    """A plain template as its parts in order, ``(text, False)`` for text as jinja outputs it (comments,
+    raw blocks and whitespace control applied) and ``(name, True)`` for a ``{{ name }}``; None otherwise."""
     try:
         tree = ENV.parse(text)
     except jinja2.TemplateSyntaxError:
         return None
-    names: set[str] = set()
+    parts: list[tuple[str, bool]] = []
     for output in tree.body:
         if not isinstance(output, jinja2.nodes.Output):
             return None
         for node in output.nodes:
             if isinstance(node, jinja2.nodes.Name) and node.ctx == "load":
-                names.add(node.name)
-            elif not isinstance(node, jinja2.nodes.TemplateData):
+                parts.append((node.name, True))
+            elif isinstance(node, jinja2.nodes.TemplateData):
+                parts.append((node.data, False))
+            else:
                 return None
-    return frozenset(names)
+    return tuple(parts)
 
 
 def _plain_value(value: Any) -> bool:
@@ -129,16 +139,34 @@ def _plain_value(value: Any) -> bool:
 
 def _render_here(texts: list[str], variables: dict[str, Any]) -> TemplateOutcome | None:
     """The outcome of a job whose texts are all plain and whose variables are all defined and plain;
-    None for the worker (which also reports what is undefined or over the size limit)."""
-    for text in texts:
-        names = plain_names(text)
-        if names is None or not all(n in variables and _plain_value(variables[n]) for n in names):
-            return None
-    try:
-        out = tuple(compiled(text).render(**variables) for text in texts)
-    except Exception:  # e.g. a variable named like render()'s own parameters: the worker says what
+    None for the worker (which also reports what is undefined or over the size limit).
+
+    A plain template's output is its text parts and ``str`` of each value, which is what jinja's
+    compiled code writes for them (autoescape off, no finalize): joined here, without a render context
+    per case. A variable named ``self`` (render()'s own parameter) is left to the worker to report."""
+    if "self" in variables:
         return None
-    return None if sum(map(len, out)) > MAX_RENDERED_CHARS else TemplateOutcome("ok", texts=out)
+    out = []
+    for text in texts:
+        parts = plain_parts(text)
+        joined = None if parts is None else _join(parts, variables)
+        if joined is None:
+            return None
+        out.append(joined)
+    return None if sum(map(len, out)) > MAX_RENDERED_CHARS else TemplateOutcome("ok", texts=tuple(out))
+
+
+def _join(parts: tuple[tuple[str, bool], ...], variables: dict[str, Any]) -> str | None:
+    """The parts with each name's value, or None when a name is undefined or its value is not plain."""
+    out = []
+    for value, is_name in parts:
+        if not is_name:
+            out.append(value)
+        elif value in variables and _plain_value(variables[value]):
+            out.append(str(variables[value]))
+        else:
+            return None
+    return "".join(out)
 
 
 def needs_worker(texts: Sequence[str]) -> bool:

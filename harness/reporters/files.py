@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from harness.errors import UsageError
@@ -20,14 +21,25 @@ def write_text(path: Path, text: str) -> None:
         raise UsageError(f"cannot write report {path}: {exc.strerror or exc}") from None
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def write_bytes(path: Path, parts: Iterable[bytes]) -> None:
+    """``write_text`` for text already encoded (UTF-8, no raw NUL: JSON escapes it), written part by part
+    as ``parts`` makes them: a 200 MB report is never joined, decoded or encoded whole."""
+    try:
+        _write_atomically(path, parts)
+    except OSError as exc:
+        raise UsageError(f"cannot write report {path}: {exc.strerror or exc}") from None
+
+
+def _write_atomically(path: Path, content: str | Iterable[bytes]) -> None:
     if path.is_dir():
         raise IsADirectoryError(21, "is a directory", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    text = isinstance(content, str)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "w" if text else "wb", encoding="utf-8" if text else None) as fh:
+            for part in [content] if text else content:
+                fh.write(part)
             os.fchmod(fh.fileno(), 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:

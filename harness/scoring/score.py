@@ -30,7 +30,7 @@ def score_generations(cases: Sequence[Case], requests: Sequence[GenerationReques
     scores = _score_all(by_id, requests, generations)
     samples: dict[tuple[str, str], list[SampleResult]] = defaultdict(list)
     for i, (request, gen) in enumerate(zip(requests, generations)):
-        own = tuple(scores.get(i, ()))
+        own = scores.get(i, ())
         passed = gen.error is None and case_passes(own, by_id[request.case_id].threshold)
         samples[(request.case_id, request.variant)].append(SampleResult(
             sample=request.sample, output=gen.output, scores=own, passed=passed, error=gen.error,
@@ -39,13 +39,17 @@ def score_generations(cases: Sequence[Case], requests: Sequence[GenerationReques
     sampled |= {c.id for c in cases if any(isinstance(k, JudgeConfig) and k.sampled for k in c.checks)}
     results = []
     for case in cases:
-        main = tuple(sorted(samples.get((case.id, "main"), []), key=lambda s: s.sample))
+        main = tuple(_in_order(samples.get((case.id, "main"), [])))
         paraphrases = tuple(
             tuple(sorted(samples[(case.id, f"paraphrase-{j + 1}")], key=lambda s: s.sample))
             for j in range(len(case.paraphrases)) if (case.id, f"paraphrase-{j + 1}") in samples)
         results.append(CaseResult(case_id=case.id, samples=main, tags=case.tags, reference=case.reference,
                                   paraphrases=paraphrases, sampled=case.id in sampled, group=case.group))
     return results
+
+
+def _in_order(samples: list[SampleResult]) -> list[SampleResult]:
+    return samples if len(samples) < 2 else sorted(samples, key=lambda s: s.sample)
 
 
 def case_passes(scores: Sequence[Score], threshold: float | None) -> bool:
@@ -63,7 +67,8 @@ def _config_key(config: CheckConfig) -> str:
 
 
 def _score_all(cases: dict[str, Case], requests: Sequence[GenerationRequest],
-               generations: Sequence[Generation]) -> dict[int, list[Score]]:
+               generations: Sequence[Generation]) -> dict[int, tuple[Score, ...]]:
+    """Each scored generation's scores in its case's check order (compare-only checks left out)."""
     groups: dict[str, tuple[CheckConfig, list[tuple[int, int]]]] = {}
     keys: dict[int, str | None] = {}  # cases share check objects: each is keyed once (None: compare-only)
     for i, (request, gen) in enumerate(zip(requests, generations)):
@@ -74,15 +79,18 @@ def _score_all(cases: dict[str, Case], requests: Sequence[GenerationRequest],
                 keys[id(config)] = None if _compare_only(config) else _config_key(config)
             key = keys[id(config)]
             if key is not None:
-                groups.setdefault(key, (config, []))[1].append((i, position))
-    placed: dict[int, dict[int, Score]] = defaultdict(dict)
+                if key not in groups:
+                    groups[key] = (config, [])
+                groups[key][1].append((i, position))
+    placed: dict[int, list[tuple[int, Score]]] = defaultdict(list)
     batches = [(config, members, [ScoreItem(generations[i].output, cases[requests[i].case_id],
                                                    requests[i].prompt.text) for i, _ in members])
                for config, members in groups.values()]
     for (_, members, _), scores in zip(batches, _run_batches(batches)):
         for (i, position), score in zip(members, scores):
-            placed[i][position] = score
-    return {i: [by_pos[p] for p in sorted(by_pos)] for i, by_pos in placed.items()}
+            placed[i].append((position, score))
+    return {i: (by_pos[0][1],) if len(by_pos) == 1 else tuple(score for _, score in sorted(by_pos))
+            for i, by_pos in placed.items()}
 
 
 def _run_batches(batches: list[tuple[CheckConfig, list[tuple[int, int]], list[ScoreItem]]]) -> list[list[Score]]:

@@ -46,11 +46,11 @@ class ReplayBackend(SpecSyntax):
         self.path = Path(spec.target)
         self._records: dict[Key, str] | None = None
         self._lines: dict[Key, int] = {}
+        self._digest = ""
 
     def fingerprint(self) -> dict[str, Any]:
         self._load()  # a file that does not validate fails here, before a run is registered
-        digest = hashlib.sha256(self._read_bytes()).hexdigest()[:16]
-        return {"backend": "replay", "file": self.path.name, "sha256": digest}
+        return {"backend": "replay", "file": self.path.name, "sha256": self._digest}
 
     def has(self, request: GenerationRequest) -> bool:
         return self._lookup(request) is not None
@@ -83,9 +83,11 @@ class ReplayBackend(SpecSyntax):
             raise ConfigError(f"cannot read replay file: {exc.strerror}", file=str(self.path)) from None
 
     def _load(self) -> dict[Key, str]:
+        """The records, read once (with the digest of the same bytes) until ``close``."""
         if self._records is None:
-            self._records, self._lines = parse_replay_lines(decode_lines(self._read_bytes(), str(self.path)),
-                                                            str(self.path))
+            data = self._read_bytes()
+            self._records, self._lines = parse_replay_lines(decode_lines(data, str(self.path)), str(self.path))
+            self._digest = hashlib.sha256(data).hexdigest()[:16]
         return self._records
 
     def check(self, requests: Sequence[GenerationRequest]) -> None:
@@ -153,6 +155,10 @@ def _row(line: str, path: str, lineno: int) -> dict[str, Any]:
         row = json.loads(line)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"invalid JSON: {exc.msg}", file=path, line=lineno, column=exc.colno) from None
+    if type(row) is dict and row.keys() <= KNOWN_FIELDS and type(row.get("case")) is str \
+            and type(row.get("output")) is str and type(row.get("sample", 0)) is int and row.get("sample", 0) >= 0 \
+            and type(row.get("suite", "")) is str and type(row.get("variant", "")) is str:
+        return row  # the usual line: every check below passes
     if not isinstance(row, dict):
         raise ConfigError("each line must be a JSON object", file=path, line=lineno)
     for name in ("case", "output"):
