@@ -46,8 +46,8 @@ def counted(counter: Path) -> list[tuple[str, int]]:
     return [(case, int(sample)) for _suite, case, _variant, sample in rows]
 
 
-def start(project: Project, counter: Path) -> subprocess.Popen:
-    env = subprocess_env(HARNESS_FAKE_DELAY=str(DELAY), HARNESS_FAKE_COUNTER=str(counter))
+def start(project: Project, counter: Path, delay: float = DELAY) -> subprocess.Popen:
+    env = subprocess_env(HARNESS_FAKE_DELAY=str(delay), HARNESS_FAKE_COUNTER=str(counter))
     return subprocess.Popen([sys.executable, "-m", "harness", "run", "suites/many.yaml", "--model", "fake:echo",
                              "--samples", str(SAMPLES), "--no-store", "--json", "out.json"],
                             cwd=project.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -120,11 +120,12 @@ def test_ctrl_c_exits_130_and_keeps_finished_work(project: Project, tmp_path: Pa
 
     write_suite(project)
     counter = tmp_path / "generations.tsv"
-    proc = start(project, counter)
+    delay = 0.25   # 4 s of generation left after the 4th: Ctrl-C lands while generating, even on a busy machine
+    proc = start(project, counter, delay)
     deadline = time.monotonic() + 90
     while len(counted(counter)) < 4 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.002)
-    time.sleep(DELAY / 2)
+    time.sleep(delay / 2)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
