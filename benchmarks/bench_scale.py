@@ -134,10 +134,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def compare_rows(root: Path, n: int) -> list[tuple[str, str, str]]:
-    compare_s, compare_rss = timed(root, "compare", "s.yaml", "-b", "replay:base.jsonl",
-                                   "-c", "replay:cand.jsonl", "--no-store", "--json", "cmp.json")
-    return [(f"compare {n:,} cases (replay)", f"{compare_s:.1f} s, peak RSS {compare_rss} MB",
-             "ok" if compare_s < GOALS["compare_s"] else f"over {GOALS['compare_s']:.0f} s")]
+    """``compare`` of the two recorded runs, with ``--no-store`` and storing (runs and comparison) into a
+    fresh history database."""
+    rows = []
+    for label, store in (("--no-store", ["--no-store"]), ("stored", ["--db", "sqlite:///.harness/bench-cmp.db"])):
+        for stale in (root / ".harness").glob("bench-cmp.db*"):
+            stale.unlink()
+        compare_s, compare_rss = timed(root, "compare", "s.yaml", "-b", "replay:base.jsonl",
+                                       "-c", "replay:cand.jsonl", *store, "--json", "cmp.json")
+        rows.append((f"compare {n:,} cases (replay, {label})", f"{compare_s:.1f} s, peak RSS {compare_rss} MB",
+                     "ok" if compare_s < GOALS["compare_s"] else f"over {GOALS['compare_s']:.0f} s"))
+    return rows
 
 
 def all_legs(tmp: str, sizes: list[int]) -> list[tuple[str, str, str]]:
