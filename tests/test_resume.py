@@ -9,6 +9,7 @@ points, rerun to completion, and compared case by case with an uninterrupted run
 from __future__ import annotations
 
 import collections
+import os
 import shutil
 import signal
 import subprocess
@@ -50,7 +51,23 @@ def start(project: Project, counter: Path, delay: float = DELAY) -> subprocess.P
     env = subprocess_env(HARNESS_FAKE_DELAY=str(delay), HARNESS_FAKE_COUNTER=str(counter))
     return subprocess.Popen([sys.executable, "-m", "harness", "run", "suites/many.yaml", "--model", "fake:echo",
                              "--samples", str(SAMPLES), "--no-store", "--json", "out.json"],
-                            cwd=project.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            cwd=project.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_interruptible)
+
+
+def _interruptible() -> None:
+    """The child starts as from a terminal: SIGINT neither ignored nor blocked. A child inherits both
+    from the test process, where libraries loaded by earlier tests may have set them (a program
+    started with SIGINT ignored, as by ``nohup`` or a background job, rightly ignores Ctrl-C)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _sigint_state(pid: int) -> str:
+    """The SigBlk and SigIgn masks of a process (what to look at when SIGINT did not stop it)."""
+    status = Path(f"/proc/{pid}/status")
+    lines = status.read_text().splitlines() if status.exists() else []
+    return " ".join(line for line in lines if line.startswith(("SigBlk", "SigIgn")))
 
 
 def kill_when(proc: subprocess.Popen, counter: Path, done: int) -> None:
@@ -126,9 +143,10 @@ def test_ctrl_c_exits_130_and_keeps_finished_work(project: Project, tmp_path: Pa
     while len(counted(counter)) < 4 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.002)
     time.sleep(delay / 2)
+    state = _sigint_state(proc.pid)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, err
+    assert proc.returncode == 130, f"{err}\nchild {state}; test process {_sigint_state(os.getpid())}"
     assert "Traceback" not in err
     cached = GenerationCache(project.root / ".harness" / "cache").stats().entries
     assert cached >= 4
