@@ -47,20 +47,19 @@ def counted(counter: Path) -> list[tuple[str, int]]:
     return [(case, int(sample)) for _suite, case, _variant, sample in rows]
 
 
+# The child starts as from a terminal, SIGINT neither ignored nor blocked: a child inherits both from
+# the test process, where libraries loaded by earlier tests may have set them (a program started with
+# SIGINT ignored, as by ``nohup`` or as a background job, rightly ignores Ctrl-C).
+INTERRUPTIBLE = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                 "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); os.execv(sys.executable, sys.argv[1:])")
+
+
 def start(project: Project, counter: Path, delay: float = DELAY) -> subprocess.Popen:
     env = subprocess_env(HARNESS_FAKE_DELAY=str(delay), HARNESS_FAKE_COUNTER=str(counter))
-    return subprocess.Popen([sys.executable, "-m", "harness", "run", "suites/many.yaml", "--model", "fake:echo",
-                             "--samples", str(SAMPLES), "--no-store", "--json", "out.json"],
-                            cwd=project.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=_interruptible)
-
-
-def _interruptible() -> None:
-    """The child starts as from a terminal: SIGINT neither ignored nor blocked. A child inherits both
-    from the test process, where libraries loaded by earlier tests may have set them (a program
-    started with SIGINT ignored, as by ``nohup`` or a background job, rightly ignores Ctrl-C)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    return subprocess.Popen([sys.executable, "-c", INTERRUPTIBLE, sys.executable, "-m", "harness", "run",
+                             "suites/many.yaml", "--model", "fake:echo", "--samples", str(SAMPLES), "--no-store",
+                             "--json", "out.json"],
+                            cwd=project.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
 def _sigint_state(pid: int) -> str:
