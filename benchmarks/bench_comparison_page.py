@@ -12,6 +12,7 @@ Run: ``python benchmarks/bench_comparison_page.py [SIZES...]`` (default 1000 100
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
@@ -61,18 +62,29 @@ def measure(cases: int, tmp: str) -> list[tuple[str, float, float | None]]:
 
 
 def main() -> None:
+    print_table(measure_sizes(measure, sys.argv[1:]))
+
+
+def measure_sizes(measure_one: Any, argv: list[str]) -> list[tuple[str, float, float | None]]:
+    """``measure_one(cases, folder)`` at each size of ``argv`` (default 1,000, 10,000 and 100,000)."""
     sys.path.insert(0, str(ROOT))  # this checkout's harness and tests
-    sizes = sorted(int(a) for a in sys.argv[1:]) or [1_000, 10_000, 100_000]
+    sizes = sorted(int(a) for a in argv) or [1_000, 10_000, 100_000]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
-            rows += measure(n, tmp)
+            rows += measure_one(n, tmp)
+    return rows
+
+
+def print_table(rows: list[tuple[str, float, float | None]]) -> None:
+    """One line per measure: its seconds (the median), the first request's, and the page goal."""
     width = max(len(name) for name, _, _ in rows)
-    print(f"{'measure':{width}s}  {'seconds':>8s}  {'first':>6s}  goal (pages: < {GOAL_S:.0f} s)")
+    print(f"{'measure':{width}s}  {'seconds':>8s}  {'first':>7s}  goal (pages: < {GOAL_S:.0f} s)")
     for name, seconds, first in rows:
         slowest = max(seconds, first or 0.0)
         verdict = ("ok" if slowest < GOAL_S else f"over {GOAL_S:.0f} s") if first is not None else ""
-        print(f"{name:{width}s}  {seconds:8.3f}  {'' if first is None else f'{first:6.3f}':>6s}  {verdict}")
+        print(f"{name:{width}s}  {seconds:8.3f}  {'' if first is None else f'{first:7.3f}':>7s}  {verdict}")
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -13,16 +13,13 @@ Run: ``python benchmarks/bench_run_page.py [SIZES...]`` (default 1000 10000 1000
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-GOAL_S = 1.0
 SLOW_S = 20.0
 PER_PAGE = 100  # the page's default
 
@@ -70,19 +67,10 @@ def measure(cases: int, tmp: str) -> list[tuple[str, float, float | None]]:
 
 
 def main() -> None:
-    sys.path.insert(0, str(ROOT))  # this checkout's harness and tests
-    sizes = sorted(int(a) for a in sys.argv[1:]) or [1_000, 10_000, 100_000]
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in sizes:
-            rows += measure(n, tmp)
-    width = max(len(name) for name, _, _ in rows)
-    print(f"{'measure':{width}s}  {'seconds':>8s}  {'first':>7s}  goal (pages: < {GOAL_S:.0f} s)")
-    for name, seconds, first in rows:
-        slowest = max(seconds, first or 0.0)
-        verdict = ("ok" if slowest < GOAL_S else f"over {GOAL_S:.0f} s") if first is not None else ""
-        print(f"{name:{width}s}  {seconds:8.3f}  {'' if first is None else f'{first:7.3f}':>7s}  {verdict}")
-    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_comparison_page import measure_sizes, print_table
+
+    print_table(measure_sizes(measure, sys.argv[1:]))
 
 
 if __name__ == "__main__":
