@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from harness.analysis.report import ComparisonReport
 from harness.errors import InfrastructureError, UsageError
-from harness.store import RunFilter, Store, schema
+from harness.store import RunFilter, Store, schema, writes
 from harness.store.migrations import LATEST, current_version, migrate
 from tests.store_support import make_case, make_info, make_report, make_report_data, make_run
 
@@ -80,6 +80,30 @@ def test_run_records_everything_needed_to_reproduce_it(store_url: str) -> None:
         done = store.run(run_id)
         assert done is not None and done.status == "complete" and done.pass_rate == 0.5
         assert done.finished_at and done.finished_at > done.started_at
+
+
+def test_bulk_upserts_store_what_the_row_by_row_path_stores(store_url: str) -> None:
+    """From ``writes.BULK_ROWS`` rows on, parameters go straight to the driver: the stored rows (JSON
+    columns, NaN scores, booleans, a replaced row) read back as the row-by-row path stores them."""
+    with Store(store_url) as store:
+        bulk, single = store.start_run(make_info()), store.start_run(make_info())
+        cases = [make_case(f"c{i}", [i % 3 != 0], outputs=[f"answer {i} é"]) for i in range(writes.BULK_ROWS)]
+        cases[1] = replace(cases[1], tags=("critical", "x"))
+        cases[2] = replace(cases[2], samples=(replace(cases[2].samples[0], scores=(
+            replace(cases[2].samples[0].scores[0], value=math.nan),)),))
+        store.add_case_results(bulk, cases)
+        store.add_case_results(bulk, [replace(c, samples=(replace(c.samples[0], output="redone"),))
+                                      for c in cases[:writes.BULK_ROWS]])   # replaced, in bulk too
+        for case in cases:
+            store.add_case_results(single, [replace(case, samples=(replace(case.samples[0], output="redone"),))])
+
+        def stored(run_id: str) -> list[tuple]:
+            return [(r.case_id, r.variant, r.sample, r.output, r.passed, r.scores, r.cached)
+                    for r in store.results(run_id)]
+
+        assert stored(bulk) == stored(single) and len(stored(bulk)) == writes.BULK_ROWS
+        assert stored(bulk)[2][5][0]["value"] is None                 # NaN stored as JSON null
+        assert store.case_counts([bulk])[bulk] == store.case_counts([single])[single]
 
 
 def test_unfinished_and_failed_runs_stay_incomplete(store_url: str) -> None:

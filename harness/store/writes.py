@@ -110,7 +110,33 @@ def upsert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]])
     updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
     stmt = (stmt.on_conflict_do_update(index_elements=keys, set_=updates) if updates
             else stmt.on_conflict_do_nothing(index_elements=keys))
-    conn.execute(stmt, list(rows))
+    if len(rows) < BULK_ROWS:
+        conn.execute(stmt, list(rows))
+    else:
+        _executemany(conn, stmt.values({c.name: sa.bindparam(c.name) for c in table.columns}), table, rows)
+
+
+BULK_ROWS = 500   # from this many rows on, parameters go to the driver without SQLAlchemy's per-row processing
+
+
+def _executemany(conn: sa.Connection, stmt: sa.Insert, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """``executemany`` of ``stmt`` straight through the driver: JSON columns encoded as SQLAlchemy's
+    JSON type encodes them (the engine's serializer; ``None`` is JSON null), every other value as
+    given. SQLAlchemy's own path spends most of a big insert preparing each row's parameters."""
+    compiled = stmt.compile(dialect=conn.dialect)
+    dumps = getattr(conn.dialect, "_json_serializer", None) or json.dumps
+    json_columns = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
+
+    def value(row: dict[str, Any], name: str) -> Any:
+        return dumps(row.get(name)) if name in json_columns else row.get(name)
+
+    names = [c.name for c in table.columns]
+    if compiled.positional:
+        order = compiled.positiontup or []
+        params: list[Any] = [tuple(value(row, name) for name in order) for row in rows]
+    else:
+        params = [{name: value(row, name) for name in names} for row in rows]
+    conn.exec_driver_sql(str(compiled), params)
 
 
 def _delete_then_insert(conn: sa.Connection, table: sa.Table,
