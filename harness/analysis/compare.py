@@ -320,13 +320,13 @@ def _cases(matched: Sequence[tuple[CaseResult, CaseResult]], pending: Sequence[t
 
 
 def _case(old: CaseResult, new: CaseResult, pending: tuple[_Pending, _Pending, list],
-          batch: SimilarityBatch, alpha: float, pairwise: PairwiseResult | None = None,
-          design: SequentialDesign | None = None, test: tuple[CaseStatus, float] | None = None,
-          adjusted: tuple[float | None, float | None] = (None, None)) -> CaseComparison:
-    """One case compared; ``test`` is its (status, p-value) when already known, ``adjusted`` its (Holm, BH)."""
+          batch: SimilarityBatch, alpha: float, pairwise: PairwiseResult | None,
+          design: SequentialDesign | None, test: tuple[CaseStatus, float],
+          adjusted: tuple[float | None, float | None]) -> CaseComparison:
+    """One case compared; ``test`` is its (status, p-value), ``adjusted`` its (Holm, BH) p-values."""
     base_p, cand_p, drift_pairs = pending
     base, cand = _side(old, base_p, batch), _side(new, cand_p, batch)
-    status, p = test or stats.case_status(base.passed, base.n, cand.passed, cand.n, alpha)
+    status, p = test
     status, judge = judge_case(old.samples, new.samples, (base_p.valid, cand_p.valid), status, alpha, pairwise)
     rounds = paired_rounds(old.samples, new.samples, design.min_samples) if design is not None else None
     p_drop = (stratified_drop(rounds.strata) if rounds is not None

@@ -155,10 +155,6 @@ def _row(line: str, path: str, lineno: int) -> dict[str, Any]:
         row = json.loads(line)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"invalid JSON: {exc.msg}", file=path, line=lineno, column=exc.colno) from None
-    if type(row) is dict and row.keys() <= KNOWN_FIELDS and type(row.get("case")) is str \
-            and type(row.get("output")) is str and type(row.get("sample", 0)) is int and row.get("sample", 0) >= 0 \
-            and type(row.get("suite", "")) is str and type(row.get("variant", "")) is str:
-        return row  # the usual line: every check below passes
     if not isinstance(row, dict):
         raise ConfigError("each line must be a JSON object", file=path, line=lineno)
     for name in ("case", "output"):
