@@ -22,17 +22,23 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_S = 1.0
+SLOW_S = 20.0   # a page slower than this is timed once
 PER_PAGE = 100  # the page's default
 
 
-def get_times(client: Any, path: str) -> tuple[float, float]:
-    """Seconds of the first request of ``path`` and the median of the next three."""
-    times = []
+def get_times(client: Any, path: str) -> tuple[float, float, int]:
+    """Seconds of the first request of ``path``, the median of the next three (the first again when it
+    was slower than ``SLOW_S``) and the size of the page in bytes."""
+    times, size = [], 0
     for _ in range(4):
         start = time.perf_counter()
-        assert client.get(path).status_code == 200, path
+        response = client.get(path)
         times.append(time.perf_counter() - start)
-    return times[0], statistics.median(times[1:])
+        assert response.status_code == 200, path
+        size = len(response.content)
+        if times[0] > SLOW_S:
+            return times[0], times[0], size
+    return times[0], statistics.median(times[1:]), size
 
 
 def measure(cases: int, tmp: str) -> list[tuple[str, float, float | None]]:
@@ -56,7 +62,7 @@ def measure(cases: int, tmp: str) -> list[tuple[str, float, float | None]]:
     pages = -(-cases // PER_PAGE)
     with TestClient(create_app(url), base_url="http://127.0.0.1:8765") as client:
         for number in sorted({1, (pages + 1) // 2, pages}):
-            first, median = get_times(client, f"/comparison/{cid}?page={number}")
+            first, median, _ = get_times(client, f"/comparison/{cid}?page={number}")
             rows.append((f"  GET /comparison/ID?page={number} (of {pages:,})", median, first))
     return rows
 

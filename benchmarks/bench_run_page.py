@@ -13,33 +13,16 @@ Run: ``python benchmarks/bench_run_page.py [SIZES...]`` (default 1000 10000 1000
 
 from __future__ import annotations
 
-import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-SLOW_S = 20.0
 PER_PAGE = 100  # the page's default
 
 
-def get_times(client: Any, path: str) -> tuple[float, float, int]:
-    """Seconds of the first request of ``path``, the median of the next three (the first again when it
-    was slower than ``SLOW_S``) and the size of the page in bytes."""
-    times, size = [], 0
-    for _ in range(4):
-        start = time.perf_counter()
-        response = client.get(path)
-        times.append(time.perf_counter() - start)
-        assert response.status_code == 200, path
-        size = len(response.content)
-        if times[0] > SLOW_S:
-            return times[0], times[0], size
-    return times[0], statistics.median(times[1:]), size
-
-
 def measure(cases: int, tmp: str) -> list[tuple[str, float, float | None]]:
+    from bench_comparison_page import SLOW_S, get_times
     from starlette.testclient import TestClient
 
     from harness.dashboard import create_app
