@@ -13,7 +13,7 @@ from harness.analysis.report import ComparisonReport
 from harness.errors import InfrastructureError, UsageError
 from harness.store import RunFilter, Store, schema, writes
 from harness.store.migrations import LATEST, current_version, migrate
-from tests.store_support import make_case, make_info, make_report, make_report_data, make_run
+from tests.store_support import make_case, make_info, make_large_report_data, make_report, make_report_data, make_run
 
 WRITERS, RUNS_PER_WRITER, CASES_PER_RUN, SAMPLES = 8, 4, 40, 3
 
@@ -172,6 +172,24 @@ def test_comparison_is_queryable_and_keeps_the_full_report(store_url: str) -> No
         data["suites"][0]["drift"]["mean"] = 0.3
         store.save_comparison(ComparisonReport.model_validate(data), baseline_run_ids={}, candidate_run_ids={})
         assert store.comparison_suites("capitals")[-1].mean_drift == 0.3  # the suite's summary
+
+
+@pytest.mark.parametrize("cases", [3, writes.BULK_ROWS + 20])
+def test_stored_comparison_reads_back_as_the_reports_json(store_url: str, cases: int) -> None:
+    """Each case's JSON is written from its model (in bulk from ``writes.BULK_ROWS`` cases on): the report
+    reads back as its cleaned JSON (NaN as null, a lone surrogate replaced, non-ASCII and quotes kept)."""
+    data = make_large_report_data(cases)
+    odd = data["suites"][0]["cases"]
+    odd[0]["drift"], odd[1]["candidate_outputs"] = math.nan, ["lone \ud800 «quoted» \"x\" \\ </script>"]
+    report = ComparisonReport.model_validate(data)
+    with Store(store_url) as store:
+        cid = store.save_comparison(report, baseline_run_ids={}, candidate_run_ids={})
+        saved = store.comparison_report(cid)
+        page = store.comparison_case_page(cid, 1, 10)
+    assert saved is not None and page is not None
+    assert saved.model_dump(mode="json") == writes.clean_json(report.model_dump(mode="json"))
+    assert saved.suites[0].cases[0].drift is None and "\ud800" not in saved.suites[0].cases[1].candidate_outputs[0]
+    assert page.cases.total == cases
 
 
 def test_stored_report_that_does_not_fit_the_model_is_a_clear_error(store_url: str) -> None:

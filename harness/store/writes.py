@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel
+from pydantic_core import to_json
 from sqlalchemy.dialects import postgresql, sqlite
 
 from harness.analysis.report import ComparisonReport, SuiteReport
@@ -86,57 +90,92 @@ def clean_json(value: Any) -> Any:
     return value
 
 
-def report_json(report: ComparisonReport) -> dict[str, Any]:
+def report_json(report: ComparisonReport, exclude: Any = None) -> dict[str, Any]:
     """The report as JSON-safe data, as ``clean_json`` makes it: through pydantic's JSON serializer
     (which writes NaN and infinities as null) and the C JSON parser, several times faster than a walk
-    over the dumped dict for big reports; a lone surrogate (which the serializer cannot encode) takes
-    the walk, which replaces it."""
+    over the dumped dict for big reports. ``exclude`` is pydantic's (fields left out)."""
+    return json.loads(model_json(report, exclude))
+
+
+class EncodedJSON(str):
+    """A JSON column's value already encoded as JSON text: a bulk upsert passes it to the driver as is."""
+
+
+def model_json(model: BaseModel, exclude: Any = None) -> EncodedJSON:
+    """``model`` as JSON text, JSON-safe as ``clean_json`` makes it: pydantic's serializer writes NaN and
+    infinities as null; a lone surrogate (which it cannot encode) takes the cleaning walk, which replaces it."""
     try:
-        return json.loads(report.model_dump_json())
+        return EncodedJSON(model.model_dump_json(exclude=exclude))
     except ValueError:
-        return clean_json(report.model_dump(mode="json"))
+        return EncodedJSON(json.dumps(clean_json(model.model_dump(mode="json", exclude=exclude))))
 
 
 def upsert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows``, replacing any row with the same primary key (idempotent)."""
     if not rows:
         return
-    keys = [c.name for c in table.primary_key.columns]
-    dialect = {"sqlite": sqlite, "postgresql": postgresql}.get(conn.dialect.name)
-    if dialect is None:
-        _delete_then_insert(conn, table, rows, keys)
-        return
-    stmt = dialect.insert(table)
-    updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
-    stmt = (stmt.on_conflict_do_update(index_elements=keys, set_=updates) if updates
-            else stmt.on_conflict_do_nothing(index_elements=keys))
-    if len(rows) < BULK_ROWS:
-        conn.execute(stmt, list(rows))
+    if conn.dialect.name not in ("sqlite", "postgresql"):
+        _delete_then_insert(conn, table, _decoded(rows), [c.name for c in table.primary_key.columns])
+    elif len(rows) < BULK_ROWS:
+        conn.execute(_upsert_statement(conn.dialect, table), _decoded(rows))
     else:
-        _executemany(conn, stmt.values({c.name: sa.bindparam(c.name) for c in table.columns}), table, rows)
+        _executemany(conn, table, rows)
 
 
 BULK_ROWS = 500   # from this many rows on, parameters go to the driver without SQLAlchemy's per-row processing
 
 
-def _executemany(conn: sa.Connection, stmt: sa.Insert, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-    """``executemany`` of ``stmt`` straight through the driver: JSON columns encoded as SQLAlchemy's
-    JSON type encodes them (the engine's serializer; ``None`` is JSON null), every other value as
-    given. SQLAlchemy's own path spends most of a big insert preparing each row's parameters."""
-    compiled = stmt.compile(dialect=conn.dialect)
-    dumps = getattr(conn.dialect, "_json_serializer", None) or json.dumps
-    json_columns = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
+@functools.lru_cache(maxsize=64)
+def _upsert_statement(dialect: sa.Dialect, table: sa.Table) -> sa.Insert:
+    """``INSERT ... ON CONFLICT (primary key) DO UPDATE`` every other column (or ``DO NOTHING``)."""
+    keys = [c.name for c in table.primary_key.columns]
+    stmt = {"sqlite": sqlite, "postgresql": postgresql}[dialect.name].insert(table)
+    updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+    return (stmt.on_conflict_do_update(index_elements=keys, set_=updates) if updates
+            else stmt.on_conflict_do_nothing(index_elements=keys))
 
-    def value(row: dict[str, Any], name: str) -> Any:
-        return dumps(row.get(name)) if name in json_columns else row.get(name)
 
-    names = [c.name for c in table.columns]
-    if compiled.positional:
-        order = compiled.positiontup or []
-        params: list[Any] = [tuple(value(row, name) for name in order) for row in rows]
-    else:
-        params = [{name: value(row, name) for name in names} for row in rows]
-    conn.exec_driver_sql(str(compiled), params)
+@functools.lru_cache(maxsize=64)
+def _bulk_statement(dialect: sa.Dialect, table: sa.Table) -> tuple[str, list[str], bool]:
+    """The upsert compiled for the driver: its SQL, the parameters' names in order, and whether positional."""
+    stmt = _upsert_statement(dialect, table).values({c.name: sa.bindparam(c.name) for c in table.columns})
+    compiled = stmt.compile(dialect=dialect)
+    names = list(compiled.positiontup or []) if compiled.positional else [c.name for c in table.columns]
+    return str(compiled), names, compiled.positional
+
+
+def _executemany(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """The upsert's ``executemany`` straight through the driver: JSON columns encoded as SQLAlchemy's JSON
+    type encodes them (``None`` is JSON null; :class:`EncodedJSON` as is), every other value as given.
+    SQLAlchemy's own path spends most of a big insert preparing each row's parameters."""
+    sql, names, positional = _bulk_statement(conn.dialect, table)
+    json_at = [i for i, name in enumerate(names) if isinstance(table.c[name].type, sa.JSON)]
+    dumps = getattr(conn.dialect, "_json_serializer", None) or _dumps
+    values = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    params: list[Any] = []
+    for row in rows:
+        try:
+            param = list(values(row))
+        except KeyError:   # a column the row leaves out is NULL
+            param = [row.get(name) for name in names]
+        for i in json_at:
+            param[i] = param[i] if type(param[i]) is EncodedJSON else dumps(param[i])
+        params.append(tuple(param) if positional else dict(zip(names, param)))
+    conn.exec_driver_sql(sql, params)
+
+
+def _dumps(value: Any) -> str:
+    """JSON text as ``json.dumps`` would parse back, by pydantic's faster serializer (UTF-8, not ``\\u``
+    escapes); what it cannot encode (a lone surrogate) goes to ``json.dumps``."""
+    try:
+        return to_json(value).decode()
+    except ValueError:
+        return json.dumps(value)
+
+
+def _decoded(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with :class:`EncodedJSON` values parsed back, for SQLAlchemy's own JSON encoding."""
+    return [{k: json.loads(v) if type(v) is EncodedJSON else v for k, v in row.items()} for row in rows]
 
 
 def _delete_then_insert(conn: sa.Connection, table: sa.Table,
@@ -150,10 +189,8 @@ def comparison_rows(comparison_id: str, created_at: str,
                     report: ComparisonReport) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The ``comparisons`` row (verdict, reasons, the JSON report without its suites' ``cases``) and
     the ``comparison_cases`` rows (each case's status, pass rates, drift and its part of the report)."""
-    data = report_json(report)
-    cases = []
-    for suite, suite_data in zip(report.suites, data["suites"]):
-        cases += comparison_case_rows(comparison_id, suite, suite_data.pop("cases"))
+    cases = [row for suite in report.suites for row in comparison_case_rows(comparison_id, suite)]
+    data = report_json(report, exclude={"suites": {"__all__": {"cases"}}})
     head = {"comparison_id": comparison_id, "created_at": created_at, "verdict": report.verdict,
             "reasons": list(report.reasons), "report": data}
     return head, cases
@@ -180,17 +217,16 @@ def comparison_suite_row(comparison_id: str, suite: SuiteReport, baseline_run_id
             "stats": clean_json(suite.stats.model_dump(mode="json"))}
 
 
-def comparison_case_rows(comparison_id: str, suite: SuiteReport,
-                         case_json: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def comparison_case_rows(comparison_id: str, suite: SuiteReport) -> list[dict[str, Any]]:
     """``comparison_cases`` rows: each case's status, pass rates, drift, its place in the suite's list
-    and its JSON (``case_json``, the cases as the report has them)."""
+    and its part of the report (JSON text, as the report's JSON has it)."""
     rows = []
-    for ordinal, (case, data) in enumerate(zip(suite.cases, case_json, strict=True)):
+    for ordinal, case in enumerate(suite.cases):
         _check_key("case id", case.id)
         rows.append({"comparison_id": comparison_id, "suite_id": suite.id, "case_id": case.id,
                      "status": case.status.value, "baseline_pass_rate": _num(case.baseline_pass_rate),
                      "candidate_pass_rate": _num(case.candidate_pass_rate), "drift": _num(case.drift),
-                     "tags": list(case.tags), "ordinal": ordinal, "report": data})
+                     "tags": list(case.tags), "ordinal": ordinal, "report": model_json(case)})
     return rows
 
 
