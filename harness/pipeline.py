@@ -292,18 +292,19 @@ def compare_suites(pairs: Sequence[tuple[Suite, Suite]], baseline: ModelSpec, ca
         ensure_code_allowed(old, options)
         ensure_code_allowed(new, options)
     comparisons, run_ids = [], ({}, {})
-    for old, new in pairs:
-        wanted = case_ids.get(new.id) if case_ids is not None else None
-        gate = SuiteGate(policy.for_suite(old.id), alpha / len(pairs), alpha)   # the share gate.evaluate gives it
-        comparison, run_ids[0][new.id], run_ids[1][new.id] = _compare_pair(
-            old, new, (baseline, candidate), project, options, wanted, store, gate, variable)
-        comparisons.append(cite_calibration(comparison, store))
-    gate = evaluate(policy, comparisons)
-    with collector.paused():   # the report: a dozen models per case, all kept
-        report = build_report(comparisons, gate)
-    comparison_id = None
-    if store is not None and save_comparison:
-        comparison_id = store.save_comparison(report, baseline_run_ids=run_ids[0],
-                                              candidate_run_ids=run_ids[1])
-        report = report.model_copy(update={"comparison_id": comparison_id})
+    with collector.kept():
+        for old, new in pairs:
+            wanted = case_ids.get(new.id) if case_ids is not None else None
+            gate = SuiteGate(policy.for_suite(old.id), alpha / len(pairs), alpha)   # gate.evaluate's share
+            comparison, run_ids[0][new.id], run_ids[1][new.id] = _compare_pair(
+                old, new, (baseline, candidate), project, options, wanted, store, gate, variable)
+            comparisons.append(cite_calibration(comparison, store))
+        gate = evaluate(policy, comparisons)
+        with collector.paused():   # the report: a dozen models per case, all kept
+            report = build_report(comparisons, gate)
+        comparison_id = None
+        if store is not None and save_comparison:
+            comparison_id = store.save_comparison(report, baseline_run_ids=run_ids[0],
+                                                  candidate_run_ids=run_ids[1])
+            report = report.model_copy(update={"comparison_id": comparison_id})
     return ComparisonOutcome(comparisons, gate, report, comparison_id, run_ids[0], run_ids[1])

@@ -84,13 +84,16 @@ def test_run_records_everything_needed_to_reproduce_it(store_url: str) -> None:
 
 def test_bulk_upserts_store_what_the_row_by_row_path_stores(store_url: str) -> None:
     """From ``writes.BULK_ROWS`` rows on, parameters go straight to the driver: the stored rows (JSON
-    columns, NaN scores, booleans, a replaced row) read back as the row-by-row path stores them."""
+    columns, NaN scores, a lone surrogate, booleans, a replaced row) read back as the row-by-row path
+    stores them."""
     with Store(store_url) as store:
         bulk, single = store.start_run(make_info()), store.start_run(make_info())
         cases = [make_case(f"c{i}", [i % 3 != 0], outputs=[f"answer {i} é"]) for i in range(writes.BULK_ROWS)]
         cases[1] = replace(cases[1], tags=("critical", "x"))
         cases[2] = replace(cases[2], samples=(replace(cases[2].samples[0], scores=(
             replace(cases[2].samples[0].scores[0], value=math.nan),)),))
+        cases[3] = replace(cases[3], samples=(replace(cases[3].samples[0], scores=(
+            replace(cases[3].samples[0].scores[0], reason="lone \ud800 «é»"),)),))
         store.add_case_results(bulk, cases)
         store.add_case_results(bulk, [replace(c, samples=(replace(c.samples[0], output="redone"),))
                                       for c in cases[:writes.BULK_ROWS]])   # replaced, in bulk too
@@ -102,7 +105,9 @@ def test_bulk_upserts_store_what_the_row_by_row_path_stores(store_url: str) -> N
                     for r in store.results(run_id)]
 
         assert stored(bulk) == stored(single) and len(stored(bulk)) == writes.BULK_ROWS
-        assert stored(bulk)[2][5][0]["value"] is None                 # NaN stored as JSON null
+        scores = {row[0]: row[5] for row in stored(bulk)}
+        assert scores["c2"][0]["value"] is None and scores["c4"][1]["value"] == 0.8   # NaN stored as JSON null
+        assert scores["c3"][0]["reason"] == "lone \ufffd «é»"                          # a lone surrogate replaced
         assert store.case_counts([bulk])[bulk] == store.case_counts([single])[single]
 
 

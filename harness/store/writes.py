@@ -46,7 +46,7 @@ def result_rows(run_id: str, case: CaseResult) -> list[dict[str, Any]]:
     """One ``results`` row per sample, paraphrase samples included (told apart by ``variant``)."""
     return [{"run_id": run_id, "case_id": case.case_id, "variant": s.variant, "sample": s.sample,
              "output": clean_text(s.output), "passed": bool(s.passed),
-             "scores": clean_json([score.as_dict() for score in s.scores]), "error": s.error,
+             "scores": json_text([score.as_dict() for score in s.scores]), "error": s.error,
              "latency_s": float(s.latency_s), "new_tokens": s.new_tokens, "cached": bool(s.cached)}
             for s in _all_samples(case)]
 
@@ -101,6 +101,15 @@ class EncodedJSON(str):
     """A JSON column's value already encoded as JSON text: a bulk upsert passes it to the driver as is."""
 
 
+def json_text(value: Any) -> EncodedJSON:
+    """``clean_json(value)`` as JSON text, by pydantic's serializer (NaN and infinities as null; UTF-8,
+    not ``\\u`` escapes); what it cannot encode (a lone surrogate) takes the cleaning walk."""
+    try:
+        return EncodedJSON(to_json(value, inf_nan_mode="null").decode())
+    except ValueError:
+        return EncodedJSON(json.dumps(clean_json(value)))
+
+
 def model_json(model: BaseModel, exclude: Any = None) -> EncodedJSON:
     """``model`` as JSON text, JSON-safe as ``clean_json`` makes it: pydantic's serializer writes NaN and
     infinities as null; a lone surrogate (which it cannot encode) takes the cleaning walk, which replaces it."""
@@ -150,7 +159,7 @@ def _executemany(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, 
     SQLAlchemy's own path spends most of a big insert preparing each row's parameters."""
     sql, names, positional = _bulk_statement(conn.dialect, table)
     json_at = [i for i, name in enumerate(names) if isinstance(table.c[name].type, sa.JSON)]
-    dumps = getattr(conn.dialect, "_json_serializer", None) or _dumps
+    dumps = getattr(conn.dialect, "_json_serializer", None) or json_text
     values = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     params: list[Any] = []
     for row in rows:
@@ -162,15 +171,6 @@ def _executemany(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, 
             param[i] = param[i] if type(param[i]) is EncodedJSON else dumps(param[i])
         params.append(tuple(param) if positional else dict(zip(names, param)))
     conn.exec_driver_sql(sql, params)
-
-
-def _dumps(value: Any) -> str:
-    """JSON text as ``json.dumps`` would parse back, by pydantic's faster serializer (UTF-8, not ``\\u``
-    escapes); what it cannot encode (a lone surrogate) goes to ``json.dumps``."""
-    try:
-        return to_json(value).decode()
-    except ValueError:
-        return json.dumps(value)
 
 
 def _decoded(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
