@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from harness.analysis.report import ComparisonReport
 from harness.errors import InfrastructureError, UsageError
 from harness.store import RunFilter, Store, schema, writes
+from harness.store.jsonsafe import clean_json
 from harness.store.migrations import LATEST, current_version, migrate
 from tests.store_support import make_case, make_info, make_large_report_data, make_report, make_report_data, make_run
 
@@ -192,7 +193,7 @@ def test_stored_comparison_reads_back_as_the_reports_json(store_url: str, cases:
         saved = store.comparison_report(cid)
         page = store.comparison_case_page(cid, 1, 10)
     assert saved is not None and page is not None
-    assert saved.model_dump(mode="json") == writes.clean_json(report.model_dump(mode="json"))
+    assert saved.model_dump(mode="json") == clean_json(report.model_dump(mode="json"))
     assert saved.suites[0].cases[0].drift is None and "\ud800" not in saved.suites[0].cases[1].candidate_outputs[0]
     assert page.cases.total == cases
 

@@ -8,7 +8,8 @@ import pytest
 from store_support import make_report_data
 
 from harness.analysis.report import ComparisonReport
-from harness.store.writes import clean_json, report_json
+from harness.store.jsonsafe import clean_json
+from harness.store.writes import report_json
 
 
 @pytest.mark.parametrize("odd_output", ["Lima, é ✓ \u0000 \"quoted\" \\ </script>", "lone \ud800 surrogate"])

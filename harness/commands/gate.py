@@ -69,7 +69,7 @@ def model_fingerprint(spec_text: str, project: ProjectConfig) -> dict[str, Any]:
     """The fingerprint of the model a spec names (cheap: hashes files, loads nothing)."""
     from harness.generation.backends import create_backend
     from harness.project.config import resolve_model
-    from harness.store.writes import clean_json
+    from harness.store.jsonsafe import clean_json
 
     backend = create_backend(resolve_model(spec_text, project))
     try:

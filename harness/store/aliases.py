@@ -21,8 +21,8 @@ import sqlalchemy as sa
 
 from harness.errors import UsageError
 from harness.store import schema
+from harness.store.jsonsafe import clean_json
 from harness.store.store import Store
-from harness.store.writes import clean_json
 
 EventKind = Literal["promotion", "rejection"]
 ALIAS_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")

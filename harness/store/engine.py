@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
 from harness.errors import UsageError
+from harness.store.jsonsafe import serialize
 
 DEFAULT_URL = "sqlite:///.harness/history.db"
 BUSY_TIMEOUT_MS = 60_000
@@ -22,9 +23,9 @@ def make_engine(url: str) -> Engine:
     except sa.exc.ArgumentError as exc:
         raise UsageError(f"invalid database URL {url!r}: {exc}") from exc
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(parsed, pool_pre_ping=True, future=True)
+        return sa.create_engine(parsed, pool_pre_ping=True, future=True, json_serializer=serialize)
     _create_parent_folder(parsed)
-    engine = sa.create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    engine = sa.create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, json_serializer=serialize)
     _install_sqlite_listeners(engine, in_memory=_is_memory(parsed))
     return engine
 

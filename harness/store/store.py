@@ -16,6 +16,7 @@ from harness.errors import InfrastructureError, UsageError
 from harness.store import comparison_cases, paging, queries, run_pages, schema, writes
 from harness.store.comparison_cases import ComparisonPage
 from harness.store.engine import DEFAULT_URL, READ_ONLY, make_engine
+from harness.store.jsonsafe import clean_json
 from harness.store.migrations import migrate
 from harness.store.rows import (
     CaseRunRow,
@@ -103,7 +104,7 @@ class Store:
     def finish_run(self, run_id: str, *, complete: bool, pass_rate: float | None) -> None:
         """Close a run. ``complete=False`` keeps it ``incomplete``: never shown as passed."""
         values = {"status": "complete" if complete else "incomplete", "finished_at": _now(),
-                  "pass_rate": writes.clean_json(pass_rate)}
+                  "pass_rate": clean_json(pass_rate)}
         with self._write("finishing a run") as conn:
             done = conn.execute(schema.runs.update().where(schema.runs.c.run_id == run_id)
                                 .values(**values))

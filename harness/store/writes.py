@@ -5,19 +5,19 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel
-from pydantic_core import to_json
 from sqlalchemy.dialects import postgresql, sqlite
 
 from harness.analysis.report import ComparisonReport, SuiteReport
 from harness.errors import UsageError
 from harness.generation.sanitize import clean_text
 from harness.store import schema
+from harness.store.jsonsafe import EncodedJSON, clean_json, json_text, serialize
 from harness.types import CaseResult, RunInfo, SampleResult
 
 
@@ -67,47 +67,11 @@ def _check_key(what: str, value: str) -> None:
         raise UsageError(f"{what} is longer than {schema.KEY} characters: {value[:40]!r}...")
 
 
-def clean_json(value: Any) -> Any:
-    """A JSON-safe copy: NaN and infinities become ``None`` (PostgreSQL's json rejects them), lone
-    surrogates U+FFFD."""
-    kind = type(value)   # the usual exact types first: an isinstance against Mapping costs more
-    if kind is str:
-        return clean_text(value)
-    if kind is dict:
-        return {k if type(k) is str else str(k): clean_json(v) for k, v in value.items()}
-    if kind is list or kind is tuple:
-        return [clean_json(v) for v in value]
-    if kind is bool or kind is int or value is None:
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, Mapping):
-        return {str(k): clean_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean_json(v) for v in value]
-    return value
-
-
 def report_json(report: ComparisonReport, exclude: Any = None) -> dict[str, Any]:
     """The report as JSON-safe data, as ``clean_json`` makes it: through pydantic's JSON serializer
     (which writes NaN and infinities as null) and the C JSON parser, several times faster than a walk
     over the dumped dict for big reports. ``exclude`` is pydantic's (fields left out)."""
     return json.loads(model_json(report, exclude))
-
-
-class EncodedJSON(str):
-    """A JSON column's value already encoded as JSON text: a bulk upsert passes it to the driver as is."""
-
-
-def json_text(value: Any) -> EncodedJSON:
-    """``clean_json(value)`` as JSON text, by pydantic's serializer (NaN and infinities as null; UTF-8,
-    not ``\\u`` escapes); what it cannot encode (a lone surrogate) takes the cleaning walk."""
-    try:
-        return EncodedJSON(to_json(value, inf_nan_mode="null").decode())
-    except ValueError:
-        return EncodedJSON(json.dumps(clean_json(value)))
 
 
 def model_json(model: BaseModel, exclude: Any = None) -> EncodedJSON:
@@ -124,9 +88,9 @@ def upsert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]])
     if not rows:
         return
     if conn.dialect.name not in ("sqlite", "postgresql"):
-        _delete_then_insert(conn, table, _decoded(rows), [c.name for c in table.primary_key.columns])
+        _delete_then_insert(conn, table, rows, [c.name for c in table.primary_key.columns])
     elif len(rows) < BULK_ROWS:
-        conn.execute(_upsert_statement(conn.dialect, table), _decoded(rows))
+        conn.execute(_upsert_statement(conn.dialect, table), list(rows))
     else:
         _executemany(conn, table, rows)
 
@@ -154,12 +118,12 @@ def _bulk_statement(dialect: sa.Dialect, table: sa.Table) -> tuple[str, list[str
 
 
 def _executemany(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-    """The upsert's ``executemany`` straight through the driver: JSON columns encoded as SQLAlchemy's JSON
-    type encodes them (``None`` is JSON null; :class:`EncodedJSON` as is), every other value as given.
+    """The upsert's ``executemany`` straight through the driver: JSON columns encoded by the engine's JSON
+    serializer, as SQLAlchemy's JSON type encodes them (``jsonsafe.serialize``), every other value as given.
     SQLAlchemy's own path spends most of a big insert preparing each row's parameters."""
     sql, names, positional = _bulk_statement(conn.dialect, table)
     json_at = [i for i, name in enumerate(names) if isinstance(table.c[name].type, sa.JSON)]
-    dumps = getattr(conn.dialect, "_json_serializer", None) or json_text
+    dumps = getattr(conn.dialect, "_json_serializer", None) or serialize
     values = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     params: list[Any] = []
     for row in rows:
@@ -168,14 +132,9 @@ def _executemany(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, 
         except KeyError:   # a column the row leaves out is NULL
             param = [row.get(name) for name in names]
         for i in json_at:
-            param[i] = param[i] if type(param[i]) is EncodedJSON else dumps(param[i])
+            param[i] = dumps(param[i])
         params.append(tuple(param) if positional else dict(zip(names, param)))
     conn.exec_driver_sql(sql, params)
-
-
-def _decoded(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` with :class:`EncodedJSON` values parsed back, for SQLAlchemy's own JSON encoding."""
-    return [{k: json.loads(v) if type(v) is EncodedJSON else v for k, v in row.items()} for row in rows]
 
 
 def _delete_then_insert(conn: sa.Connection, table: sa.Table,
