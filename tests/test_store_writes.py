@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
 from store_support import make_report_data
 
 from harness.analysis.report import ComparisonReport
-from harness.store.jsonsafe import clean_json
+from harness.store.jsonsafe import EncodedJSON, clean_json, json_text, serialize
 from harness.store.writes import report_json
 
 
@@ -32,3 +33,14 @@ def _leaves(value: object) -> list[object]:
     if isinstance(value, list):
         return [x for v in value for x in _leaves(v)]
     return [value]
+
+
+@pytest.mark.parametrize("value", [
+    [{"check": "contains", "value": math.nan, "threshold": math.inf, "reason": "é «x» \"q\" \\ </script>"}],
+    {"nested": ({"a": -math.inf},), "lone": "x \ud800 y", 3: None},
+    [], None, 1.5, "plain"])
+def test_json_text_parses_back_as_the_cleaning_walk(value: object) -> None:
+    text = json_text(value)
+    assert isinstance(text, EncodedJSON)
+    assert json.loads(text) == json.loads(json.dumps(clean_json(value)))
+    assert serialize(text) is text and serialize(value) == text   # written as is, or encoded the same

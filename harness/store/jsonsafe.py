@@ -44,7 +44,7 @@ def json_text(value: Any) -> EncodedJSON:
     not ``\\u`` escapes); what it cannot encode (a lone surrogate) takes the cleaning walk."""
     try:
         return EncodedJSON(to_json(value, inf_nan_mode="null").decode())
-    except ValueError:
+    except (ValueError, TypeError):   # TypeError: a pydantic-core older than ``inf_nan_mode``
         return EncodedJSON(json.dumps(clean_json(value)))
 
 
