@@ -5,8 +5,8 @@ one suite; about 1 case in 50 a regression, a few improvements, flaky and stable
 stable passes; one short output per side), stored with ``Store.save_comparison`` in a fresh SQLite
 database, and its first, middle and last page (100 cases each) requested through the app four times:
 the median of the last three, and the first alone (``first``: a fresh app's first page also compiles
-the templates). Also timed: storing it, and reading the whole report back (``Store.comparison_report``,
-what ``harness report`` does).
+the templates); after a request over ``SLOW_S`` the other pages are skipped. Also timed: storing it,
+and reading the whole report back (``Store.comparison_report``, what ``harness report`` does).
 Run: ``python benchmarks/bench_comparison_page.py [SIZES...]`` (default 1000 10000 100000).
 """
 
@@ -42,10 +42,7 @@ def get_times(client: Any, path: str) -> tuple[float, float, int]:
 
 
 def measure(cases: int, tmp: str) -> list[tuple[str, float, float | None]]:
-    from starlette.testclient import TestClient
-
     from harness.analysis.report import ComparisonReport
-    from harness.dashboard import create_app
     from harness.store import Store
     from tests.store_support import make_large_report_data
 
@@ -59,11 +56,24 @@ def measure(cases: int, tmp: str) -> list[tuple[str, float, float | None]]:
         start = time.perf_counter()
         store.comparison_report(cid)
         rows.append(("  read the whole report back", time.perf_counter() - start, None))
-    pages = -(-cases // PER_PAGE)
+    return rows + page_rows(url, f"/comparison/{cid}", "/comparison/ID", cases)
+
+
+def page_rows(url: str, path: str, label: str, cases: int) -> list[tuple[str, float, float | None]]:
+    """The first, middle and last page (``PER_PAGE`` cases each) of ``path`` in the dashboard over ``url``:
+    each one's median and first seconds; after a page slower than ``SLOW_S`` the others are skipped (a
+    page that shows every case costs the same whichever page is asked for)."""
+    from starlette.testclient import TestClient
+
+    from harness.dashboard import create_app
+
+    pages, rows = -(-cases // PER_PAGE), []
     with TestClient(create_app(url), base_url="http://127.0.0.1:8765") as client:
         for number in sorted({1, (pages + 1) // 2, pages}):
-            first, median, _ = get_times(client, f"/comparison/{cid}?page={number}")
-            rows.append((f"  GET /comparison/ID?page={number} (of {pages:,})", median, first))
+            first, median, size = get_times(client, f"{path}?page={number}")
+            rows.append((f"  GET {label}?page={number} (of {pages:,}), {size / 1e6:.1f} MB", median, first))
+            if first > SLOW_S:
+                break
     return rows
 
 

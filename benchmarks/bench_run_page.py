@@ -17,15 +17,10 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PER_PAGE = 100  # the page's default
-
 
 def measure(cases: int, tmp: str) -> list[tuple[str, float, float | None]]:
-    from bench_comparison_page import SLOW_S, get_times
-    from starlette.testclient import TestClient
+    from bench_comparison_page import page_rows
 
-    from harness.dashboard import create_app
     from harness.store import Store
     from tests.store_support import make_large_run
 
@@ -39,14 +34,7 @@ def measure(cases: int, tmp: str) -> list[tuple[str, float, float | None]]:
         start = time.perf_counter()
         store.run_report(run_id)
         rows.append(("  read the whole run back", time.perf_counter() - start, None))
-    pages = -(-cases // PER_PAGE)
-    with TestClient(create_app(url), base_url="http://127.0.0.1:8765") as client:
-        for number in sorted({1, (pages + 1) // 2, pages}):
-            first, median, size = get_times(client, f"/run/{run_id}?page={number}")
-            rows.append((f"  GET /run/ID?page={number} (of {pages:,}), {size / 1e6:.1f} MB", median, first))
-            if first > SLOW_S:
-                break
-    return rows
+    return rows + page_rows(url, f"/run/{run_id}", "/run/ID", cases)
 
 
 def main() -> None:

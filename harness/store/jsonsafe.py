@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic_core import to_json
 
 from harness.generation.sanitize import clean_text
@@ -46,6 +47,15 @@ def json_text(value: Any) -> EncodedJSON:
         return EncodedJSON(to_json(value, inf_nan_mode="null").decode())
     except (ValueError, TypeError):   # TypeError: a pydantic-core older than ``inf_nan_mode``
         return EncodedJSON(json.dumps(clean_json(value)))
+
+
+def model_json(model: BaseModel, exclude: Any = None) -> EncodedJSON:
+    """``model`` (less pydantic's ``exclude``) as JSON text, JSON-safe as :func:`json_text` makes it: pydantic's
+    serializer writes NaN and infinities as null; a lone surrogate (which it cannot encode) takes the walk."""
+    try:
+        return EncodedJSON(model.model_dump_json(exclude=exclude))
+    except ValueError:
+        return json_text(model.model_dump(mode="json", exclude=exclude))
 
 
 def serialize(value: Any) -> str:

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import functools
-import json
 import math
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel
 from sqlalchemy.dialects import postgresql, sqlite
 
 from harness.analysis.report import ComparisonReport, SuiteReport
 from harness.errors import UsageError
 from harness.generation.sanitize import clean_text
 from harness.store import schema
-from harness.store.jsonsafe import EncodedJSON, clean_json, json_text, serialize
+from harness.store.jsonsafe import clean_json, json_text, model_json, serialize
 from harness.types import CaseResult, RunInfo, SampleResult
 
 
@@ -67,22 +65,6 @@ def _check_key(what: str, value: str) -> None:
         raise UsageError(f"{what} is longer than {schema.KEY} characters: {value[:40]!r}...")
 
 
-def report_json(report: ComparisonReport, exclude: Any = None) -> dict[str, Any]:
-    """The report as JSON-safe data, as ``clean_json`` makes it: through pydantic's JSON serializer
-    (which writes NaN and infinities as null) and the C JSON parser, several times faster than a walk
-    over the dumped dict for big reports. ``exclude`` is pydantic's (fields left out)."""
-    return json.loads(model_json(report, exclude))
-
-
-def model_json(model: BaseModel, exclude: Any = None) -> EncodedJSON:
-    """``model`` as JSON text, JSON-safe as ``clean_json`` makes it: pydantic's serializer writes NaN and
-    infinities as null; a lone surrogate (which it cannot encode) takes the cleaning walk, which replaces it."""
-    try:
-        return EncodedJSON(model.model_dump_json(exclude=exclude))
-    except ValueError:
-        return EncodedJSON(json.dumps(clean_json(model.model_dump(mode="json", exclude=exclude))))
-
-
 def upsert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows``, replacing any row with the same primary key (idempotent)."""
     if not rows:
@@ -118,12 +100,11 @@ def _bulk_statement(dialect: sa.Dialect, table: sa.Table) -> tuple[str, list[str
 
 
 def _executemany(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-    """The upsert's ``executemany`` straight through the driver: JSON columns encoded by the engine's JSON
-    serializer, as SQLAlchemy's JSON type encodes them (``jsonsafe.serialize``), every other value as given.
+    """The upsert's ``executemany`` straight through the driver: JSON columns encoded by the engines' JSON
+    serializer (``jsonsafe.serialize``, as SQLAlchemy's JSON type encodes them), every other value as given.
     SQLAlchemy's own path spends most of a big insert preparing each row's parameters."""
     sql, names, positional = _bulk_statement(conn.dialect, table)
     json_at = [i for i, name in enumerate(names) if isinstance(table.c[name].type, sa.JSON)]
-    dumps = getattr(conn.dialect, "_json_serializer", None) or serialize
     values = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     params: list[Any] = []
     for row in rows:
@@ -132,7 +113,7 @@ def _executemany(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, 
         except KeyError:   # a column the row leaves out is NULL
             param = [row.get(name) for name in names]
         for i in json_at:
-            param[i] = dumps(param[i])
+            param[i] = serialize(param[i])
         params.append(tuple(param) if positional else dict(zip(names, param)))
     conn.exec_driver_sql(sql, params)
 
@@ -149,9 +130,8 @@ def comparison_rows(comparison_id: str, created_at: str,
     """The ``comparisons`` row (verdict, reasons, the JSON report without its suites' ``cases``) and
     the ``comparison_cases`` rows (each case's status, pass rates, drift and its part of the report)."""
     cases = [row for suite in report.suites for row in comparison_case_rows(comparison_id, suite)]
-    data = report_json(report, exclude={"suites": {"__all__": {"cases"}}})
     head = {"comparison_id": comparison_id, "created_at": created_at, "verdict": report.verdict,
-            "reasons": list(report.reasons), "report": data}
+            "reasons": list(report.reasons), "report": model_json(report, {"suites": {"__all__": {"cases"}}})}
     return head, cases
 
 

@@ -6,6 +6,15 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from starlette.testclient import TestClient
+
+from harness.dashboard import create_app
+
+
+def dashboard_client(url: str) -> TestClient:
+    """A test client of the dashboard over the history database at ``url``."""
+    return TestClient(create_app(url), base_url="http://127.0.0.1:8765")
+
 
 def walk_pages(client: Any, path: str, rows: Callable[[str], list], on_page: Callable[[str], None] = lambda _: None,
                most: int = 10) -> tuple[list, list[str], str]:

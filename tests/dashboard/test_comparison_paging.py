@@ -9,16 +9,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from starlette.testclient import TestClient
 
 from harness.analysis.report import ComparisonReport
-from harness.dashboard import create_app
 from harness.reporters.html import render_comparison_html
 from harness.store import Store, schema, writes
 from harness.store.comparison_cases import STATUS_ORDER
 from harness.store.engine import make_engine
 from harness.store.migrations import LATEST, MIGRATIONS, migrate
-from tests.dashboard.paging_support import assert_paged
+from tests.dashboard.paging_support import assert_paged, dashboard_client
 from tests.store_support import XSS_OUTPUT, large_report_status, make_large_report_data, make_report_data
 
 CASES = 2_530  # 26 pages of 100, the last one with 30 cases
@@ -54,13 +52,9 @@ def _rows(html: str) -> list[tuple[str, str]]:
         r'<tr class="case-row" data-status="(\w+)"><td><a href="/case\?suite=big&amp;case=([\w-]+)"', html)]
 
 
-def _client(url: str) -> TestClient:
-    return TestClient(create_app(url), base_url="http://127.0.0.1:8765")
-
-
 def test_first_page_has_regressions_first_and_counts_over_all_cases(big: tuple[str, str]) -> None:
     url, cid = big
-    with _client(url) as client:
+    with dashboard_client(url) as client:
         html = client.get(f"/comparison/{cid}").text
     rows = _rows(html)
     assert len(rows) == 100 and html.count('class="case-row"') == 100  # only the page's cases are rendered
@@ -79,7 +73,7 @@ def test_first_page_has_regressions_first_and_counts_over_all_cases(big: tuple[s
 
 def test_pages_cover_every_case_once_and_clamp_like_the_other_listings(big: tuple[str, str]) -> None:
     url, cid = big
-    with _client(url) as client:
+    with dashboard_client(url) as client:
         last = assert_paged(client, f"/comparison/{cid}", _rows, _expected_order(CASES))
         assert "status-counts" in last and 'id="verdict"' in last  # the summary on every page
 
@@ -87,7 +81,7 @@ def test_pages_cover_every_case_once_and_clamp_like_the_other_listings(big: tupl
 def test_model_output_is_escaped_on_its_page(big: tuple[str, str]) -> None:
     url, cid = big
     number = _expected_order(CASES).index(("stable_pass", XSS_CASE)) // 100 + 1
-    with _client(url) as client:
+    with dashboard_client(url) as client:
         html = client.get(f"/comparison/{cid}?page={number}").text
     assert f'data-case="{XSS_CASE}"' in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script" not in html.lower() and "<img" not in html.lower()
@@ -133,7 +127,7 @@ def test_several_suites_and_comparisons_stored_before_migration_6(store_url: str
             assert (last.cases.number, last.cases.first, last.cases.last) == (3, 201, 270)
             assert first.report.suites[0].stats == report.suites[0].stats
         assert store.comparison_case_page("0" * 32, 1, 100) is None
-    with _client(store_url) as client:
+    with dashboard_client(store_url) as client:
         pages = [client.get(f"/comparison/{cid}?page=3").text for cid in (new, old)]
     tables = [re.findall(r'<tr class="case-row".*?</tr>|class="status-counts">.*?</p>', p, re.DOTALL)
               for p in pages]

@@ -10,16 +10,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from starlette.testclient import TestClient
 
-from harness.dashboard import create_app
 from harness.reporters.html import render_run_html
 from harness.reporters.run_report import run_report
 from harness.store import Store, schema, writes
 from harness.store.engine import make_engine
 from harness.store.migrations import LATEST, MIGRATIONS, migrate
 from harness.types import RunResult
-from tests.dashboard.paging_support import assert_paged
+from tests.dashboard.paging_support import assert_paged, dashboard_client
 from tests.store_support import XSS_OUTPUT, large_run_outcome, make_case, make_info, make_large_run
 
 CASES = 2_530  # 26 pages of 100, the last one with 30 cases
@@ -53,17 +51,13 @@ def _rows(html: str) -> list[tuple[str, str]]:
     return ROW.findall(html)
 
 
-def _client(url: str) -> TestClient:
-    return TestClient(create_app(url), base_url="http://127.0.0.1:8765")
-
-
 def _counts(html: str) -> list[str]:
     return re.sub(r"<[^>]+>|&nbsp;", " ", html.split('class="status-counts">')[1].split("</p>")[0]).split()
 
 
 def test_first_page_has_failures_first_and_counts_over_all_cases(big: tuple[str, str]) -> None:
     url, run_id = big
-    with _client(url) as client:
+    with dashboard_client(url) as client:
         html = client.get(f"/run/{run_id}").text
     rows = _rows(html)
     assert len(rows) == 100 and html.count('class="case-row"') == 100  # only the page's cases are rendered
@@ -87,7 +81,7 @@ def test_pages_cover_every_case_once_and_clamp_like_the_other_listings(big: tupl
     def counts_on_every_page(html: str) -> None:
         assert _counts(html)[:2] == ["2,530", "cases:"]
 
-    with _client(url) as client:
+    with dashboard_client(url) as client:
         assert_paged(client, f"/run/{run_id}", _rows, _expected_order(CASES), counts_on_every_page)
         assert client.get(f"/run/{run_id[:10]}?page=2").status_code == 200  # id prefixes still work
         assert client.get("/run/" + "0" * 32 + "?page=2").status_code == 404
@@ -96,7 +90,7 @@ def test_pages_cover_every_case_once_and_clamp_like_the_other_listings(big: tupl
 def test_model_output_is_escaped_on_its_page(big: tuple[str, str]) -> None:
     url, run_id = big
     number = _expected_order(CASES).index((XSS_CASE, "pass")) // 100 + 1
-    with _client(url) as client:
+    with dashboard_client(url) as client:
         html = client.get(f"/run/{run_id}?page={number}").text
     assert f'data-case="{XSS_CASE}"' in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert '<span class="tag">&lt;b&gt;tag&lt;/b&gt;</span>' in html
@@ -132,7 +126,7 @@ def test_case_order_and_counts_on_sqlite_and_postgresql(store_url: str) -> None:
                                                    tuple((failed + passed)[6:]), tuple((failed + passed)[6:])]
     assert all(p and p.counts == {"fail": 3, "pass": 5} and p.cases.total == 8 for p in pages)
     assert nothing is not None and nothing.cases.total == 0 and nothing.report.suites[0].cases == []
-    with _client(store_url) as client:
+    with dashboard_client(store_url) as client:
         html = client.get(f"/run/{empty}").text
     assert "no cases" in html and "0 cases:" in html
 
@@ -153,7 +147,7 @@ def test_a_run_stored_at_schema_version_1_reads_after_the_upgrade(tmp_path: Path
         whole, page = store.run_report("r" * 32), store.run_case_page("r" * 32, 2, 200)
     assert len(whole.suites[0].cases) == 250
     assert page is not None and page.cases.items == tuple(c for c, _ in _expected_order(250)[200:])
-    with _client(url) as client:
+    with dashboard_client(url) as client:
         html = client.get("/run/" + "r" * 32 + "?page=3").text
     assert _rows(html) == _expected_order(250)[200:] and "cases 201–250 of 250 · page 3 of 3" in html
 
